@@ -1,0 +1,103 @@
+//! Command line: argument definitions (clap derive; doc comments are the `--help` text),
+//! parsing with gcsync's exit-code rules, and dispatch to one module per command.
+//!
+//! Owns: the CLI surface and the process-level flow (parse → Printer → run → exit code).
+//! Must not: hold command logic (see `cli::commands::*`) or print except via the Printer.
+
+pub mod commands;
+pub mod printer;
+
+use crate::exit::{CliError, EXIT_CODES_HELP, ExitStatus};
+use clap::{Parser, Subcommand};
+use printer::{ColorChoice, Printer};
+use std::path::PathBuf;
+
+/// Manage Genesys Cloud data actions as code: validate, render, plan, apply, test.
+#[derive(Debug, Parser)]
+#[command(name = "gcsync", version, about, long_about = None, after_help = EXIT_CODES_HELP, propagate_version = true)]
+pub struct Cli {
+    /// More output on stderr (-v: debug, -vv: trace); secrets are never shown.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+
+    /// Only errors and the command's result.
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+
+    /// Colour: auto (on a terminal, unless NO_COLOR is set), always, never.
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+
+    /// The command.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Manifest directory/file arguments shared by several commands.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ManifestArgs {
+    /// Manifest directory or file (repeatable; default: `manifests/`).
+    #[arg(short = 'm', long = "manifests", value_name = "DIR|FILE")]
+    pub manifests: Vec<PathBuf>,
+}
+
+impl ManifestArgs {
+    /// The paths to load, with the default applied.
+    #[must_use]
+    pub fn paths(&self) -> Vec<PathBuf> {
+        if self.manifests.is_empty() { vec![PathBuf::from("manifests")] } else { self.manifests.clone() }
+    }
+}
+
+/// Commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check manifests offline and report every problem with file:line:column.
+    #[command(after_help = "Exit codes: 0 valid (warnings allowed), 1 errors found.")]
+    Validate(commands::validate::Args),
+
+    /// Print the compiled canonical JSON of actions (what POST /api/v2/integrations/actions
+    /// receives; the integration still as a name).
+    Render(commands::render::Args),
+
+    /// Turn Genesys action JSON (UI export or API shape) into manifest YAML.
+    Convert(commands::convert::Args),
+}
+
+/// Runs gcsync with these arguments and returns the process exit code.
+#[must_use]
+pub fn main_with_args(args: Vec<std::ffi::OsString>) -> u8 {
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(e) => {
+            use clap::error::ErrorKind;
+            let code = match e.kind() {
+                ErrorKind::DisplayHelp
+                | ErrorKind::DisplayVersion
+                | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+                    if e.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand { 1 } else { 0 }
+                }
+                _ => 1,
+            };
+            let _ = e.print();
+            return code;
+        }
+    };
+    let printer = Printer::new(cli.color, cli.verbose, cli.quiet);
+    let status = match run(cli, &printer) {
+        Ok(s) => s,
+        Err(e) => {
+            printer.error(&e);
+            e.status
+        }
+    };
+    status.code()
+}
+
+fn run(cli: Cli, printer: &Printer) -> Result<ExitStatus, CliError> {
+    match cli.command {
+        Command::Validate(a) => commands::validate::run(&a, printer),
+        Command::Render(a) => commands::render::run(&a, printer),
+        Command::Convert(a) => commands::convert::run(&a, printer),
+    }
+}

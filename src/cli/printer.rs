@@ -1,0 +1,275 @@
+//! The Printer: the only way gcsync writes to the terminal.
+//!
+//! Owns: stdout (the command's result: plans, reports, JSON — safe to pipe) versus stderr
+//! (errors, warnings, progress, `-v` logs); colour (on a TTY unless `NO_COLOR` or
+//! `--color never`; never in files or pipes); quiet/verbose levels; a broken pipe on
+//! stdout is not an error. Every message passes through [`Printer::redact`] first, so a
+//! registered secret cannot reach the terminal even at `-vv`.
+//! Must not: decide what to print (commands do) or exit the process.
+
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
+use crate::diag::{self, Diagnostics, Severity, Sources};
+use crate::exit::CliError;
+use console::Style;
+use std::io::Write as _;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+
+/// When to use colour.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Default)]
+pub enum ColorChoice {
+    /// On a terminal, unless `NO_COLOR` is set.
+    #[default]
+    Auto,
+    /// Always.
+    Always,
+    /// Never.
+    Never,
+}
+
+/// Output settings and the secrets to keep out of output.
+#[derive(Clone)]
+pub struct Printer {
+    color_out: bool,
+    color_err: bool,
+    /// 0 = normal, 1 = `-v`, 2 = `-vv`.
+    pub verbosity: u8,
+    quiet: bool,
+    stdout_is_tty: bool,
+    stderr_is_tty: bool,
+    secrets: Arc<Mutex<Vec<String>>>,
+    broken_pipe: Arc<AtomicBool>,
+}
+
+impl std::fmt::Debug for Printer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Printer").field("verbosity", &self.verbosity).finish_non_exhaustive()
+    }
+}
+
+impl Printer {
+    /// A printer for the real terminal.
+    #[must_use]
+    pub fn new(color: ColorChoice, verbosity: u8, quiet: bool) -> Self {
+        let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+        let out_tty = console::Term::stdout().is_term();
+        let err_tty = console::Term::stderr().is_term();
+        let (color_out, color_err) = match color {
+            ColorChoice::Always => (true, true),
+            ColorChoice::Never => (false, false),
+            ColorChoice::Auto => (out_tty && !no_color, err_tty && !no_color),
+        };
+        Self {
+            color_out,
+            color_err,
+            verbosity,
+            quiet,
+            stdout_is_tty: out_tty,
+            stderr_is_tty: err_tty,
+            secrets: Arc::new(Mutex::new(Vec::new())),
+            broken_pipe: Arc::new(AtomicBool::new(false)),
+        }
+    }
+
+    /// Registers a secret value: it is replaced by `[redacted]` in everything printed.
+    pub fn add_secret(&self, secret: &str) {
+        if secret.len() < 4 {
+            return; // too short to redact without mangling ordinary text
+        }
+        if let Ok(mut s) = self.secrets.lock()
+            && !s.iter().any(|x| x == secret)
+        {
+            s.push(secret.to_string());
+            s.sort_by_key(|x| std::cmp::Reverse(x.len()));
+        }
+    }
+
+    /// A copy of `text` with every registered secret replaced.
+    #[must_use]
+    pub fn redact(&self, text: &str) -> String {
+        let mut out = text.to_string();
+        if let Ok(secrets) = self.secrets.lock() {
+            for s in secrets.iter() {
+                if out.contains(s.as_str()) {
+                    out = out.replace(s.as_str(), "[redacted]");
+                }
+            }
+        }
+        out
+    }
+
+    /// Whether stdout is a terminal.
+    #[must_use]
+    pub fn stdout_is_tty(&self) -> bool {
+        self.stdout_is_tty
+    }
+
+    /// Whether stderr is a terminal (progress display).
+    #[must_use]
+    pub fn stderr_is_tty(&self) -> bool {
+        self.stderr_is_tty
+    }
+
+    /// Whether colour is on for stdout.
+    #[must_use]
+    pub fn color_stdout(&self) -> bool {
+        self.color_out
+    }
+
+    /// Whether stdout was closed early by the reader.
+    #[must_use]
+    pub fn broken_pipe(&self) -> bool {
+        self.broken_pipe.load(Ordering::Relaxed)
+    }
+
+    /// Writes the command's result to stdout (a newline is not added).
+    pub fn out(&self, text: &str) {
+        if self.broken_pipe() {
+            return;
+        }
+        let text = self.redact(text);
+        let mut lock = std::io::stdout().lock();
+        if let Err(e) = lock.write_all(text.as_bytes()).and_then(|()| lock.flush())
+            && e.kind() == std::io::ErrorKind::BrokenPipe
+        {
+            self.broken_pipe.store(true, Ordering::Relaxed);
+        }
+    }
+
+    /// Writes a line to stdout.
+    pub fn outln(&self, text: &str) {
+        self.out(&format!("{text}\n"));
+    }
+
+    fn err_raw(&self, text: &str) {
+        let text = self.redact(text);
+        let mut lock = std::io::stderr().lock();
+        let _ = lock.write_all(text.as_bytes());
+        let _ = lock.flush();
+    }
+
+    /// A status line on stderr (hidden by `-q`).
+    pub fn info(&self, text: &str) {
+        if !self.quiet {
+            self.err_raw(&format!("{text}\n"));
+        }
+    }
+
+    /// A warning on stderr.
+    pub fn warn(&self, text: &str) {
+        let label = self.paint_err(&Style::new().yellow().bold(), "warning");
+        self.err_raw(&format!("{label}: {text}\n"));
+    }
+
+    /// A `-v` (level 1) or `-vv` (level 2) log line on stderr.
+    pub fn debug(&self, level: u8, component: &str, text: &str) {
+        if self.verbosity >= level {
+            let tag = self.paint_err(&Style::new().dim(), &format!("[{component}]"));
+            self.err_raw(&format!("{tag} {text}\n"));
+        }
+    }
+
+    /// Renders a command error (message, causes, hint) on stderr.
+    pub fn error(&self, e: &CliError) {
+        let label = self.paint_err(&Style::new().red().bold(), "error");
+        let mut s = format!("{label}: {}\n", e.message);
+        for c in &e.causes {
+            s.push_str(&format!("  caused by: {c}\n"));
+        }
+        if let Some(h) = &e.hint {
+            let hint = self.paint_err(&Style::new().cyan().bold(), "hint");
+            s.push_str(&format!("\n{hint}: {h}\n"));
+        }
+        self.err_raw(&s);
+    }
+
+    /// Renders diagnostics (sorted) to stdout or stderr.
+    pub fn diagnostics(&self, diags: &Diagnostics, sources: &Sources, to_stdout: bool) {
+        let color = if to_stdout { self.color_out } else { self.color_err };
+        let style = TermStyle { color };
+        let mut text = String::new();
+        for d in diags.sorted() {
+            text.push_str(&diag::render(&d, sources, &style));
+            text.push('\n');
+        }
+        if to_stdout {
+            self.out(&text);
+        } else {
+            self.err_raw(&text);
+        }
+    }
+
+    /// Paints text for stdout when colour is on.
+    #[must_use]
+    pub fn paint(&self, style: &Style, text: &str) -> String {
+        if self.color_out { style.apply_to(text).force_styling(true).to_string() } else { text.to_string() }
+    }
+
+    fn paint_err(&self, style: &Style, text: &str) -> String {
+        if self.color_err { style.apply_to(text).force_styling(true).to_string() } else { text.to_string() }
+    }
+
+    /// A progress line on stderr: rewritten in place on a TTY, one line each otherwise.
+    pub fn progress(&self, text: &str) {
+        if self.quiet {
+            return;
+        }
+        if self.stderr_is_tty {
+            self.err_raw(&format!("\r\x1b[2K{text}"));
+        } else {
+            self.err_raw(&format!("{text}\n"));
+        }
+    }
+
+    /// Ends an in-place progress line.
+    pub fn progress_done(&self) {
+        if self.stderr_is_tty && !self.quiet {
+            self.err_raw("\r\x1b[2K");
+        }
+    }
+}
+
+struct TermStyle {
+    color: bool,
+}
+
+impl diag::Style for TermStyle {
+    fn severity(&self, severity: Severity, text: &str) -> String {
+        if !self.color {
+            return text.to_string();
+        }
+        let style = match severity {
+            Severity::Error => Style::new().red().bold(),
+            Severity::Warning => Style::new().yellow().bold(),
+        };
+        style.apply_to(text).force_styling(true).to_string()
+    }
+    fn gutter(&self, text: &str) -> String {
+        if self.color {
+            Style::new().blue().bold().apply_to(text).force_styling(true).to_string()
+        } else {
+            text.to_string()
+        }
+    }
+    fn hint(&self, text: &str) -> String {
+        if self.color {
+            Style::new().cyan().bold().apply_to(text).force_styling(true).to_string()
+        } else {
+            text.to_string()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redacts_registered_secrets() {
+        let p = Printer::new(ColorChoice::Never, 2, false);
+        p.add_secret("s3cr3t-value");
+        p.add_secret("ab");
+        assert_eq!(p.redact("token=s3cr3t-value; ab"), "token=[redacted]; ab");
+    }
+}

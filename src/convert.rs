@@ -1,0 +1,428 @@
+//! Genesys action JSON → manifest YAML, losslessly.
+//!
+//! Owns: reading both shapes Genesys produces — the UI export (`integrationType`,
+//! `actionType`, no ids) and the API `Action` (ids, version, `*Uri` fields) — and writing
+//! a manifest that compiles back to the same action (apart from org-specific fields: id,
+//! integrationId, version, selfUri, `*Uri`, `*Flattened`). The shorthand form is used only
+//! when it reproduces the action byte for byte; otherwise the raw form. Every conversion
+//! is verified by parsing the YAML it wrote and comparing the compiled result with the
+//! source; a mismatch is an error, never a silently different action.
+//! Must not: do I/O (the `convert`/`import`/`export` commands read and write files).
+
+use crate::diag::Diagnostics;
+use crate::manifest::{self, ManifestSet};
+use crate::model::{Action, ActionSpec, DEFAULT_REQUEST_TEMPLATE, digest};
+use crate::yaml::Emitter;
+use serde_json::{Map, Value, json};
+use std::path::Path;
+
+/// Fields that only make sense in the org the action came from (dropped on conversion).
+pub const ORG_SPECIFIC: [&str; 6] =
+    ["id", "integrationId", "version", "selfUri", "integrationType", "actionType"];
+
+/// Options for a conversion.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// The integration name to write (the source JSON has at most an id).
+    pub integration: Option<String>,
+    /// A comment line naming where the action came from.
+    pub source_note: Option<String>,
+}
+
+/// One converted action.
+#[derive(Debug, Clone)]
+pub struct Converted {
+    /// Action name.
+    pub name: String,
+    /// The manifest YAML (one document).
+    pub yaml: String,
+    /// Whether the shorthand form was used.
+    pub shorthand: bool,
+    /// Things the user should know (e.g. a guessed integration name).
+    pub notes: Vec<String>,
+}
+
+/// Why a conversion failed.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The text is not JSON.
+    #[error("not valid JSON at line {line}, column {column}: {message}")]
+    Json {
+        /// 1-based line.
+        line: usize,
+        /// 1-based column.
+        column: usize,
+        /// Parser message.
+        message: String,
+    },
+    /// The JSON is not a data action.
+    #[error("not a Genesys data action: {0}")]
+    NotAnAction(String),
+    /// A template came back only as a URI; writing it would lose the template.
+    #[error("`{0}` is only present as a URI (`{0}Uri`); refusing to write an empty template")]
+    TemplateOnlyUri(&'static str),
+    /// The round-trip check failed (a bug in gcsync; nothing was written).
+    #[error("conversion of `{name}` would not be lossless (field `{field}` differs); nothing written")]
+    NotLossless {
+        /// Action name.
+        name: String,
+        /// The first differing field.
+        field: String,
+    },
+}
+
+/// Splits a JSON text into action objects: one object, an array of them, or an entity
+/// listing (`{"entities": [...]}`).
+pub fn parse_actions(text: &str) -> Result<Vec<Value>, Error> {
+    let value: Value = serde_json::from_str(text).map_err(|e| Error::Json {
+        line: e.line(),
+        column: e.column(),
+        message: e.to_string().split(" at line").next().unwrap_or_default().to_string(),
+    })?;
+    match value {
+        Value::Array(items) => Ok(items),
+        Value::Object(ref m)
+            if m.get("entities").is_some_and(Value::is_array) && !m.contains_key("config") =>
+        {
+            Ok(m.get("entities").and_then(Value::as_array).cloned().unwrap_or_default())
+        }
+        Value::Object(_) => Ok(vec![value]),
+        other => Err(Error::NotAnAction(format!("expected a JSON object, found {}", json_type(&other)))),
+    }
+}
+
+fn json_type(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+/// The default integration name for an exported action's integration type (the names
+/// Genesys gives these integrations when an org installs them).
+fn default_integration(integration_type: Option<&str>) -> &'static str {
+    match integration_type {
+        Some("purecloud-data-actions") => "Genesys Cloud Data Actions",
+        Some("custom-rest-actions") | None => "Web Services Data Actions",
+        Some(_) => "Data Actions",
+    }
+}
+
+/// The source action as a spec, with the integration name chosen by `opts`.
+pub fn source_spec(value: &Value, opts: &Options) -> Result<(ActionSpec, Vec<String>), Error> {
+    let obj = value
+        .as_object()
+        .ok_or_else(|| Error::NotAnAction(format!("expected an object, found {}", json_type(value))))?;
+    if !obj.contains_key("config") || !obj.contains_key("name") {
+        return Err(Error::NotAnAction("an action has `name` and `config`".into()));
+    }
+    let action: Action =
+        serde_json::from_value(value.clone()).map_err(|e| Error::NotAnAction(e.to_string()))?;
+    let mut notes = Vec::new();
+    let config = action.config.clone().unwrap_or_default();
+    if config.request.request_template.is_none() && config.request.request_template_uri.is_some() {
+        return Err(Error::TemplateOnlyUri("requestTemplate"));
+    }
+    if config.response.success_template.is_none() && config.response.success_template_uri.is_some() {
+        return Err(Error::TemplateOnlyUri("successTemplate"));
+    }
+    let integration = match &opts.integration {
+        Some(i) => i.clone(),
+        None => {
+            let t = obj.get("integrationType").and_then(Value::as_str);
+            let guess = default_integration(t).to_string();
+            notes.push(format!(
+                "integration set to `{guess}` (the JSON names none); pass --integration to choose"
+            ));
+            guess
+        }
+    };
+    for (k, _) in &action.extra {
+        if !ORG_SPECIFIC.contains(&k.as_str()) {
+            notes.push(format!("field `{k}` is not part of a manifest and was dropped"));
+        }
+    }
+    let mut spec = action.to_spec();
+    spec.integration = integration.clone();
+    if !obj.contains_key("category") {
+        spec.category = integration;
+    }
+    Ok((spec, notes))
+}
+
+/// Converts one action JSON object into a manifest document.
+pub fn convert_action(value: &Value, opts: &Options) -> Result<Converted, Error> {
+    let (spec, mut notes) = source_spec(value, opts)?;
+    let mut candidates = Vec::new();
+    if let Some(doc) = shorthand_document(&spec) {
+        candidates.push((true, doc));
+    }
+    candidates.push((false, raw_document(&spec)));
+    let mut last_err = None;
+    for (shorthand, doc) in candidates {
+        let mut e = Emitter::new();
+        if let Some(note) = &opts.source_note {
+            e.comment(note);
+        }
+        e.document(&doc);
+        let yaml = e.finish();
+        match verify(&yaml, &spec, shorthand) {
+            Ok(()) => {
+                if !shorthand && spec.config.extra.keys().any(|_| true) {
+                    notes.push("unmodelled `config` fields were dropped".into());
+                }
+                return Ok(Converted {
+                    name: spec.name.clone(),
+                    yaml,
+                    shorthand,
+                    notes: std::mem::take(&mut notes),
+                });
+            }
+            Err(err) => last_err = Some(err),
+        }
+    }
+    Err(last_err.unwrap_or(Error::NotLossless { name: spec.name.clone(), field: "?".into() }))
+}
+
+/// Parses the written YAML back and compares it with the source, field by field, and the
+/// schemas key order included.
+fn verify(yaml: &str, spec: &ActionSpec, exact_shorthand: bool) -> Result<(), Error> {
+    let mut set = ManifestSet::default();
+    let mut diags = Diagnostics::new();
+    manifest::parse::parse_file(Path::new("<converted>"), yaml, &mut set, &mut diags);
+    let lossy = |field: &str| Error::NotLossless { name: spec.name.clone(), field: field.to_string() };
+    let Some(m) = set.actions.first() else {
+        return Err(lossy("document"));
+    };
+    let back = manifest::compile::compile(m);
+    for ((path, a), (_, b)) in digest::fields(spec).into_iter().zip(digest::fields(&back)) {
+        if a != b {
+            return Err(lossy(path));
+        }
+    }
+    let schema_text = |s: &ActionSpec| {
+        (
+            s.contract.input.input_schema.as_ref().map(Value::to_string),
+            s.contract.output.success_schema.as_ref().map(Value::to_string),
+        )
+    };
+    if schema_text(spec) != schema_text(&back) {
+        return Err(lossy("contract (key order)"));
+    }
+    if exact_shorthand {
+        let (want, got) = (spec.to_post_json("integration"), back.to_post_json("integration"));
+        // Ordered text comparison: `Value` equality ignores object key order.
+        if serde_json::to_string(&want).ok() != serde_json::to_string(&got).ok() {
+            return Err(lossy("shorthand"));
+        }
+    }
+    Ok(())
+}
+
+fn header(spec: &ActionSpec) -> Map<String, Value> {
+    let mut doc = Map::new();
+    doc.insert("kind".into(), json!("DataAction"));
+    doc.insert("name".into(), json!(spec.name));
+    if spec.category != spec.integration {
+        doc.insert("category".into(), json!(spec.category));
+    }
+    doc.insert("integration".into(), json!(spec.integration));
+    if spec.secure {
+        doc.insert("secure".into(), json!(true));
+    }
+    if let Some(t) = spec.config.timeout_seconds {
+        doc.insert("timeoutSeconds".into(), json!(t));
+    }
+    let req = &spec.config.request;
+    let mut r = Map::new();
+    r.insert("method".into(), json!(req.request_type));
+    r.insert("url".into(), json!(req.request_url_template));
+    if let Some(h) = &req.headers {
+        r.insert("headers".into(), Value::Object(h.clone()));
+    }
+    if let Some(b) = &req.request_template
+        && b != DEFAULT_REQUEST_TEMPLATE
+    {
+        r.insert("body".into(), json!(b));
+    }
+    doc.insert("request".into(), Value::Object(r));
+    doc
+}
+
+fn raw_document(spec: &ActionSpec) -> Value {
+    let mut doc = header(spec);
+    let mut contract = Map::new();
+    if let Some(s) = &spec.contract.input.input_schema {
+        contract.insert("input".into(), s.clone());
+    }
+    if let Some(s) = &spec.contract.output.success_schema {
+        contract.insert("output".into(), s.clone());
+    }
+    doc.insert("contract".into(), Value::Object(contract));
+    let resp = &spec.config.response;
+    let mut r = Map::new();
+    if let Some(tm) = &resp.translation_map {
+        r.insert("translationMap".into(), Value::Object(tm.clone()));
+    }
+    if let Some(d) = &resp.translation_map_defaults {
+        r.insert("translationMapDefaults".into(), Value::Object(d.clone()));
+    }
+    if let Some(t) = &resp.success_template {
+        r.insert("successTemplate".into(), json!(t));
+    }
+    doc.insert("response".into(), Value::Object(r));
+    Value::Object(doc)
+}
+
+/// The shorthand document, if the action has the exact shape shorthand compiles to.
+fn shorthand_document(spec: &ActionSpec) -> Option<Value> {
+    let input = spec.contract.input.input_schema.as_ref()?.as_object()?;
+    let output = spec.contract.output.success_schema.as_ref()?.as_object()?;
+    let required: Vec<&str> = input
+        .get("required")
+        .and_then(Value::as_array)
+        .map_or_else(Vec::new, |r| r.iter().filter_map(Value::as_str).collect());
+    let mut inputs = Map::new();
+    for (name, p) in input.get("properties")?.as_object()? {
+        let mut d = Map::new();
+        d.insert("type".into(), p.get("type")?.clone());
+        if let Some(desc) = p.get("description") {
+            d.insert("description".into(), desc.clone());
+        }
+        if required.contains(&name.as_str()) {
+            d.insert("required".into(), json!(true));
+        }
+        inputs.insert(name.clone(), Value::Object(d));
+    }
+    let tm = spec.config.response.translation_map.as_ref()?;
+    let defaults = spec.config.response.translation_map_defaults.clone().unwrap_or_default();
+    let mut outputs = Map::new();
+    for (name, p) in output.get("properties")?.as_object()? {
+        let mut d = Map::new();
+        d.insert("type".into(), p.get("type")?.clone());
+        for k in ["description", "items", "properties"] {
+            if let Some(v) = p.get(k) {
+                d.insert(k.into(), strip_schema_noise(v));
+            }
+        }
+        d.insert("from".into(), tm.get(name)?.clone());
+        if let Some(text) = defaults.get(name).and_then(Value::as_str) {
+            d.insert("default".into(), serde_json::from_str(text).ok()?);
+        }
+        outputs.insert(name.clone(), Value::Object(d));
+    }
+    let mut doc = header(spec);
+    doc.insert("inputs".into(), Value::Object(inputs));
+    doc.insert("outputs".into(), Value::Object(outputs));
+    Some(Value::Object(doc))
+}
+
+fn strip_schema_noise(v: &Value) -> Value {
+    match v {
+        Value::Object(m) => Value::Object(
+            m.iter()
+                .filter(|(k, _)| k.as_str() != "additionalProperties")
+                .map(|(k, v)| {
+                    (k.clone(), if k == "properties" { map_values(v) } else { strip_schema_noise(v) })
+                })
+                .collect(),
+        ),
+        other => other.clone(),
+    }
+}
+
+fn map_values(v: &Value) -> Value {
+    match v {
+        Value::Object(m) => {
+            Value::Object(m.iter().map(|(k, v)| (k.clone(), strip_schema_noise(v))).collect())
+        }
+        other => other.clone(),
+    }
+}
+
+/// A file-name slug for an action name: lower case, `[a-z0-9-]`, at most 80 chars.
+#[must_use]
+pub fn slug(name: &str) -> String {
+    let mut out = String::new();
+    for c in name.chars() {
+        if c.is_ascii_alphanumeric() {
+            out.push(c.to_ascii_lowercase());
+        } else if !out.ends_with('-') && !out.is_empty() {
+            out.push('-');
+        }
+    }
+    let out = out.trim_end_matches('-');
+    let out: String = out.chars().take(80).collect();
+    if out.is_empty() { "action".to_string() } else { out }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn export_json() -> Value {
+        json!({
+            "name": "Get Thing", "integrationType": "custom-rest-actions", "actionType": "custom",
+            "config": {
+                "request": {"requestUrlTemplate": "https://x/${input.id}", "requestType": "GET", "headers": {"Accept": "application/json"}, "requestTemplate": "${input.rawRequest}"},
+                "response": {"translationMap": {"a": "$.a"}, "translationMapDefaults": {"a": "\"\""}, "successTemplate": "{\"a\": ${a}}\r\n"}
+            },
+            "contract": {
+                "input": {"inputSchema": {"type": "object", "properties": {"id": {"type": "string"}}, "additionalProperties": true}},
+                "output": {"successSchema": {"type": "object", "properties": {"a": {"type": "string"}}, "additionalProperties": true}}
+            },
+            "secure": false
+        })
+    }
+
+    #[test]
+    fn converts_ui_export_in_raw_form() {
+        let c = convert_action(&export_json(), &Options::default()).unwrap();
+        assert!(!c.shorthand);
+        assert!(c.yaml.contains("integration: Web Services Data Actions"), "{}", c.yaml);
+        assert!(c.notes.iter().any(|n| n.contains("integration set to")));
+    }
+
+    #[test]
+    fn refuses_uri_only_templates() {
+        let mut v = export_json();
+        v["config"]["request"].as_object_mut().unwrap().remove("requestTemplate");
+        v["config"]["request"]["requestTemplateUri"] =
+            json!("/api/v2/integrations/actions/x/templates/requesttemplate.vm");
+        assert!(matches!(
+            convert_action(&v, &Options::default()),
+            Err(Error::TemplateOnlyUri("requestTemplate"))
+        ));
+    }
+
+    #[test]
+    fn shorthand_when_exact() {
+        let spec_yaml = "kind: DataAction\nname: S\nintegration: I\nrequest:\n  method: GET\n  url: https://x\ninputs:\n  id: {type: string, required: true}\noutputs:\n  a: {type: string, from: $.a, default: \"\"}\n";
+        let mut set = ManifestSet::default();
+        let mut d = Diagnostics::new();
+        manifest::parse::parse_file(Path::new("s.yaml"), spec_yaml, &mut set, &mut d);
+        let spec = manifest::compile::compile(&set.actions[0]);
+        let mut v = spec.to_post_json("integrationId");
+        v["id"] = json!("custom_-_1");
+        let c = convert_action(&v, &Options { integration: Some("I".into()), source_note: None }).unwrap();
+        assert!(c.shorthand, "{}", c.yaml);
+    }
+
+    #[test]
+    fn parses_lists_and_listings() {
+        assert_eq!(parse_actions("[{}, {}]").unwrap().len(), 2);
+        assert_eq!(parse_actions("{\"entities\": [{}], \"pageSize\": 25}").unwrap().len(), 1);
+        assert!(matches!(parse_actions("{\"a\": }"), Err(Error::Json { line: 1, .. })));
+        assert!(parse_actions("42").is_err());
+    }
+
+    #[test]
+    fn slugs() {
+        assert_eq!(slug("Get User Profile (v2)"), "get-user-profile-v2");
+        assert_eq!(slug("!!!"), "action");
+    }
+}

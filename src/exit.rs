@@ -1,0 +1,100 @@
+//! Exit codes, and the one place errors become them.
+//!
+//! Owns: [`ExitStatus`] (0 success, 1 error, 2 changes present / drift) and [`CliError`],
+//! the error every command returns: a message, optional causes and hint, and its exit
+//! status. Module errors (`remote::Error`, `state::Error`, ...) convert into it here, so a
+//! new error type is mapped in exactly one place.
+//! Must not: print (the printer renders a `CliError`).
+
+use std::fmt;
+
+/// How the process ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExitStatus {
+    /// 0: success; for `plan --detailed-exitcode`: no changes; for `drift`: no drift.
+    Success,
+    /// 1: any error, including usage errors.
+    Error,
+    /// 2: success with changes present (`plan --detailed-exitcode`) or drift found (`drift`).
+    Changes,
+}
+
+impl ExitStatus {
+    /// The process exit code.
+    #[must_use]
+    pub fn code(self) -> u8 {
+        match self {
+            ExitStatus::Success => 0,
+            ExitStatus::Error => 1,
+            ExitStatus::Changes => 2,
+        }
+    }
+}
+
+/// The text `--help` shows about exit codes.
+pub const EXIT_CODES_HELP: &str = "Exit codes:\n  0  success (no changes / no drift)\n  1  error (invalid input, API failure, usage error, stale plan, lock held, ...)\n  2  changes present (plan --detailed-exitcode) or drift found (drift)";
+
+/// An error that ends a command.
+#[derive(Debug)]
+pub struct CliError {
+    /// What went wrong (one sentence, values in backticks).
+    pub message: String,
+    /// Underlying causes, outermost first.
+    pub causes: Vec<String>,
+    /// What to do about it.
+    pub hint: Option<String>,
+    /// The exit status (always `Error` today; kept explicit for the mapping's sake).
+    pub status: ExitStatus,
+}
+
+impl CliError {
+    /// A new error with a message.
+    #[must_use]
+    pub fn new(message: impl Into<String>) -> Self {
+        Self { message: message.into(), causes: Vec::new(), hint: None, status: ExitStatus::Error }
+    }
+
+    /// Adds a hint.
+    #[must_use]
+    pub fn hint(mut self, hint: impl Into<String>) -> Self {
+        self.hint = Some(hint.into());
+        self
+    }
+
+    /// Adds a cause line.
+    #[must_use]
+    pub fn cause(mut self, cause: impl Into<String>) -> Self {
+        self.causes.push(cause.into());
+        self
+    }
+
+    /// Builds from any error, keeping its `source()` chain as causes.
+    pub fn from_error(context: impl Into<String>, err: &(dyn std::error::Error + 'static)) -> Self {
+        let mut e = Self::new(context);
+        e.causes.push(err.to_string());
+        let mut src = err.source();
+        while let Some(s) = src {
+            let text = s.to_string();
+            if e.causes.last() != Some(&text) {
+                e.causes.push(text);
+            }
+            src = s.source();
+        }
+        e
+    }
+}
+
+impl fmt::Display for CliError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+/// Result of a command.
+pub type CmdResult = Result<ExitStatus, CliError>;
+
+impl From<std::io::Error> for CliError {
+    fn from(e: std::io::Error) -> Self {
+        CliError::new(crate::manifest::io_reason(&e))
+    }
+}

@@ -1,0 +1,20 @@
+//! gcsync: manage Genesys Cloud data actions the way Terraform manages infrastructure.
+//!
+//! Module map (README "Architecture" keeps the same list):
+//! - `cli`: argument parsing, the Printer, one module per command.
+//! - `exit`: exit codes and the single error → exit-code mapping.
+//! - `diag`: located diagnostics and caret rendering.
+//! - `yaml`: the only user of the YAML crate (parse with positions, emit).
+//! - `manifest`: manifest files → typed resources → canonical actions, offline rules.
+//! - `model`: the canonical Genesys action, Genesys's contract rules, normalized digest.
+//! - `convert`: Genesys action JSON → manifest YAML, verified lossless.
+//! - `fsutil`: atomic file writes.
+
+pub mod cli;
+pub mod convert;
+pub mod diag;
+pub mod exit;
+pub mod fsutil;
+pub mod manifest;
+pub mod model;
+pub mod yaml;

@@ -1,0 +1,142 @@
+//! Offline rules over loaded manifests, located at file:line:column.
+//!
+//! Owns: running Genesys's documented rules ([`crate::model::rules`]) on each compiled
+//! action and placing every finding on the manifest line that caused it, plus the rules
+//! that span files (unique names) and the shorthand-only rules (output names usable as
+//! template variables).
+//! Must not: parse YAML or do I/O.
+
+use super::compile::compile;
+use super::{ActionManifest, ContractForm, ManifestSet};
+use crate::diag::{Diagnostic, Diagnostics, Severity};
+use crate::model::rules::{self, Level};
+use crate::yaml::Pos;
+use std::collections::BTreeMap;
+
+/// Checks every action and the set as a whole.
+pub fn check_set(set: &ManifestSet, diags: &mut Diagnostics) {
+    let mut seen: BTreeMap<&str, &ActionManifest> = BTreeMap::new();
+    for a in &set.actions {
+        check_action(a, diags);
+        if let Some(first) = seen.get(a.name.value.as_str()) {
+            diags.push(
+                Diagnostic::error(
+                    "duplicate-name",
+                    format!("action name `{}` is declared more than once", a.name.value),
+                    &a.file,
+                    a.name.pos,
+                )
+                .with_hint(format!(
+                    "first declared at {}:{}:{}; action names must be unique across all manifests",
+                    first.file.display(),
+                    first.name.pos.line,
+                    first.name.pos.column
+                )),
+            );
+        } else {
+            seen.insert(&a.name.value, a);
+        }
+    }
+}
+
+/// Checks one action.
+pub fn check_action(a: &ActionManifest, diags: &mut Diagnostics) {
+    let spec = compile(a);
+    for v in rules::check_spec(&spec) {
+        let pos = locate(a, &v.path);
+        let severity = match v.level {
+            Level::Error => Severity::Error,
+            Level::Warning => Severity::Warning,
+        };
+        let mut d = Diagnostic::new(severity, v.code, v.message, Some(&a.file), pos);
+        d.hint = v.hint;
+        diags.push(d);
+    }
+    if let ContractForm::Shorthand { outputs, success_template: None, .. } = &a.contract {
+        for o in outputs {
+            if !is_template_identifier(&o.name.value) {
+                diags.push(
+                    Diagnostic::error(
+                        "output-name",
+                        format!("output name `{}` cannot be used as a template variable", o.name.value),
+                        &a.file,
+                        o.name.pos,
+                    )
+                    .with_hint("use letters, digits and `_`, starting with a letter (or write `response.successTemplate` yourself)"),
+                );
+            }
+        }
+    }
+    if a.request.method.value.eq_ignore_ascii_case("GET")
+        && let Some(body) = &a.request.body
+        && body.value != crate::model::DEFAULT_REQUEST_TEMPLATE
+    {
+        diags.push(
+            Diagnostic::warning(
+                "get-body",
+                "a GET request sends no body; `body` is ignored",
+                &a.file,
+                body.pos,
+            )
+            .with_hint("remove `body`, or use POST/PUT/PATCH"),
+        );
+    }
+}
+
+/// Whether a name is a Velocity identifier valid in both 1.7 and 2.x (`${name}`).
+#[must_use]
+pub fn is_template_identifier(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars.next().is_some_and(|c| c.is_ascii_alphabetic())
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+/// Maps a path into the `PostActionInput` JSON to the manifest position that produced it.
+fn locate(a: &ActionManifest, path: &[String]) -> Pos {
+    let seg: Vec<&str> = path.iter().map(String::as_str).collect();
+    match seg.as_slice() {
+        ["name", ..] => a.name.pos,
+        ["category", ..] => a.category.as_ref().map_or(a.integration.pos, |c| c.pos),
+        ["integration" | "integrationId", ..] => a.integration.pos,
+        ["secure", ..] => a.secure.as_ref().map_or(a.pos, |s| s.pos),
+        ["config", "timeoutSeconds", ..] => a.timeout_seconds.as_ref().map_or(a.pos, |t| t.pos),
+        ["config", "request", "requestType", ..] => a.request.method.pos,
+        ["config", "request", "requestUrlTemplate", ..] => a.request.url.pos,
+        ["config", "request", "requestTemplate", ..] => {
+            a.request.body.as_ref().map_or(a.request.pos, |b| b.pos)
+        }
+        ["config", "request", "headers", name, ..] => a
+            .request
+            .headers
+            .as_ref()
+            .and_then(|h| h.value.iter().find(|(k, _)| k.value == *name).map(|(_, v)| v.pos))
+            .unwrap_or(a.request.pos),
+        ["contract", "input", "inputSchema", rest @ ..] => match &a.contract {
+            ContractForm::Raw { input: Some(input), .. } => node_pos(input, rest),
+            ContractForm::Raw { pos, .. } => *pos,
+            ContractForm::Shorthand { inputs, inputs_pos, .. } => match rest {
+                ["properties", name, tail @ ..] => {
+                    inputs.iter().find(|i| i.name.value == *name).map_or(*inputs_pos, |i| {
+                        if tail.first() == Some(&"type") { i.ty.pos } else { i.name.pos }
+                    })
+                }
+                _ => *inputs_pos,
+            },
+        },
+        ["contract", "output", "successSchema", rest @ ..] => match &a.contract {
+            ContractForm::Raw { output: Some(output), .. } => node_pos(output, rest),
+            ContractForm::Raw { pos, .. } => *pos,
+            ContractForm::Shorthand { outputs, outputs_pos, .. } => match rest {
+                ["properties", name, ..] => {
+                    outputs.iter().find(|o| o.name.value == *name).map_or(*outputs_pos, |o| o.name.pos)
+                }
+                _ => *outputs_pos,
+            },
+        },
+        _ => a.pos,
+    }
+}
+
+fn node_pos(node: &crate::yaml::Node, rest: &[&str]) -> Pos {
+    node.locate(rest).pos
+}

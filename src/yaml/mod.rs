@@ -1,0 +1,357 @@
+//! YAML in and out: the only module that touches the YAML crate.
+//!
+//! Owns: parsing YAML text into a position-annotated [`Node`] tree (every scalar, key and
+//! collection knows its line and column), converting nodes to JSON, and emitting YAML
+//! text for manifests that `convert`/`import`/`export` write ([`emit`]).
+//! Must not: know what a manifest or a data action is. Swapping the YAML crate (today
+//! `serde-saphyr`, a maintained, panic-free, pure-Rust parser; `serde_yaml` is archived
+//! upstream) touches this file only.
+
+mod emit;
+
+pub use emit::{Emitter, quote_if_needed};
+
+use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+use std::fmt;
+
+/// A 1-based line/column position in a source file. `line == 0` means unknown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default, Hash)]
+pub struct Pos {
+    /// 1-based line number.
+    pub line: u32,
+    /// 1-based column number (in characters).
+    pub column: u32,
+}
+
+impl Pos {
+    /// A position, from 1-based line and column.
+    #[must_use]
+    pub const fn new(line: u32, column: u32) -> Self {
+        Self { line, column }
+    }
+}
+
+/// A YAML value with the position where it starts.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Node {
+    /// The value.
+    pub value: Value,
+    /// Where the value starts.
+    pub pos: Pos,
+}
+
+/// A mapping key with its position.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Key {
+    /// The key text.
+    pub name: String,
+    /// Where the key starts.
+    pub pos: Pos,
+}
+
+/// The value of a YAML node (after the YAML 1.2 core schema resolved its scalar type).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    /// `~`, `null` or an empty value.
+    Null,
+    /// `true` / `false`.
+    Bool(bool),
+    /// An integer that fits in `i64`.
+    Int(i64),
+    /// A float (or an integer too large for `i64`).
+    Float(f64),
+    /// A string.
+    Str(String),
+    /// A sequence.
+    Seq(Vec<Node>),
+    /// A mapping, in source order.
+    Map(Vec<(Key, Node)>),
+}
+
+impl Value {
+    /// A short name of the type, for "expected X, found Y" messages.
+    #[must_use]
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Value::Null => "null",
+            Value::Bool(_) => "a boolean",
+            Value::Int(_) => "an integer",
+            Value::Float(_) => "a number",
+            Value::Str(_) => "a string",
+            Value::Seq(_) => "a list",
+            Value::Map(_) => "a mapping",
+        }
+    }
+}
+
+impl Node {
+    /// Converts the node to JSON (mapping order kept). Non-finite floats become null.
+    #[must_use]
+    pub fn to_json(&self) -> serde_json::Value {
+        match &self.value {
+            Value::Null => serde_json::Value::Null,
+            Value::Bool(b) => serde_json::Value::Bool(*b),
+            Value::Int(i) => serde_json::Value::from(*i),
+            Value::Float(f) => {
+                serde_json::Number::from_f64(*f).map_or(serde_json::Value::Null, serde_json::Value::Number)
+            }
+            Value::Str(s) => serde_json::Value::String(s.clone()),
+            Value::Seq(items) => serde_json::Value::Array(items.iter().map(Node::to_json).collect()),
+            Value::Map(entries) => serde_json::Value::Object(
+                entries.iter().map(|(k, v)| (k.name.clone(), v.to_json())).collect(),
+            ),
+        }
+    }
+
+    /// Looks up a child by a JSON-pointer-like path: a segment is a key in a mapping and an
+    /// index in a sequence. Returns the deepest node found along the path (useful to place
+    /// a diagnostic).
+    #[must_use]
+    pub fn locate<'a>(&'a self, path: &[&str]) -> &'a Node {
+        let mut node = self;
+        for seg in path {
+            let next = match &node.value {
+                Value::Map(entries) => entries.iter().find(|(key, _)| key.name == *seg).map(|(_, v)| v),
+                Value::Seq(items) => seg.parse::<usize>().ok().and_then(|i| items.get(i)),
+                _ => None,
+            };
+            match next {
+                Some(n) => node = n,
+                None => break,
+            }
+        }
+        node
+    }
+}
+
+/// A YAML syntax error with its position.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{message}")]
+pub struct SyntaxError {
+    /// What is wrong, without position.
+    pub message: String,
+    /// Where (line 0 when the parser could not tell).
+    pub pos: Pos,
+}
+
+/// Parses a YAML stream (one or more `---`-separated documents) into nodes.
+/// Empty documents are skipped.
+pub fn parse_documents(text: &str) -> Result<Vec<Node>, SyntaxError> {
+    let docs: Vec<Option<RawSpanned>> = serde_saphyr::from_multiple(text).map_err(|e| {
+        let pos =
+            e.location().map_or(Pos::default(), |l| Pos::new(clamp_u32(l.line()), clamp_u32(l.column())));
+        SyntaxError { message: clean_message(&e.without_snippet().to_string()), pos }
+    })?;
+    Ok(docs.into_iter().flatten().map(RawSpanned::into_node).collect())
+}
+
+fn clamp_u32(v: u64) -> u32 {
+    u32::try_from(v).unwrap_or(u32::MAX)
+}
+
+/// Removes the library's "error: line L column C: " prefix and any snippet lines.
+fn clean_message(raw: &str) -> String {
+    let first = raw.lines().next().unwrap_or(raw).trim();
+    let first = first.strip_prefix("error: ").unwrap_or(first);
+    // "line 2 column 2: illegal placement" -> "illegal placement"
+    if let Some(rest) = first.strip_prefix("line ")
+        && let Some(idx) = rest.find(": ")
+        && rest[..idx].contains("column")
+    {
+        return rest[idx + 2..].to_string();
+    }
+    // "illegal placement at line 2, column 2" -> "illegal placement"
+    if let Some(idx) = first.rfind(" at line ")
+        && first[idx..].contains(", column ")
+    {
+        return first[..idx].to_string();
+    }
+    first.to_string()
+}
+
+// --- deserialization plumbing -------------------------------------------------------------
+
+struct RawSpanned(serde_saphyr::Spanned<Raw>);
+
+enum Raw {
+    Null,
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    Str(String),
+    Seq(Vec<RawSpanned>),
+    Map(Vec<(serde_saphyr::Spanned<RawKey>, RawSpanned)>),
+}
+
+struct RawKey(String);
+
+fn pos_of(loc: &serde_saphyr::Location) -> Pos {
+    Pos::new(clamp_u32(loc.line()), clamp_u32(loc.column()))
+}
+
+impl RawSpanned {
+    fn into_node(self) -> Node {
+        let pos = pos_of(&self.0.referenced);
+        let value = match self.0.value {
+            Raw::Null => Value::Null,
+            Raw::Bool(b) => Value::Bool(b),
+            Raw::Int(i) => Value::Int(i),
+            Raw::Float(f) => Value::Float(f),
+            Raw::Str(s) => Value::Str(s),
+            Raw::Seq(items) => Value::Seq(items.into_iter().map(RawSpanned::into_node).collect()),
+            Raw::Map(entries) => Value::Map(
+                entries
+                    .into_iter()
+                    .map(|(k, v)| (Key { name: k.value.0, pos: pos_of(&k.referenced) }, v.into_node()))
+                    .collect(),
+            ),
+        };
+        Node { value, pos }
+    }
+}
+
+impl<'de> Deserialize<'de> for RawSpanned {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        serde_saphyr::Spanned::<Raw>::deserialize(d).map(RawSpanned)
+    }
+}
+
+impl<'de> Deserialize<'de> for RawKey {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct KeyVisitor;
+        impl Visitor<'_> for KeyVisitor {
+            type Value = RawKey;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a scalar mapping key")
+            }
+            fn visit_str<E>(self, v: &str) -> Result<RawKey, E> {
+                Ok(RawKey(v.to_string()))
+            }
+            fn visit_string<E>(self, v: String) -> Result<RawKey, E> {
+                Ok(RawKey(v))
+            }
+            fn visit_bool<E>(self, v: bool) -> Result<RawKey, E> {
+                Ok(RawKey(v.to_string()))
+            }
+            fn visit_i64<E>(self, v: i64) -> Result<RawKey, E> {
+                Ok(RawKey(v.to_string()))
+            }
+            fn visit_u64<E>(self, v: u64) -> Result<RawKey, E> {
+                Ok(RawKey(v.to_string()))
+            }
+            fn visit_f64<E>(self, v: f64) -> Result<RawKey, E> {
+                Ok(RawKey(v.to_string()))
+            }
+            fn visit_unit<E>(self) -> Result<RawKey, E> {
+                Ok(RawKey("null".to_string()))
+            }
+        }
+        d.deserialize_any(KeyVisitor)
+    }
+}
+
+impl<'de> Deserialize<'de> for Raw {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct RawVisitor;
+        impl<'de> Visitor<'de> for RawVisitor {
+            type Value = Raw;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("any YAML value")
+            }
+            fn visit_unit<E>(self) -> Result<Raw, E> {
+                Ok(Raw::Null)
+            }
+            fn visit_none<E>(self) -> Result<Raw, E> {
+                Ok(Raw::Null)
+            }
+            fn visit_some<D2: Deserializer<'de>>(self, d: D2) -> Result<Raw, D2::Error> {
+                Raw::deserialize(d)
+            }
+            fn visit_bool<E>(self, v: bool) -> Result<Raw, E> {
+                Ok(Raw::Bool(v))
+            }
+            fn visit_i64<E>(self, v: i64) -> Result<Raw, E> {
+                Ok(Raw::Int(v))
+            }
+            fn visit_u64<E>(self, v: u64) -> Result<Raw, E> {
+                Ok(i64::try_from(v).map_or_else(|_| Raw::Float(v as f64), Raw::Int))
+            }
+            fn visit_i128<E>(self, v: i128) -> Result<Raw, E> {
+                Ok(i64::try_from(v).map_or_else(|_| Raw::Float(v as f64), Raw::Int))
+            }
+            fn visit_u128<E>(self, v: u128) -> Result<Raw, E> {
+                Ok(i64::try_from(v).map_or_else(|_| Raw::Float(v as f64), Raw::Int))
+            }
+            fn visit_f64<E>(self, v: f64) -> Result<Raw, E> {
+                Ok(Raw::Float(v))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Raw, E> {
+                Ok(Raw::Str(v.to_string()))
+            }
+            fn visit_string<E>(self, v: String) -> Result<Raw, E> {
+                Ok(Raw::Str(v))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut a: A) -> Result<Raw, A::Error> {
+                let mut items = Vec::new();
+                while let Some(item) = a.next_element::<RawSpanned>()? {
+                    items.push(item);
+                }
+                Ok(Raw::Seq(items))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut a: A) -> Result<Raw, A::Error> {
+                let mut entries = Vec::new();
+                while let Some(entry) = a.next_entry::<serde_saphyr::Spanned<RawKey>, RawSpanned>()? {
+                    entries.push(entry);
+                }
+                Ok(Raw::Map(entries))
+            }
+        }
+        d.deserialize_any(RawVisitor)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_positions_and_types() {
+        let docs =
+            parse_documents("kind: DataAction\nn: 10\ns: '10'\nf: 1.5\nz: ~\n---\na: [1, 2]\n").unwrap();
+        assert_eq!(docs.len(), 2);
+        let Value::Map(m) = &docs[0].value else { panic!("map") };
+        assert_eq!(m[0].0.name, "kind");
+        assert_eq!(m[0].1.pos, Pos::new(1, 7));
+        assert_eq!(m[1].1.value, Value::Int(10));
+        assert_eq!(m[2].1.value, Value::Str("10".into()));
+        assert_eq!(m[3].1.value, Value::Float(1.5));
+        assert_eq!(m[4].1.value, Value::Null);
+        assert_eq!(docs[1].to_json(), serde_json::json!({"a": [1, 2]}));
+    }
+
+    #[test]
+    fn syntax_error_has_position() {
+        let err = parse_documents("a: [1, 2\nb: c\n").unwrap_err();
+        assert_eq!(err.pos.line, 2);
+        assert!(!err.message.contains("line 2"), "{}", err.message);
+    }
+
+    #[test]
+    fn duplicate_keys_are_errors() {
+        let err = parse_documents("a: 1\na: 2\n").unwrap_err();
+        assert_eq!(err.pos, Pos::new(2, 1));
+        assert!(err.message.contains("duplicate"), "{}", err.message);
+    }
+
+    #[test]
+    fn empty_stream_has_no_documents() {
+        assert!(parse_documents("").unwrap().is_empty());
+        assert!(parse_documents("# only a comment\n").unwrap().is_empty());
+    }
+
+    #[test]
+    fn keeps_escapes_exact() {
+        let docs = parse_documents("t: \"a\\r\\nb $${x}\"\n").unwrap();
+        assert_eq!(docs[0].to_json(), serde_json::json!({"t": "a\r\nb $${x}"}));
+    }
+}

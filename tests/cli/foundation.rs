@@ -1,0 +1,175 @@
+//! Foundation: validate, render, exit codes and hostile input.
+
+use crate::common::{TestDir, code, run};
+use insta::assert_snapshot;
+use std::path::Path;
+
+fn fixtures() -> &'static Path {
+    Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures"))
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
+    }
+}
+
+#[test]
+fn validate_repo_manifests() {
+    let t = TestDir::new().with_repo_manifests();
+    assert_snapshot!(run(t.gcsync().arg("validate"), t.path()), @r"
+    exit: 0
+    ----- stdout -----
+    1 action in 1 file: no problems found
+    ----- stderr -----
+    ");
+}
+
+#[test]
+fn validate_reports_every_problem_with_location() {
+    let t = TestDir::new();
+    copy_dir(&fixtures().join("manifests/invalid"), &t.path().join("m"));
+    assert_snapshot!("validate_human", run(t.gcsync().args(["validate", "-m", "m"]), t.path()));
+    assert_snapshot!("validate_json", run(t.gcsync().args(["validate", "-m", "m", "--json"]), t.path()));
+}
+
+#[test]
+fn validate_accepts_files_and_repeated_paths() {
+    let t = TestDir::new().with_repo_manifests();
+    t.write("extra/one.yml", "kind: DataAction\nname: Other\nintegration: X\nrequest: {method: GET, url: 'https://x'}\ninputs: {}\noutputs: {}\n");
+    let out = t
+        .gcsync()
+        .args(["validate", "-m", "manifests/fetch-user-profile.yaml", "-m", "extra"])
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 0, "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("2 actions in 2 files"));
+}
+
+#[test]
+fn render_fetch_user_profile() {
+    let t = TestDir::new().with_repo_manifests();
+    assert_snapshot!(run(t.gcsync().args(["render", "FetchUserProfile"]), t.path()));
+}
+
+#[test]
+fn render_is_deterministic_and_lists_all() {
+    let t = TestDir::new().with_repo_manifests();
+    let a = t.gcsync().arg("render").output().unwrap();
+    let b = t.gcsync().arg("render").output().unwrap();
+    assert_eq!(code(&a), 0);
+    assert_eq!(a.stdout, b.stdout);
+    let v: serde_json::Value = serde_json::from_slice(&a.stdout).unwrap();
+    assert_eq!(v.as_array().map(Vec::len), Some(1));
+}
+
+#[test]
+fn render_unknown_name_suggests() {
+    let t = TestDir::new().with_repo_manifests();
+    assert_snapshot!(run(t.gcsync().args(["render", "FetchUserProfil"]), t.path()), @r"
+    exit: 1
+    ----- stdout -----
+    ----- stderr -----
+    error: no action named `FetchUserProfil` in the manifests
+
+    hint: did you mean `FetchUserProfile`?
+    ");
+}
+
+#[test]
+fn render_refuses_invalid_manifests() {
+    let t = TestDir::new();
+    t.write("manifests/a.yaml", "kind: DataAction\nname: A\n");
+    let out = t.gcsync().arg("render").output().unwrap();
+    assert_eq!(code(&out), 1);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("missing required field `integration`"), "{err}");
+    assert!(err.contains("manifests/a.yaml:1:1"), "{err}");
+    assert!(out.stdout.is_empty());
+}
+
+#[test]
+fn usage_errors_exit_1_and_help_exits_0() {
+    let t = TestDir::new();
+    let out = t.gcsync().arg("frobnicate").output().unwrap();
+    assert_eq!(code(&out), 1);
+    let out = t.gcsync().args(["validate", "--bogus"]).output().unwrap();
+    assert_eq!(code(&out), 1);
+    let out = t.gcsync().arg("--help").output().unwrap();
+    assert_eq!(code(&out), 0);
+    let help = String::from_utf8_lossy(&out.stdout);
+    assert!(help.contains("Exit codes:"), "{help}");
+    assert!(help.contains("2  changes present"), "{help}");
+    let out = t.gcsync().arg("--version").output().unwrap();
+    assert_eq!(code(&out), 0);
+}
+
+#[test]
+fn every_command_and_flag_has_help_text() {
+    let t = TestDir::new();
+    for cmd in ["validate", "render", "convert"] {
+        let out = t.gcsync().args([cmd, "--help"]).output().unwrap();
+        assert_eq!(code(&out), 0, "{cmd}");
+        let text = String::from_utf8_lossy(&out.stdout);
+        for line in text.lines().filter(|l| l.trim_start().starts_with("-")) {
+            // "  -m, --manifests <DIR|FILE>  Manifest directory ..." — a flag line followed by text.
+            let described = line.split("  ").filter(|p| !p.trim().is_empty()).count() >= 2;
+            assert!(
+                described || text.contains(&format!("{}\n          ", line.trim_end())),
+                "{cmd}: undocumented flag line {line:?}\n{text}"
+            );
+        }
+    }
+}
+
+#[test]
+fn hostile_inputs_end_in_clear_messages() {
+    let t = TestDir::new();
+    t.write("empty/e.yaml", "");
+    t.write("garbage/g.yaml", [0x7f_u8, 0x45, 0x4c, 0x46, 0x00, 0x01, 0xff, 0xfe]);
+    t.write("latin1/l.yaml", b"kind: DataAction\nname: Caf\xe9\n");
+    t.write("scalar/s.yaml", "just a string\n");
+    t.write("json/j.yaml", "{\"kind\": \"DataAction\", \"name\": 5}");
+    t.write(
+        "wrongtypes/w.yaml",
+        "kind: DataAction\nname: [a]\nintegration: {x: 1}\nrequest: []\ninputs: 3\noutputs: {a: 1}\n",
+    );
+    std::fs::create_dir_all(t.path().join("nothing")).unwrap();
+    t.write("nothing/readme.txt", "not a manifest");
+    for (dir, expect) in [
+        ("empty", "the file has no YAML documents"),
+        ("garbage", "not valid UTF-8"),
+        ("latin1", "l.yaml:2:10"),
+        ("scalar", "a manifest document must be a mapping"),
+        ("json", "`name` must be a string, found an integer"),
+        ("wrongtypes", "`request` of `DataAction` must be a mapping, found a list"),
+        ("nothing", "no manifests found in `nothing`"),
+        ("does-not-exist", "cannot read `does-not-exist`: no such file or directory"),
+    ] {
+        let out = t.gcsync().args(["validate", "-m", dir]).output().unwrap();
+        let all = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        assert!(all.contains(expect), "{dir}: expected {expect:?} in\n{all}");
+        assert!(!all.contains("panicked"), "{dir}: {all}");
+        let want = if dir == "empty" { 0 } else { 1 };
+        assert_eq!(code(&out), want, "{dir}: {all}");
+    }
+}
+
+#[test]
+fn a_50_mb_file_is_refused_without_reading_it() {
+    let t = TestDir::new();
+    let f = std::fs::File::create(t.path().join("big.yaml")).unwrap();
+    f.set_len(50 * 1024 * 1024).unwrap();
+    assert_snapshot!(run(t.gcsync().args(["validate", "-m", "big.yaml"]), t.path()), @r"
+    exit: 1
+    ----- stdout -----
+    error[file-too-large]: `big.yaml` is 50.0 MB; manifest files are limited to 4 MB
+     --> big.yaml
+      = hint: is this really a manifest? split large manifests into several files
+
+    1 error, 0 warnings (0 actions in 1 file)
+    ----- stderr -----
+    ");
+}

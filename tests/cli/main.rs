@@ -1,0 +1,7 @@
+//! End-to-end CLI tests: the real binary in a temp directory (one test binary, compiled once).
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stderr, clippy::print_stdout)]
+
+mod common;
+mod convert;
+mod foundation;

@@ -1,0 +1,133 @@
+//! The 200 real, public data actions in `../shared/corpus/actions`: every one converts to a
+//! manifest, renders back to the same action, and validates — or fails validation for a
+//! real reason listed in `tests/fixtures/corpus-validation.json`.
+//! Skipped (with a printed reason) when `../shared` is not beside the repository.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stderr, clippy::print_stdout)]
+
+use gcsync::diag::{Diagnostics, Severity};
+use gcsync::manifest::{self, ManifestSet};
+use gcsync::model::digest;
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+fn corpus_dir() -> Option<PathBuf> {
+    let d = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/actions");
+    d.is_dir().then_some(d)
+}
+
+#[test]
+fn corpus_converts_round_trips_and_validates() {
+    let Some(dir) = corpus_dir() else {
+        eprintln!("SKIPPED: ../shared/corpus/actions is not present beside the repository");
+        return;
+    };
+    let expected: BTreeMap<String, Value> = serde_json::from_str(
+        &std::fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/corpus-validation.json"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        .collect();
+    files.sort();
+    assert_eq!(files.len(), 200, "the corpus has 200 actions");
+    let mut failing: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let mut shorthand = 0;
+    for f in &files {
+        let name = f.file_name().unwrap().to_string_lossy().to_string();
+        let text = std::fs::read_to_string(f).unwrap();
+        let original: Value = serde_json::from_str(&text).unwrap();
+        let converted = gcsync::convert::convert_action(&original, &gcsync::convert::Options::default())
+            .unwrap_or_else(|e| panic!("{name}: convert failed: {e}"));
+        shorthand += usize::from(converted.shorthand);
+        // Round trip: parse the YAML, compile, compare with the source field by field.
+        let mut set = ManifestSet::default();
+        let mut diags = Diagnostics::new();
+        let path = PathBuf::from(format!("{name}.yaml"));
+        manifest::parse::parse_file(&path, &converted.yaml, &mut set, &mut diags);
+        assert!(!diags.has_errors(), "{name}: converted manifest does not parse: {:?}", diags.sorted());
+        let spec = manifest::compile::compile(&set.actions[0]);
+        let (source, _) =
+            gcsync::convert::source_spec(&original, &gcsync::convert::Options::default()).unwrap();
+        assert_eq!(
+            digest::normalized(&spec),
+            digest::normalized(&source),
+            "{name}: render differs from source"
+        );
+        let rendered = spec.to_post_json("integration");
+        for key in ["config", "contract"] {
+            let (a, b) = (&rendered[key], &original[key]);
+            // Same content; templates byte-exact (checked by the normalized form above).
+            assert_eq!(
+                digest::canonical(&strip_empty(a)),
+                digest::canonical(&strip_empty(b)),
+                "{name}: `{key}` differs"
+            );
+        }
+        // Validate the single action.
+        let mut vd = Diagnostics::new();
+        manifest::check::check_action(&set.actions[0], &mut vd);
+        let codes: Vec<String> = vd
+            .sorted()
+            .iter()
+            .filter(|d| d.severity == Severity::Error)
+            .map(|d| d.code.to_string())
+            .collect();
+        if !codes.is_empty() {
+            failing.insert(name, codes);
+        }
+    }
+    let want: BTreeMap<String, Vec<String>> = expected
+        .iter()
+        .map(|(k, v)| {
+            (
+                k.clone(),
+                v["codes"].as_array().unwrap().iter().map(|c| c.as_str().unwrap().to_string()).collect(),
+            )
+        })
+        .collect();
+    for (k, v) in &expected {
+        assert!(
+            v["reason"].as_str().is_some_and(|r| r.len() > 20),
+            "{k}: every expected failure needs a reason"
+        );
+    }
+    assert_eq!(
+        failing, want,
+        "corpus validation failures changed; update tests/fixtures/corpus-validation.json with a reason per action"
+    );
+    eprintln!(
+        "corpus: {} actions converted and round-tripped ({shorthand} in shorthand form); {} fail validation as expected",
+        files.len(),
+        failing.len()
+    );
+}
+
+/// Drops empty/absent-equivalent parts so that `{}` headers and a missing `headers` compare
+/// equal, as Genesys treats them.
+fn strip_empty(v: &Value) -> Value {
+    match v {
+        Value::Object(m) => Value::Object(
+            m.iter()
+                .filter(|(k, v)| {
+                    let empty_map = v.as_object().is_some_and(serde_json::Map::is_empty)
+                        && matches!(
+                            k.as_str(),
+                            "headers" | "translationMap" | "translationMapDefaults" | "input" | "output"
+                        );
+                    let default_body =
+                        k.as_str() == "requestTemplate" && v.as_str() == Some("${input.rawRequest}");
+                    !empty_map && !default_body
+                })
+                .map(|(k, v)| (k.clone(), strip_empty(v)))
+                .collect(),
+        ),
+        other => other.clone(),
+    }
+}
