@@ -13,8 +13,10 @@
 pub mod cli;
 pub mod convert;
 pub mod diag;
+pub mod emulator;
 pub mod exit;
 pub mod fsutil;
 pub mod manifest;
 pub mod model;
+pub mod remote;
 pub mod yaml;

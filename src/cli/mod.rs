@@ -62,6 +62,9 @@ pub enum Command {
 
     /// Turn Genesys action JSON (UI export or API shape) into manifest YAML.
     Convert(commands::convert::Args),
+
+    /// Run a local Genesys Cloud (OAuth, integrations, actions, drafts) on loopback.
+    Emulator(commands::emulator::Args),
 }
 
 /// Runs gcsync with these arguments and returns the process exit code.
@@ -99,5 +102,6 @@ fn run(cli: Cli, printer: &Printer) -> Result<ExitStatus, CliError> {
         Command::Validate(a) => commands::validate::run(&a, printer),
         Command::Render(a) => commands::render::run(&a, printer),
         Command::Convert(a) => commands::convert::run(&a, printer),
+        Command::Emulator(a) => commands::emulator::run(&a, printer),
     }
 }

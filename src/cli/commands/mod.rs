@@ -5,6 +5,7 @@
 //! Must not: contain engine logic that another command or a test would want to reuse.
 
 pub mod convert;
+pub mod emulator;
 pub mod render;
 pub mod validate;
 

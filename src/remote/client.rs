@@ -1,0 +1,988 @@
+//! The Genesys Cloud Platform API client: the only code that talks HTTP to an org.
+//!
+//! Owns: OAuth client credentials (token cached until shortly before expiry; one re-auth
+//! on 401), the request pipeline — client-side rate limit (GCRA, default 300 requests/min
+//! per token, so gcsync itself never causes 429s), bounded concurrency, per-request
+//! timeout, retries with exponential backoff and full jitter on 429 (honouring
+//! `Retry-After`), 502/503/504 and connection errors — only when a retry cannot duplicate
+//! work: a create is retried only when the server provably did not process it (429, or the
+//! connection was never made); otherwise the outcome is reported as
+//! [`Error::Ambiguous`] for the caller to resolve by looking. It also owns the endpoint
+//! calls (paths, query parameters, paging) and request logging at `-v`/`-vv`, which never
+//! shows the Authorization header, the client secret, or bodies of credential calls.
+//! Must not: decide what to change (plan/apply do) or print directly.
+
+use super::Secret;
+use super::config::Target;
+use super::error::{ApiError, Error, Result};
+use crate::model::Action;
+use reqwest::Method;
+use serde::Deserialize;
+use serde_json::Value;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+use tokio::sync::{Mutex, Semaphore};
+
+/// The largest page size gcsync asks for (Genesys's maximum for list endpoints).
+pub const MAX_PAGE_SIZE: usize = 500;
+
+/// A logging hook: (level 1 = `-v`, 2 = `-vv`, message).
+pub type LogFn = Arc<dyn Fn(u8, &str) + Send + Sync>;
+
+/// Client tuning (see README "Client settings").
+#[derive(Clone)]
+pub struct ClientOptions {
+    /// Per-request timeout.
+    pub timeout: Duration,
+    /// Attempts per request, first included.
+    pub max_attempts: u32,
+    /// First backoff step.
+    pub backoff_base: Duration,
+    /// Largest backoff step.
+    pub backoff_max: Duration,
+    /// Client-side limit in requests per minute (0 = none).
+    pub rate_limit_per_minute: u32,
+    /// Requests that may go out back to back before the limit spaces them.
+    pub rate_burst: u32,
+    /// Requests in flight at once.
+    pub parallelism: usize,
+    /// Logging hook.
+    pub log: Option<LogFn>,
+}
+
+impl Default for ClientOptions {
+    fn default() -> Self {
+        Self {
+            timeout: Duration::from_secs(30),
+            max_attempts: 8,
+            backoff_base: Duration::from_millis(250),
+            backoff_max: Duration::from_secs(10),
+            rate_limit_per_minute: 300,
+            rate_burst: 5,
+            parallelism: 4,
+            log: None,
+        }
+    }
+}
+
+impl std::fmt::Debug for ClientOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ClientOptions")
+            .field("timeout", &self.timeout)
+            .field("max_attempts", &self.max_attempts)
+            .field("rate_limit_per_minute", &self.rate_limit_per_minute)
+            .field("parallelism", &self.parallelism)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Whether repeating a request can duplicate work.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Idempotency {
+    /// Reads, deletes, versioned updates: safe to repeat.
+    Safe,
+    /// Creates, publishes, executions: repeat only when provably not processed.
+    Unsafe,
+}
+
+/// How a body is expected back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Accept {
+    Json,
+    Text,
+}
+
+struct Req<'a> {
+    method: Method,
+    path: String,
+    query: Vec<(&'a str, String)>,
+    body: Option<&'a Value>,
+    idempotency: Idempotency,
+    accept: Accept,
+    /// Never log the body (credentials).
+    sensitive: bool,
+}
+
+impl<'a> Req<'a> {
+    fn new(method: Method, path: impl Into<String>, idempotency: Idempotency) -> Self {
+        Self {
+            method,
+            path: path.into(),
+            query: Vec::new(),
+            body: None,
+            idempotency,
+            accept: Accept::Json,
+            sensitive: false,
+        }
+    }
+    fn query(mut self, k: &'a str, v: impl Into<String>) -> Self {
+        self.query.push((k, v.into()));
+        self
+    }
+    fn body(mut self, b: &'a Value) -> Self {
+        self.body = Some(b);
+        self
+    }
+}
+
+struct Token {
+    value: Secret,
+    refresh_at: Instant,
+}
+
+/// Generic cell rate algorithm limiter (fair across concurrent callers).
+struct RateLimiter {
+    interval: Option<Duration>,
+    tolerance: Duration,
+    tat: std::sync::Mutex<Instant>,
+}
+
+impl RateLimiter {
+    fn new(per_minute: u32, burst: u32) -> Self {
+        if per_minute == 0 {
+            return Self {
+                interval: None,
+                tolerance: Duration::ZERO,
+                tat: std::sync::Mutex::new(Instant::now()),
+            };
+        }
+        let interval = Duration::from_secs_f64(60.0 / f64::from(per_minute));
+        Self {
+            interval: Some(interval),
+            tolerance: interval * burst.saturating_sub(1),
+            tat: std::sync::Mutex::new(Instant::now()),
+        }
+    }
+
+    async fn acquire(&self) {
+        let Some(interval) = self.interval else { return };
+        let wait = {
+            let Ok(mut tat) = self.tat.lock() else { return };
+            let now = Instant::now();
+            let t = (*tat).max(now);
+            let allowed = t.checked_sub(self.tolerance).unwrap_or(now);
+            *tat = t + interval;
+            allowed.saturating_duration_since(now)
+        };
+        if !wait.is_zero() {
+            tokio::time::sleep(wait).await;
+        }
+    }
+}
+
+/// A Genesys Cloud API client.
+pub struct Client {
+    http: reqwest::Client,
+    target: Target,
+    options: ClientOptions,
+    token: Mutex<Option<Token>>,
+    limiter: RateLimiter,
+    semaphore: Semaphore,
+    requests: AtomicU64,
+    token_requests: AtomicU64,
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client").field("target", &self.target).finish_non_exhaustive()
+    }
+}
+
+/// A page of a listing.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Page<T> {
+    /// Items.
+    #[serde(default = "Vec::new")]
+    pub entities: Vec<T>,
+    /// Number of pages.
+    #[serde(default)]
+    pub page_count: Option<u64>,
+    /// Number of items.
+    #[serde(default)]
+    pub total: Option<u64>,
+}
+
+/// `GET /api/v2/organizations/me`.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+pub struct OrgInfo {
+    /// Organization id.
+    pub id: String,
+    /// Organization name.
+    #[serde(default)]
+    pub name: String,
+}
+
+/// An integration as listed.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct Integration {
+    /// Id.
+    pub id: String,
+    /// Name.
+    #[serde(default)]
+    pub name: String,
+    /// Type.
+    #[serde(default)]
+    pub integration_type: Option<IntegrationType>,
+    /// ENABLED / DISABLED.
+    #[serde(default)]
+    pub intended_state: Option<String>,
+    /// Notes.
+    #[serde(default)]
+    pub notes: Option<String>,
+    /// `config.current`.
+    #[serde(default)]
+    pub config: Option<Value>,
+}
+
+/// An integration type reference.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+pub struct IntegrationType {
+    /// e.g. `custom-rest-actions`.
+    pub id: String,
+}
+
+impl Integration {
+    /// The type id, or "" when missing.
+    #[must_use]
+    pub fn type_id(&self) -> &str {
+        self.integration_type.as_ref().map_or("", |t| t.id.as_str())
+    }
+}
+
+impl Client {
+    /// A client for `target`.
+    pub fn new(target: Target, options: ClientOptions) -> Result<Self> {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let http = reqwest::Client::builder()
+            .user_agent(concat!("gcsync/", env!("CARGO_PKG_VERSION")))
+            .connect_timeout(Duration::from_secs(10))
+            .build()
+            .map_err(|e| Error::Transport {
+                method: "-".into(),
+                path: "-".into(),
+                message: format!("cannot build the HTTP client: {e}"),
+            })?;
+        let parallelism = options.parallelism.max(1);
+        Ok(Self {
+            http,
+            limiter: RateLimiter::new(options.rate_limit_per_minute, options.rate_burst.max(1)),
+            semaphore: Semaphore::new(parallelism),
+            target,
+            options,
+            token: Mutex::new(None),
+            requests: AtomicU64::new(0),
+            token_requests: AtomicU64::new(0),
+        })
+    }
+
+    /// The target this client talks to.
+    #[must_use]
+    pub fn target(&self) -> &Target {
+        &self.target
+    }
+
+    /// API requests sent so far (token requests excluded).
+    #[must_use]
+    pub fn request_count(&self) -> u64 {
+        self.requests.load(Ordering::Relaxed)
+    }
+
+    /// Token requests sent so far.
+    #[must_use]
+    pub fn token_request_count(&self) -> u64 {
+        self.token_requests.load(Ordering::Relaxed)
+    }
+
+    fn log(&self, level: u8, msg: &str) {
+        if let Some(l) = &self.options.log {
+            l(level, msg);
+        }
+    }
+
+    fn backoff(&self, attempt: u32) -> Duration {
+        let exp = self.options.backoff_base.saturating_mul(1u32 << attempt.min(16));
+        let cap = exp.min(self.options.backoff_max);
+        // Full jitter: anywhere between 0 and the cap, so retries of many requests spread out.
+        cap.mul_f64(fastrand::f64())
+    }
+
+    /// A valid token (fetched when absent or about to expire; `force` fetches anew).
+    async fn token(&self, force: bool) -> Result<Secret> {
+        let mut guard = self.token.lock().await;
+        if !force
+            && let Some(t) = guard.as_ref()
+            && Instant::now() < t.refresh_at
+        {
+            return Ok(t.value.clone());
+        }
+        let url = format!("{}/oauth/token", self.target.login_base);
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            self.token_requests.fetch_add(1, Ordering::Relaxed);
+            let sent = self
+                .http
+                .post(&url)
+                .basic_auth(&self.target.client_id, Some(self.target.client_secret.expose()))
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body("grant_type=client_credentials")
+                .timeout(self.options.timeout)
+                .send()
+                .await;
+            let retry = |message: String| Error::Transport {
+                method: "POST".into(),
+                path: "/oauth/token".into(),
+                message,
+            };
+            let (status, body, retry_after) = match sent {
+                Ok(r) => {
+                    let status = r.status().as_u16();
+                    let ra = retry_after(&r);
+                    match r.bytes().await {
+                        Ok(b) => (status, b, ra),
+                        Err(e) if attempt < self.options.max_attempts => {
+                            self.log(1, &format!("POST /oauth/token → {}; retrying", describe(&e)));
+                            tokio::time::sleep(self.backoff(attempt)).await;
+                            continue;
+                        }
+                        Err(e) => return Err(retry(describe(&e))),
+                    }
+                }
+                Err(e) if attempt < self.options.max_attempts => {
+                    self.log(1, &format!("POST /oauth/token → {}; retrying", describe(&e)));
+                    tokio::time::sleep(self.backoff(attempt)).await;
+                    continue;
+                }
+                Err(e) => return Err(retry(describe(&e))),
+            };
+            self.log(1, &format!("POST /oauth/token → {status}"));
+            if matches!(status, 429 | 502 | 503 | 504) && attempt < self.options.max_attempts {
+                tokio::time::sleep(retry_after.unwrap_or_else(|| self.backoff(attempt))).await;
+                continue;
+            }
+            if !(200..300).contains(&status) {
+                return Err(Error::Auth(Box::new(ApiError::from_body(
+                    "POST",
+                    "/oauth/token",
+                    status,
+                    &body,
+                ))));
+            }
+            #[derive(Deserialize)]
+            struct TokenResponse {
+                access_token: String,
+                #[serde(default)]
+                expires_in: Option<u64>,
+            }
+            let t: TokenResponse = serde_json::from_slice(&body).map_err(|e| Error::Decode {
+                method: "POST".into(),
+                path: "/oauth/token".into(),
+                message: format!("no access_token in the token response ({e})"),
+            })?;
+            let lifetime = Duration::from_secs(t.expires_in.unwrap_or(3600));
+            let secret = Secret::new(t.access_token);
+            *guard =
+                Some(Token { value: secret.clone(), refresh_at: Instant::now() + refresh_after(lifetime) });
+            return Ok(secret);
+        }
+    }
+
+    /// Sends a request through limiter, concurrency bound, auth, retries.
+    async fn send(&self, req: Req<'_>) -> Result<(u16, bytes::Bytes)> {
+        let url = format!("{}{}", self.target.api_base, req.path);
+        let method_s = req.method.as_str().to_string();
+        let mut attempt: u32 = 0;
+        let mut reauthed = false;
+        loop {
+            attempt += 1;
+            let token = self.token(false).await?;
+            self.limiter.acquire().await;
+            let permit = self.semaphore.acquire().await;
+            let mut builder = self
+                .http
+                .request(req.method.clone(), &url)
+                .bearer_auth(token.expose())
+                .timeout(self.options.timeout)
+                .header("accept", if req.accept == Accept::Text { "text/plain" } else { "application/json" });
+            if !req.query.is_empty() {
+                builder = builder.query(&req.query);
+            }
+            if let Some(b) = req.body {
+                builder = builder.header("content-type", "application/json").body(b.to_string());
+                if self.options.log.is_some() && !req.sensitive {
+                    self.log(2, &format!("{method_s} {} body: {}", req.path, truncate(&b.to_string(), 2000)));
+                }
+            }
+            let started = Instant::now();
+            self.requests.fetch_add(1, Ordering::Relaxed);
+            let outcome = match builder.send().await {
+                Ok(resp) => {
+                    let status = resp.status().as_u16();
+                    let ra = retry_after(&resp);
+                    match resp.bytes().await {
+                        Ok(body) => Ok((status, body, ra)),
+                        Err(e) => Err((describe(&e), true)),
+                    }
+                }
+                Err(e) => Err((describe(&e), !e.is_connect())),
+            };
+            drop(permit);
+            let ms = started.elapsed().as_millis();
+            let shown_path = if req.query.is_empty() {
+                req.path.clone()
+            } else {
+                format!(
+                    "{}?{}",
+                    req.path,
+                    req.query.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("&")
+                )
+            };
+            match outcome {
+                Err((message, was_sent)) => {
+                    self.log(1, &format!("{method_s} {shown_path} → {message} ({ms} ms)"));
+                    let retryable = req.idempotency == Idempotency::Safe || !was_sent;
+                    if retryable && attempt < self.options.max_attempts {
+                        tokio::time::sleep(self.backoff(attempt)).await;
+                        continue;
+                    }
+                    if was_sent && req.idempotency == Idempotency::Unsafe {
+                        return Err(Error::Ambiguous { method: method_s, path: req.path, message });
+                    }
+                    return Err(Error::Transport { method: method_s, path: req.path, message });
+                }
+                Ok((status, body, retry_after)) => {
+                    self.log(1, &format!("{method_s} {shown_path} → {status} ({ms} ms)"));
+                    if self.options.log.is_some() && !req.sensitive && !(200..300).contains(&status) {
+                        self.log(
+                            2,
+                            &format!(
+                                "{method_s} {} response: {}",
+                                req.path,
+                                truncate(&String::from_utf8_lossy(&body), 2000)
+                            ),
+                        );
+                    }
+                    if status == 401 && !reauthed {
+                        reauthed = true;
+                        self.log(1, "token refused (401); logging in again once");
+                        self.token(true).await?;
+                        continue;
+                    }
+                    if status == 429 && attempt < self.options.max_attempts {
+                        // Rate limited: the server did no work, so even a create may repeat.
+                        let wait = retry_after.unwrap_or_else(|| self.backoff(attempt));
+                        self.log(1, &format!("rate limited; waiting {} ms (Retry-After)", wait.as_millis()));
+                        tokio::time::sleep(wait).await;
+                        continue;
+                    }
+                    if matches!(status, 502..=504) {
+                        if req.idempotency == Idempotency::Safe && attempt < self.options.max_attempts {
+                            tokio::time::sleep(retry_after.unwrap_or_else(|| self.backoff(attempt))).await;
+                            continue;
+                        }
+                        if req.idempotency == Idempotency::Unsafe {
+                            return Err(Error::Ambiguous {
+                                method: method_s,
+                                path: req.path,
+                                message: format!("HTTP {status}"),
+                            });
+                        }
+                    }
+                    if (200..300).contains(&status) {
+                        return Ok((status, body));
+                    }
+                    let api = Box::new(ApiError::from_body(&method_s, &req.path, status, &body));
+                    if api.is_version_conflict() {
+                        return Err(Error::VersionConflict(api));
+                    }
+                    return Err(Error::Api(api));
+                }
+            }
+        }
+    }
+
+    async fn json<T: serde::de::DeserializeOwned>(&self, req: Req<'_>) -> Result<T> {
+        let (method, path) = (req.method.as_str().to_string(), req.path.clone());
+        let (_, body) = self.send(req).await?;
+        serde_json::from_slice(&body).map_err(|e| Error::Decode { method, path, message: e.to_string() })
+    }
+
+    // --- endpoints -------------------------------------------------------------------------
+
+    /// `GET /api/v2/organizations/me`.
+    pub async fn org(&self) -> Result<OrgInfo> {
+        self.json(Req::new(Method::GET, "/api/v2/organizations/me", Idempotency::Safe)).await
+    }
+
+    /// Every page of a listing, the largest page size, pages after the first fetched
+    /// concurrently (within the client's bounds).
+    async fn list_all<T: serde::de::DeserializeOwned>(
+        &self,
+        path: &str,
+        extra: &[(&'static str, String)],
+    ) -> Result<Vec<T>> {
+        let mut first_req = Req::new(Method::GET, path, Idempotency::Safe)
+            .query("pageSize", MAX_PAGE_SIZE.to_string())
+            .query("pageNumber", "1");
+        for (k, v) in extra {
+            first_req = first_req.query(k, v.clone());
+        }
+        let first: Page<T> = self.json(first_req).await?;
+        let pages = first.page_count.unwrap_or(1);
+        let mut out = first.entities;
+        if pages > 1 {
+            let futures = (2..=pages).map(|n| {
+                let mut r = Req::new(Method::GET, path, Idempotency::Safe)
+                    .query("pageSize", MAX_PAGE_SIZE.to_string())
+                    .query("pageNumber", n.to_string());
+                for (k, v) in extra {
+                    r = r.query(k, v.clone());
+                }
+                self.json::<Page<T>>(r)
+            });
+            for page in futures_util::future::try_join_all(futures).await? {
+                out.extend(page.entities);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Every published action (ids, names, versions; no config).
+    pub async fn list_actions(&self) -> Result<Vec<Action>> {
+        self.list_all("/api/v2/integrations/actions", &[]).await
+    }
+
+    /// Every draft.
+    pub async fn list_drafts(&self) -> Result<Vec<Action>> {
+        self.list_all("/api/v2/integrations/actions/drafts", &[]).await
+    }
+
+    /// Actions named exactly `name` (the API's `name` filter also matches partial names).
+    pub async fn find_actions_by_name(&self, name: &str) -> Result<Vec<Action>> {
+        let all: Vec<Action> =
+            self.list_all("/api/v2/integrations/actions", &[("name", name.to_string())]).await?;
+        Ok(all.into_iter().filter(|a| a.name == name).collect())
+    }
+
+    /// `GET /actions/{id}?expand=contract&includeConfig=true` (templates still URIs).
+    pub async fn get_action(&self, id: &str, draft: bool) -> Result<Action> {
+        let path = if draft {
+            format!("/api/v2/integrations/actions/{}/draft", enc(id))
+        } else {
+            format!("/api/v2/integrations/actions/{}", enc(id))
+        };
+        self.json(
+            Req::new(Method::GET, path, Idempotency::Safe)
+                .query("expand", "contract")
+                .query("includeConfig", "true"),
+        )
+        .await
+    }
+
+    /// A template's text (`requesttemplate.vm` / `successtemplate.vm`).
+    pub async fn get_template(&self, id: &str, file: &str, draft: bool) -> Result<String> {
+        let path = if draft {
+            format!("/api/v2/integrations/actions/{}/draft/templates/{file}", enc(id))
+        } else {
+            format!("/api/v2/integrations/actions/{}/templates/{file}", enc(id))
+        };
+        let mut r = Req::new(Method::GET, path.clone(), Idempotency::Safe);
+        r.accept = Accept::Text;
+        let (_, body) = self.send(r).await?;
+        String::from_utf8(body.to_vec()).map_err(|_| Error::Decode {
+            method: "GET".into(),
+            path,
+            message: "template is not UTF-8".into(),
+        })
+    }
+
+    /// An action with config, contract and both templates inlined. A template the API
+    /// only gives as a URI is fetched; if that fails the whole call fails (never an empty
+    /// template).
+    pub async fn get_action_full(&self, id: &str, draft: bool) -> Result<Action> {
+        let mut a = self.get_action(id, draft).await?;
+        let (req_t, succ_t) = futures_util::try_join!(
+            self.get_template(id, "requesttemplate.vm", draft),
+            self.get_template(id, "successtemplate.vm", draft)
+        )?;
+        let config = a.config.get_or_insert_with(Default::default);
+        config.request.request_template = Some(req_t);
+        config.request.request_template_uri = None;
+        config.response.success_template = Some(succ_t);
+        config.response.success_template_uri = None;
+        if let Some(c) = a.contract.as_mut() {
+            c.input.extra.remove("inputSchemaUri");
+            c.output.extra.remove("successSchemaUri");
+        }
+        Ok(a)
+    }
+
+    /// `POST /actions` (a published action). Not retried unless provably unprocessed.
+    pub async fn create_action(&self, body: &Value) -> Result<Action> {
+        self.json(Req::new(Method::POST, "/api/v2/integrations/actions", Idempotency::Unsafe).body(body))
+            .await
+    }
+
+    /// `POST /actions/drafts`.
+    pub async fn create_draft(&self, body: &Value) -> Result<Action> {
+        self.json(
+            Req::new(Method::POST, "/api/v2/integrations/actions/drafts", Idempotency::Unsafe).body(body),
+        )
+        .await
+    }
+
+    /// `POST /actions/{id}/draft` (a draft from the published action).
+    pub async fn draft_from_published(&self, id: &str) -> Result<Action> {
+        self.json(
+            Req::new(
+                Method::POST,
+                format!("/api/v2/integrations/actions/{}/draft", enc(id)),
+                Idempotency::Unsafe,
+            )
+            .body(&Value::Null),
+        )
+        .await
+    }
+
+    /// `PATCH /actions/{id}/draft` (`version` in the body).
+    pub async fn patch_draft(&self, id: &str, body: &Value) -> Result<Action> {
+        self.json(
+            Req::new(
+                Method::PATCH,
+                format!("/api/v2/integrations/actions/{}/draft", enc(id)),
+                Idempotency::Safe,
+            )
+            .body(body),
+        )
+        .await
+    }
+
+    /// `DELETE /actions/{id}/draft`; `Ok(false)` when there was none.
+    pub async fn delete_draft(&self, id: &str) -> Result<bool> {
+        match self
+            .send(Req::new(
+                Method::DELETE,
+                format!("/api/v2/integrations/actions/{}/draft", enc(id)),
+                Idempotency::Safe,
+            ))
+            .await
+        {
+            Ok(_) => Ok(true),
+            Err(e) if e.is_not_found() => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// `GET /actions/{id}/draft/validation`.
+    pub async fn validate_draft(&self, id: &str) -> Result<Value> {
+        self.json(Req::new(
+            Method::GET,
+            format!("/api/v2/integrations/actions/{}/draft/validation", enc(id)),
+            Idempotency::Safe,
+        ))
+        .await
+    }
+
+    /// `POST /actions/{id}/draft/publish` with the draft's version.
+    pub async fn publish_draft(&self, id: &str, version: i64) -> Result<Action> {
+        let body = serde_json::json!({ "version": version });
+        self.json(
+            Req::new(
+                Method::POST,
+                format!("/api/v2/integrations/actions/{}/draft/publish", enc(id)),
+                Idempotency::Unsafe,
+            )
+            .body(&body),
+        )
+        .await
+    }
+
+    /// `PATCH /actions/{id}` (`UpdateActionInput`: name, category, config, version).
+    pub async fn patch_action(&self, id: &str, body: &Value) -> Result<Action> {
+        self.json(
+            Req::new(Method::PATCH, format!("/api/v2/integrations/actions/{}", enc(id)), Idempotency::Safe)
+                .body(body),
+        )
+        .await
+    }
+
+    /// `DELETE /actions/{id}`; `Ok(false)` when it was already gone (404).
+    pub async fn delete_action(&self, id: &str) -> Result<bool> {
+        match self
+            .send(Req::new(
+                Method::DELETE,
+                format!("/api/v2/integrations/actions/{}", enc(id)),
+                Idempotency::Safe,
+            ))
+            .await
+        {
+            Ok(_) => Ok(true),
+            Err(e) if e.is_not_found() => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// `POST /actions/{id}/test` (or `/draft/test`): the TestExecutionResult.
+    pub async fn test_action(&self, id: &str, draft: bool, input: &Value, flatten: bool) -> Result<Value> {
+        let path = if draft {
+            format!("/api/v2/integrations/actions/{}/draft/test", enc(id))
+        } else {
+            format!("/api/v2/integrations/actions/{}/test", enc(id))
+        };
+        let mut r = Req::new(Method::POST, path, Idempotency::Unsafe).body(input);
+        r.sensitive = true;
+        if flatten {
+            r = r.query("flatten", "true");
+        }
+        self.json(r).await
+    }
+
+    /// `POST /actions/{id}/execute`.
+    pub async fn execute_action(&self, id: &str, input: &Value, flatten: bool) -> Result<Value> {
+        let mut r = Req::new(
+            Method::POST,
+            format!("/api/v2/integrations/actions/{}/execute", enc(id)),
+            Idempotency::Unsafe,
+        )
+        .body(input);
+        r.sensitive = true;
+        if flatten {
+            r = r.query("flatten", "true");
+        }
+        self.json(r).await
+    }
+
+    /// Every integration.
+    pub async fn list_integrations(&self) -> Result<Vec<Integration>> {
+        self.list_all("/api/v2/integrations", &[]).await
+    }
+
+    /// The integration named exactly `name`: `Ok(None)` if none; an error listing the ids if
+    /// two share the name.
+    pub async fn find_integration(&self, name: &str) -> Result<Option<Integration>> {
+        let all = self.list_integrations().await?;
+        resolve_integration(&all, name)
+    }
+
+    /// `GET /api/v2/integrations/{id}`.
+    pub async fn get_integration(&self, id: &str) -> Result<Integration> {
+        self.json(Req::new(Method::GET, format!("/api/v2/integrations/{}", enc(id)), Idempotency::Safe)).await
+    }
+
+    /// `POST /api/v2/integrations`.
+    pub async fn create_integration(&self, name: &str, type_id: &str, notes: &str) -> Result<Integration> {
+        let body = serde_json::json!({"name": name, "integrationType": {"id": type_id}, "notes": notes});
+        self.json(Req::new(Method::POST, "/api/v2/integrations", Idempotency::Unsafe).body(&body)).await
+    }
+
+    /// `PATCH /api/v2/integrations/{id}`.
+    pub async fn patch_integration(&self, id: &str, body: &Value) -> Result<Integration> {
+        self.json(
+            Req::new(Method::PATCH, format!("/api/v2/integrations/{}", enc(id)), Idempotency::Safe)
+                .body(body),
+        )
+        .await
+    }
+
+    /// `DELETE /api/v2/integrations/{id}`; `Ok(false)` when already gone.
+    pub async fn delete_integration(&self, id: &str) -> Result<bool> {
+        match self
+            .send(Req::new(Method::DELETE, format!("/api/v2/integrations/{}", enc(id)), Idempotency::Safe))
+            .await
+        {
+            Ok(_) => Ok(true),
+            Err(e) if e.is_not_found() => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// `GET /api/v2/integrations/{id}/config/current`.
+    pub async fn get_integration_config(&self, id: &str) -> Result<Value> {
+        self.json(Req::new(
+            Method::GET,
+            format!("/api/v2/integrations/{}/config/current", enc(id)),
+            Idempotency::Safe,
+        ))
+        .await
+    }
+
+    /// `PUT /api/v2/integrations/{id}/config/current` (`version` in the body).
+    pub async fn put_integration_config(&self, id: &str, body: &Value) -> Result<Value> {
+        self.json(
+            Req::new(
+                Method::PUT,
+                format!("/api/v2/integrations/{}/config/current", enc(id)),
+                Idempotency::Safe,
+            )
+            .body(body),
+        )
+        .await
+    }
+
+    /// `POST /api/v2/integrations/credentials` (body never logged).
+    pub async fn create_credential(&self, body: &Value) -> Result<Value> {
+        let mut r =
+            Req::new(Method::POST, "/api/v2/integrations/credentials", Idempotency::Unsafe).body(body);
+        r.sensitive = true;
+        self.json(r).await
+    }
+
+    /// `PUT /api/v2/integrations/credentials/{id}` (body never logged).
+    pub async fn update_credential(&self, id: &str, body: &Value) -> Result<Value> {
+        let mut r =
+            Req::new(Method::PUT, format!("/api/v2/integrations/credentials/{}", enc(id)), Idempotency::Safe)
+                .body(body);
+        r.sensitive = true;
+        self.json(r).await
+    }
+
+    /// `DELETE /api/v2/integrations/credentials/{id}`; `Ok(false)` when already gone.
+    pub async fn delete_credential(&self, id: &str) -> Result<bool> {
+        match self
+            .send(Req::new(
+                Method::DELETE,
+                format!("/api/v2/integrations/credentials/{}", enc(id)),
+                Idempotency::Safe,
+            ))
+            .await
+        {
+            Ok(_) => Ok(true),
+            Err(e) if e.is_not_found() => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Every credential (names and types only).
+    pub async fn list_credentials(&self) -> Result<Vec<Value>> {
+        self.list_all("/api/v2/integrations/credentials", &[]).await
+    }
+}
+
+/// Exact-name resolution among integrations; two with the same name is an error naming both.
+pub fn resolve_integration(all: &[Integration], name: &str) -> Result<Option<Integration>> {
+    let matches: Vec<&Integration> = all.iter().filter(|i| i.name == name).collect();
+    match matches.as_slice() {
+        [] => Ok(None),
+        [one] => Ok(Some((*one).clone())),
+        many => Err(Error::Api(Box::new(ApiError {
+            method: "GET".into(),
+            path: "/api/v2/integrations".into(),
+            status: 409,
+            code: "ambiguous.integration".into(),
+            message: format!(
+                "{} integrations are named `{name}` (ids {}); rename one so the name is unique",
+                many.len(),
+                many.iter().map(|i| format!("`{}`", i.id)).collect::<Vec<_>>().join(", ")
+            ),
+            context_id: None,
+            error_codes: Vec::new(),
+            nested: Vec::new(),
+        }))),
+    }
+}
+
+/// How long a token is used before it is renewed: a minute early, or at 90% of a short
+/// lifetime, so a request never goes out with a token about to expire.
+#[must_use]
+pub fn refresh_after(lifetime: Duration) -> Duration {
+    lifetime.saturating_sub(Duration::from_secs(60).min(lifetime / 10))
+}
+
+fn retry_after(r: &reqwest::Response) -> Option<Duration> {
+    let v = r.headers().get("retry-after")?.to_str().ok()?.trim().to_string();
+    v.parse::<u64>()
+        .ok()
+        .map(Duration::from_secs)
+        .or_else(|| v.parse::<f64>().ok().filter(|f| f.is_finite() && *f >= 0.0).map(Duration::from_secs_f64))
+}
+
+/// A short description of a transport error without URLs (which could carry queries).
+fn describe(e: &reqwest::Error) -> String {
+    let kind = if e.is_timeout() {
+        "timed out"
+    } else if e.is_connect() {
+        "could not connect"
+    } else if e.is_body() || e.is_decode() {
+        "the connection broke while reading the answer"
+    } else if e.is_request() {
+        "the connection broke while sending the request"
+    } else {
+        "network error"
+    };
+    let mut detail = String::new();
+    let mut src = std::error::Error::source(e);
+    while let Some(s) = src {
+        detail = s.to_string();
+        src = s.source();
+    }
+    if detail.is_empty() { kind.to_string() } else { format!("{kind}: {detail}") }
+}
+
+fn truncate(s: &str, max: usize) -> String {
+    if s.len() <= max {
+        return s.to_string();
+    }
+    let mut end = max;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}… ({} bytes)", &s[..end], s.len())
+}
+
+/// Percent-encodes a path segment.
+fn enc(segment: &str) -> String {
+    percent_encoding::utf8_percent_encode(segment, SEGMENT).to_string()
+}
+
+const SEGMENT: &percent_encoding::AsciiSet =
+    &percent_encoding::NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.').remove(b'~');
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn segments_are_encoded() {
+        assert_eq!(enc("custom_-_a1b2"), "custom_-_a1b2");
+        assert_eq!(enc("a/b c"), "a%2Fb%20c");
+    }
+
+    #[test]
+    fn integration_resolution_is_exact_and_refuses_ambiguity() {
+        let i = |id: &str, name: &str| Integration {
+            id: id.into(),
+            name: name.into(),
+            integration_type: None,
+            intended_state: None,
+            notes: None,
+            config: None,
+        };
+        let all = vec![i("1", "Profile API"), i("2", "Profile API v2"), i("3", "Dup"), i("4", "Dup")];
+        assert_eq!(resolve_integration(&all, "Profile API").unwrap().unwrap().id, "1");
+        assert!(resolve_integration(&all, "profile api").unwrap().is_none());
+        let e = resolve_integration(&all, "Dup").unwrap_err().to_string();
+        assert!(e.contains("`3`") && e.contains("`4`"), "{e}");
+    }
+
+    #[test]
+    fn tokens_are_renewed_before_expiry() {
+        assert_eq!(refresh_after(Duration::from_secs(86_399)), Duration::from_secs(86_339));
+        assert_eq!(refresh_after(Duration::from_secs(300)), Duration::from_secs(270));
+        assert_eq!(refresh_after(Duration::from_secs(10)), Duration::from_secs(9));
+        assert_eq!(refresh_after(Duration::ZERO), Duration::ZERO);
+    }
+
+    #[tokio::test]
+    async fn limiter_spaces_requests_after_the_burst() {
+        let l = RateLimiter::new(60_000, 3); // 1 ms interval
+        let start = Instant::now();
+        for _ in 0..13 {
+            l.acquire().await;
+        }
+        // 3 immediately, then 10 more at 1 ms each: at least 9 ms in total.
+        assert!(start.elapsed() >= Duration::from_millis(9));
+    }
+}

@@ -1,0 +1,242 @@
+//! Errors of the Genesys client, typed so callers can act on them.
+//!
+//! Owns: parsing Genesys's ErrorBody (message, code, status, contextId, details[].errorCode,
+//! errors[]; also the older errorCode/userMessage shape), classifying version conflicts
+//! (409, or 400 "does not match the current version"), and messages that show
+//! status + code + message + contextId. No error ever carries a token or secret.
+//! Must not: format for a terminal (no colour) or decide exit codes.
+
+use serde_json::Value;
+use std::fmt;
+
+/// A non-2xx answer from the Platform API.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiError {
+    /// HTTP method of the request.
+    pub method: String,
+    /// Path of the request (no query).
+    pub path: String,
+    /// HTTP status.
+    pub status: u16,
+    /// Genesys `code` (e.g. `bad.request`, `not.found`).
+    pub code: String,
+    /// Genesys `message`.
+    pub message: String,
+    /// `contextId` to quote to Genesys support.
+    pub context_id: Option<String>,
+    /// `details[].errorCode` values (e.g. `INVALID_SCHEMA`, `ACTION.PROCESSING`).
+    pub error_codes: Vec<String>,
+    /// Messages of nested `errors[]`.
+    pub nested: Vec<String>,
+}
+
+impl ApiError {
+    /// Parses a response body (ErrorBody, the older shape, or anything else).
+    #[must_use]
+    pub fn from_body(method: &str, path: &str, status: u16, body: &[u8]) -> Self {
+        let v: Value = serde_json::from_slice(body).unwrap_or(Value::Null);
+        let s = |k: &str| v.get(k).and_then(Value::as_str).map(str::to_string);
+        let code = s("code")
+            .or_else(|| s("errorCode"))
+            .or_else(|| s("error"))
+            .unwrap_or_else(|| default_code(status));
+        let message = s("message")
+            .or_else(|| s("userMessage"))
+            .or_else(|| s("error_description"))
+            .or_else(|| s("description"))
+            .unwrap_or_else(|| {
+                let text = String::from_utf8_lossy(body);
+                let text = text.trim();
+                if text.is_empty() { "no message".to_string() } else { text.chars().take(300).collect() }
+            });
+        let context_id = s("contextId").or_else(|| s("correlationId"));
+        let error_codes = v
+            .get("details")
+            .and_then(Value::as_array)
+            .map(|d| {
+                d.iter()
+                    .filter_map(|x| x.get("errorCode").and_then(Value::as_str).map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let nested = v
+            .get("errors")
+            .and_then(Value::as_array)
+            .map(|d| {
+                d.iter()
+                    .filter_map(|x| x.get("message").and_then(Value::as_str).map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default();
+        Self {
+            method: method.into(),
+            path: path.into(),
+            status,
+            code,
+            message,
+            context_id,
+            error_codes,
+            nested,
+        }
+    }
+
+    /// Whether this is an optimistic-concurrency conflict.
+    #[must_use]
+    pub fn is_version_conflict(&self) -> bool {
+        self.status == 409
+            || (self.status == 400
+                && self.message.to_ascii_lowercase().contains("does not match the current version"))
+    }
+}
+
+fn default_code(status: u16) -> String {
+    match status {
+        400 => "bad.request",
+        401 => "bad.credentials",
+        403 => "forbidden",
+        404 => "not.found",
+        409 => "conflict",
+        429 => "too.many.requests",
+        500 => "internal.server.error",
+        503 => "service.unavailable",
+        _ => "error",
+    }
+    .to_string()
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} {} answered HTTP {} {}: {}",
+            self.method, self.path, self.status, self.code, self.message
+        )?;
+        if !self.error_codes.is_empty() {
+            write!(f, " [{}]", self.error_codes.join(", "))?;
+        }
+        for n in &self.nested {
+            write!(f, "; {n}")?;
+        }
+        if let Some(c) = &self.context_id {
+            write!(f, " (contextId: {c})")?;
+        }
+        Ok(())
+    }
+}
+
+/// Everything the client can fail with.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum Error {
+    /// The target configuration is missing or wrong.
+    #[error(transparent)]
+    Config(#[from] super::config::ConfigError),
+    /// The OAuth token endpoint refused the client.
+    #[error("login failed: {0}")]
+    Auth(Box<ApiError>),
+    /// A non-2xx answer.
+    #[error("{0}")]
+    Api(Box<ApiError>),
+    /// The resource changed since it was read (optimistic concurrency).
+    #[error("version conflict: {0}")]
+    VersionConflict(Box<ApiError>),
+    /// The network failed and the request is known not to have been processed, or it is safe
+    /// and retries ran out.
+    #[error("{method} {path} failed: {message}")]
+    Transport {
+        /// Method.
+        method: String,
+        /// Path.
+        path: String,
+        /// What happened.
+        message: String,
+    },
+    /// A request that may have changed the org (e.g. a create) failed in a way that leaves
+    /// its outcome unknown; it was not retried. The caller must look before trying again.
+    #[error(
+        "{method} {path}: the outcome is unknown ({message}); it was not retried to avoid doing the work twice"
+    )]
+    Ambiguous {
+        /// Method.
+        method: String,
+        /// Path.
+        path: String,
+        /// What happened.
+        message: String,
+    },
+    /// The answer could not be understood.
+    #[error("{method} {path}: unexpected response: {message}")]
+    Decode {
+        /// Method.
+        method: String,
+        /// Path.
+        path: String,
+        /// What was wrong.
+        message: String,
+    },
+}
+
+impl Error {
+    /// The API error, if this is one (including conflicts and login failures).
+    #[must_use]
+    pub fn api(&self) -> Option<&ApiError> {
+        match self {
+            Error::Api(e) | Error::VersionConflict(e) | Error::Auth(e) => Some(e),
+            _ => None,
+        }
+    }
+
+    /// Whether the API said 404.
+    #[must_use]
+    pub fn is_not_found(&self) -> bool {
+        matches!(self, Error::Api(e) if e.status == 404)
+    }
+}
+
+/// Result alias.
+pub type Result<T> = std::result::Result<T, Error>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_error_body() {
+        let body = br#"{"message":"Transform failed","code":"bad.request","status":400,"messageParams":{},"contextId":"c-1","details":[{"errorCode":"ACTION.PROCESSING"}],"errors":[{"message":"inner"}]}"#;
+        let e = ApiError::from_body("POST", "/api/v2/x", 400, body);
+        assert_eq!(e.code, "bad.request");
+        assert_eq!(e.error_codes, vec!["ACTION.PROCESSING"]);
+        assert_eq!(
+            e.to_string(),
+            "POST /api/v2/x answered HTTP 400 bad.request: Transform failed [ACTION.PROCESSING]; inner (contextId: c-1)"
+        );
+    }
+
+    #[test]
+    fn parses_old_shape_and_garbage() {
+        let e = ApiError::from_body(
+            "GET",
+            "/p",
+            400,
+            br#"{"errorCode":"x.y","userMessage":"old","correlationId":"k"}"#,
+        );
+        assert_eq!((e.code.as_str(), e.message.as_str(), e.context_id.as_deref()), ("x.y", "old", Some("k")));
+        let e = ApiError::from_body("GET", "/p", 502, b"<html>Bad gateway</html>");
+        assert_eq!(e.code, "error");
+        assert!(e.message.contains("Bad gateway"));
+    }
+
+    #[test]
+    fn version_conflicts() {
+        assert!(ApiError::from_body("PATCH", "/p", 409, b"{}").is_version_conflict());
+        assert!(
+            ApiError::from_body(
+                "PATCH",
+                "/p",
+                400,
+                br#"{"message":"Supplied version 2 does not match the current version 3"}"#
+            )
+            .is_version_conflict()
+        );
+        assert!(!ApiError::from_body("PATCH", "/p", 400, br#"{"message":"bad"}"#).is_version_conflict());
+    }
+}

@@ -1,0 +1,294 @@
+//! The Genesys client against the emulator over real HTTP on loopback: paging, auth,
+//! retries, the no-blind-retry rule for creates, version conflicts, error bodies, the
+//! client-side rate limit, and request counts read from the emulator's own log.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stderr)]
+
+#[path = "support/emulator.rs"]
+mod common_emulator;
+
+use common_emulator::{action_body, calls, clear_requests, client, http, requests, set_faults, start};
+use gcsync::emulator::Config;
+use gcsync::remote::{Error, Idempotency};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+fn config() -> Config {
+    Config {
+        seed_integrations: vec![("Profile API".into(), "custom-rest-actions".into())],
+        ..Config::default()
+    }
+}
+
+async fn integration_id(c: &gcsync::remote::Client) -> String {
+    c.find_integration("Profile API").await.unwrap().expect("seeded integration").id
+}
+
+#[tokio::test]
+async fn lists_more_than_one_page_with_the_largest_page_size() {
+    let emu = start(config()).await;
+    let c = client(&emu, |o| o.parallelism = 8);
+    let iid = integration_id(&c).await;
+    let creates = (0..1103).map(|i| {
+        let body = action_body(&format!("Action {i:04}"), &iid);
+        let c = &c;
+        async move { c.create_action(&body).await.map(|_| ()) }
+    });
+    futures_util::future::try_join_all(creates).await.unwrap();
+    clear_requests(&emu).await;
+    let all = c.list_actions().await.unwrap();
+    assert_eq!(all.len(), 1103);
+    let mut names: Vec<&str> = all.iter().map(|a| a.name.as_str()).collect();
+    names.dedup();
+    assert_eq!(names.len(), 1103, "no duplicates across pages");
+    let log = requests(&emu).await;
+    let queries: Vec<&str> = log.iter().map(|e| e["query"].as_str().unwrap()).collect();
+    assert_eq!(log.len(), 3, "{queries:?}");
+    for q in &queries {
+        assert!(q.contains("pageSize=500"), "{q}");
+    }
+    // A page size above the maximum is refused by the API, so the client's constant is the limit.
+    let r = http()
+        .get(format!("{}/api/v2/integrations/actions?pageSize=501", emu.url))
+        .bearer_auth("x")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+    emu.shutdown().await;
+}
+
+#[tokio::test]
+async fn exact_name_lookup_ignores_partial_matches() {
+    let emu = start(config()).await;
+    let c = client(&emu, |_| {});
+    let iid = integration_id(&c).await;
+    for n in ["Lookup", "Lookup Order", "My Lookup"] {
+        c.create_action(&action_body(n, &iid)).await.unwrap();
+    }
+    let found = c.find_actions_by_name("Lookup").await.unwrap();
+    assert_eq!(found.iter().map(|a| a.name.as_str()).collect::<Vec<_>>(), vec!["Lookup"]);
+    emu.shutdown().await;
+}
+
+#[tokio::test]
+async fn token_is_cached_and_renewed_once_after_401() {
+    let emu = start(config()).await;
+    let c = client(&emu, |_| {});
+    for _ in 0..3 {
+        c.org().await.unwrap();
+    }
+    assert_eq!(c.token_request_count(), 1, "token cached");
+    http().post(format!("{}/__emulator/revoke-tokens", emu.url)).send().await.unwrap();
+    clear_requests(&emu).await;
+    c.org().await.unwrap();
+    assert_eq!(c.token_request_count(), 2, "one re-auth");
+    let log = calls(&requests(&emu).await);
+    assert_eq!(
+        log,
+        vec![
+            ("GET".into(), "/api/v2/organizations/me".into(), 401),
+            ("POST".into(), "/oauth/token".into(), 200),
+            ("GET".into(), "/api/v2/organizations/me".into(), 200)
+        ]
+    );
+    emu.shutdown().await;
+}
+
+#[tokio::test]
+async fn wrong_credentials_are_a_login_error() {
+    let emu = start(config()).await;
+    let mut c = client(&emu, |_| {});
+    let target = gcsync::remote::config::Target {
+        client_secret: gcsync::remote::Secret::new("wrong-secret-value".into()),
+        ..c.target().clone()
+    };
+    c = gcsync::remote::Client::new(target, gcsync::remote::ClientOptions::default()).unwrap();
+    let e = c.org().await.unwrap_err();
+    assert!(matches!(e, Error::Auth(ref a) if a.status == 401 && a.code == "invalid_client"), "{e}");
+    assert!(!e.to_string().contains("wrong-secret-value"));
+    emu.shutdown().await;
+}
+
+#[tokio::test]
+async fn honours_retry_after_on_429() {
+    let emu = start(config()).await;
+    let c = client(&emu, |_| {});
+    c.org().await.unwrap();
+    set_faults(&emu, &["429 nth=1 retry-after=1 path=/api/v2/integrations"]).await;
+    clear_requests(&emu).await;
+    let t = Instant::now();
+    c.list_integrations().await.unwrap();
+    assert!(t.elapsed() >= Duration::from_secs(1), "waited {:?}", t.elapsed());
+    let statuses: Vec<u64> = calls(&requests(&emu).await).into_iter().map(|c| c.2).collect();
+    assert_eq!(statuses, vec![429, 200]);
+    emu.shutdown().await;
+}
+
+#[tokio::test]
+async fn retries_503_and_dropped_connections_for_safe_requests() {
+    let emu = start(config()).await;
+    let c = client(&emu, |_| {});
+    c.org().await.unwrap();
+    set_faults(
+        &emu,
+        &[
+            "503 nth=1 path=/api/v2/organizations",
+            "drop nth=2 path=/api/v2/organizations",
+            "502 nth=3 path=/api/v2/organizations",
+        ],
+    )
+    .await;
+    clear_requests(&emu).await;
+    c.org().await.unwrap();
+    let statuses: Vec<u64> = calls(&requests(&emu).await).into_iter().map(|c| c.2).collect();
+    assert_eq!(statuses, vec![503, 0, 502, 200]);
+    emu.shutdown().await;
+}
+
+#[tokio::test]
+async fn per_request_timeout_then_retry() {
+    let emu = start(config()).await;
+    let c = client(&emu, |o| o.timeout = Duration::from_millis(300));
+    c.org().await.unwrap();
+    set_faults(&emu, &["latency ms=1500 nth=1 path=/api/v2/organizations"]).await;
+    c.org().await.unwrap();
+    assert_eq!(c.request_count(), 3, "one timed out, one retried");
+    emu.shutdown().await;
+}
+
+#[tokio::test]
+async fn creates_are_never_retried_blindly() {
+    let emu = start(config()).await;
+    let c = client(&emu, |_| {});
+    let iid = integration_id(&c).await;
+    // 503 on the create: the client cannot know whether it happened, so it does not repeat it.
+    set_faults(&emu, &["503 nth=1 method=POST path=/api/v2/integrations/actions"]).await;
+    clear_requests(&emu).await;
+    let e = c.create_action(&action_body("A", &iid)).await.unwrap_err();
+    assert!(matches!(e, Error::Ambiguous { .. }), "{e}");
+    assert_eq!(calls(&requests(&emu).await).iter().filter(|c| c.0 == "POST").count(), 1);
+    // Processed, then the connection dropped: the action exists; a blind retry would duplicate it.
+    set_faults(&emu, &["drop-after nth=1 method=POST path=/api/v2/integrations/actions"]).await;
+    let e = c.create_action(&action_body("B", &iid)).await.unwrap_err();
+    assert!(matches!(e, Error::Ambiguous { .. }), "{e}");
+    assert_eq!(c.find_actions_by_name("B").await.unwrap().len(), 1);
+    // A 429 means "not processed": that create is repeated, and exactly one action results.
+    set_faults(&emu, &["429 nth=1 retry-after=0 method=POST path=/api/v2/integrations/actions"]).await;
+    c.create_action(&action_body("C", &iid)).await.unwrap();
+    assert_eq!(c.find_actions_by_name("C").await.unwrap().len(), 1);
+    // Connection never made (nothing listening): safe to say it did not happen.
+    emu.shutdown().await;
+}
+
+#[tokio::test]
+async fn version_conflicts_are_typed() {
+    let emu = start(config()).await;
+    let c = client(&emu, |_| {});
+    let iid = integration_id(&c).await;
+    let a = c.create_action(&action_body("A", &iid)).await.unwrap();
+    let ok = c.patch_action(&a.id, &serde_json::json!({"name": "A2", "version": a.version})).await.unwrap();
+    assert_eq!(ok.version, a.version + 1);
+    let e =
+        c.patch_action(&a.id, &serde_json::json!({"name": "A3", "version": a.version})).await.unwrap_err();
+    match e {
+        Error::VersionConflict(api) => {
+            assert_eq!(api.status, 409);
+            assert!(api.message.contains("does not match the current version"));
+        }
+        other => panic!("{other}"),
+    }
+    emu.shutdown().await;
+}
+
+#[tokio::test]
+async fn error_bodies_are_parsed() {
+    let emu = start(config()).await;
+    let c = client(&emu, |_| {});
+    let iid = integration_id(&c).await;
+    let e = c.get_action("custom_-_missing", false).await.unwrap_err();
+    let api = e.api().unwrap();
+    assert_eq!((api.status, api.code.as_str()), (404, "not.found"));
+    assert!(api.context_id.as_deref().is_some_and(|c| c.len() > 10));
+    assert!(e.is_not_found());
+    let mut body = action_body("Bad", &iid);
+    body["config"]["request"]["headers"]["Accept"] = "text/plain".into();
+    let e = c.create_action(&body).await.unwrap_err();
+    let api = e.api().unwrap();
+    assert_eq!(api.status, 400);
+    assert_eq!(api.error_codes, vec!["INVALID_SCHEMA"]);
+    assert!(e.to_string().contains("The 'Accept' header only supports json content types"), "{e}");
+    assert!(e.to_string().contains("contextId"), "{e}");
+    assert!(!c.delete_action("custom_-_missing").await.unwrap(), "404 on delete = already gone");
+    emu.shutdown().await;
+}
+
+#[tokio::test]
+async fn full_get_inlines_templates_in_three_calls() {
+    let emu = start(config()).await;
+    let c = client(&emu, |_| {});
+    let iid = integration_id(&c).await;
+    let a = c.create_action(&action_body("A", &iid)).await.unwrap();
+    clear_requests(&emu).await;
+    let full = c.get_action_full(&a.id, false).await.unwrap();
+    let cfg = full.config.unwrap();
+    assert_eq!(cfg.request.request_template.as_deref(), Some("${input.rawRequest}"));
+    assert_eq!(cfg.response.success_template.as_deref(), Some("{\"name\": ${name}}"));
+    assert!(cfg.request.request_template_uri.is_none());
+    assert_eq!(requests(&emu).await.len(), 3);
+    emu.shutdown().await;
+}
+
+#[tokio::test]
+async fn client_rate_limit_keeps_under_the_enforced_limit() {
+    // The emulator allows 6000/min (100/s) with bursts of 20 per token.
+    let emu = start(Config { rate_limit: Some(6000), rate_burst: Some(20), ..config() }).await;
+    let limited = client(&emu, |o| {
+        o.rate_limit_per_minute = 6000;
+        o.rate_burst = 5;
+        o.parallelism = 8;
+    });
+    limited.org().await.unwrap();
+    let calls_ok = (0..150).map(|_| limited.org());
+    futures_util::future::try_join_all(calls_ok).await.unwrap();
+    let statuses: Vec<u64> = calls(&requests(&emu).await).into_iter().map(|c| c.2).collect();
+    assert_eq!(statuses.iter().filter(|s| **s == 429).count(), 0, "client limiter kept under the limit");
+    // Control: without the client limiter the same burst does hit the enforced limit.
+    let unlimited = client(&emu, |o| {
+        o.parallelism = 8;
+        o.max_attempts = 1;
+    });
+    let results = futures_util::future::join_all((0..150).map(|_| unlimited.org())).await;
+    assert!(results.iter().any(|r| matches!(r, Err(Error::Api(a)) if a.status == 429)));
+    emu.shutdown().await;
+}
+
+#[tokio::test]
+async fn logs_never_show_secrets() {
+    let emu = start(config()).await;
+    let lines = Arc::new(Mutex::new(Vec::<String>::new()));
+    let sink = lines.clone();
+    let c = client(&emu, move |o| {
+        o.log = Some(Arc::new(move |_, m: &str| sink.lock().unwrap().push(m.to_string())));
+    });
+    let iid = integration_id(&c).await;
+    c.create_action(&action_body("A", &iid)).await.unwrap();
+    c.create_credential(&serde_json::json!({"name": "c", "type": {"name": "basicAuth"}, "credentialFields": {"userName": "u", "password": "pw-SECRET-42"}})).await.unwrap();
+    let text = lines.lock().unwrap().join("\n");
+    assert!(text.contains("POST /api/v2/integrations/actions"), "{text}");
+    assert!(!text.contains(&emu.client_secret) || emu.client_secret == "local");
+    assert!(!text.contains("pw-SECRET-42"), "{text}");
+    assert!(!text.to_lowercase().contains("bearer"), "{text}");
+    emu.shutdown().await;
+}
+
+#[tokio::test]
+async fn connection_refused_is_a_clear_transport_error() {
+    let emu = start(config()).await;
+    let c = client(&emu, |o| o.max_attempts = 2);
+    emu.shutdown().await;
+    let e = c.org().await.unwrap_err();
+    assert!(matches!(e, Error::Transport { .. }), "{e}");
+    assert!(e.to_string().contains("could not connect"), "{e}");
+    let _ = Idempotency::Safe;
+}
