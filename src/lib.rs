@@ -9,14 +9,20 @@
 //! - `model`: the canonical Genesys action, Genesys's contract rules, normalized digest.
 //! - `convert`: Genesys action JSON → manifest YAML, verified lossless.
 //! - `fsutil`: atomic file writes.
+//! - `velocity`, `jsonpath`: leaf engines (Genesys's Velocity dialect, Jayway JSONPath).
+//! - `eval`: the oracle protocol over both engines.
+//! - `remote`: the Genesys client; `emulator`: the local Genesys Cloud.
 
 pub mod cli;
 pub mod convert;
 pub mod diag;
 pub mod emulator;
+pub mod eval;
 pub mod exit;
 pub mod fsutil;
+pub mod jsonpath;
 pub mod manifest;
 pub mod model;
 pub mod remote;
+pub mod velocity;
 pub mod yaml;

@@ -5,6 +5,7 @@
 //! Must not: hold command logic (see `cli::commands::*`) or print except via the Printer.
 
 pub mod commands;
+pub mod org;
 pub mod printer;
 
 use crate::exit::{CliError, EXIT_CODES_HELP, ExitStatus};
@@ -27,6 +28,12 @@ pub struct Cli {
     /// Colour: auto (on a terminal, unless NO_COLOR is set), always, never.
     #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
+
+    /// Target the embedded local org (an in-process emulator with its data in
+    /// state/local-org.json and its state in state/local.state.json) instead of the org
+    /// named by the GENESYS_CLOUD_* variables.
+    #[arg(long, global = true)]
+    pub local: bool,
 
     /// The command.
     #[command(subcommand)]
@@ -65,6 +72,9 @@ pub enum Command {
 
     /// Run a local Genesys Cloud (OAuth, integrations, actions, drafts) on loopback.
     Emulator(commands::emulator::Args),
+
+    /// Evaluate Velocity/JSONPath requests in the oracle's JSON protocol (stdin → stdout).
+    Eval(commands::eval::Args),
 }
 
 /// Runs gcsync with these arguments and returns the process exit code.
@@ -103,5 +113,6 @@ fn run(cli: Cli, printer: &Printer) -> Result<ExitStatus, CliError> {
         Command::Render(a) => commands::render::run(&a, printer),
         Command::Convert(a) => commands::convert::run(&a, printer),
         Command::Emulator(a) => commands::emulator::run(&a, printer),
+        Command::Eval(a) => commands::eval::run(&a, printer),
     }
 }

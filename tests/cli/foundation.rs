@@ -173,3 +173,37 @@ fn a_50_mb_file_is_refused_without_reading_it() {
     ----- stderr -----
     ");
 }
+
+#[test]
+fn eval_speaks_the_oracle_protocol() {
+    use std::io::Write as _;
+    use std::process::Stdio;
+    let t = TestDir::new();
+    let run = |args: &[&str], input: &str| {
+        let mut child = t.gcsync().args(args).stdin(Stdio::piped()).stdout(Stdio::piped()).spawn().unwrap();
+        child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+        let out = child.wait_with_output().unwrap();
+        (code(&out), String::from_utf8_lossy(&out.stdout).to_string())
+    };
+    let (c, out) = run(
+        &["eval"],
+        r#"{"id":"a","kind":"velocity","template":"${input.userId} $esc.url($input.q)","context":{"input":{"userId":"u-42","q":"a bé"}},"tools":true}"#,
+    );
+    assert_eq!(c, 0);
+    assert_eq!(out, "{\"id\":\"a\",\"ok\":true,\"output\":\"u-42 a+b%C3%A9\"}\n");
+    let (_, out) = run(
+        &["eval"],
+        r#"[{"kind":"jsonpath","path":"$.missing","document":{}},{"kind":"jsonpath","path":"$.a.length()","document":{"a":[1,2]}}]"#,
+    );
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v[0]["error_type"], "com.jayway.jsonpath.PathNotFoundException");
+    assert_eq!(v[1]["result"], 2);
+    assert_eq!(v[1]["result_type"], "java.lang.Integer");
+    let (_, out) = run(&["eval", "--jsonl"], "{\"kind\":\"velocity\",\"template\":\"#if(\"}\nnot json\n");
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 2);
+    assert!(lines[0].contains("ParseErrorException"), "{}", lines[0]);
+    assert!(lines[1].contains("OracleBadRequest"), "{}", lines[1]);
+    let (c, _) = run(&["eval"], "{broken");
+    assert_eq!(c, 1);
+}

@@ -6,6 +6,7 @@
 
 pub mod convert;
 pub mod emulator;
+pub mod eval;
 pub mod render;
 pub mod validate;
 

@@ -1,0 +1,125 @@
+//! Which org a command talks to, and the connection to it.
+//!
+//! Owns: the global target choice — `--local` (the embedded local org: the emulator run
+//! in-process, its data in `state/local-org.json`, its state in `state/local.state.json`)
+//! or the `GENESYS_CLOUD_*` variables — client settings from `GCSYNC_*` variables, wiring
+//! the client's log to the Printer, and registering secrets with the Printer so they are
+//! redacted everywhere.
+//! Must not: plan, apply or read state.
+
+use crate::cli::printer::Printer;
+use crate::emulator;
+use crate::exit::CliError;
+use crate::remote::config::{EnvNames, Target, from_env};
+use crate::remote::{Client, ClientOptions, Secret};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Where the embedded local org keeps its data.
+pub const LOCAL_ORG_DATA: &str = "state/local-org.json";
+/// The state file used with `--local`.
+pub const LOCAL_STATE: &str = "state/local.state.json";
+/// The default state file.
+pub const DEFAULT_STATE: &str = "state/gcsync.state.json";
+
+/// How to reach the org.
+#[derive(Debug, Clone)]
+pub enum TargetChoice {
+    /// The embedded local org.
+    Local,
+    /// A real (or emulated) org from environment variables with these names.
+    Env(EnvNames),
+}
+
+/// A live connection.
+pub struct Org {
+    /// The API client.
+    pub client: Client,
+    /// The in-process emulator, for `--local` (kept alive while the command runs).
+    pub local: Option<emulator::Running>,
+}
+
+impl Org {
+    /// Stops the in-process emulator, if any.
+    pub async fn close(self) {
+        if let Some(l) = self.local {
+            l.shutdown().await;
+        }
+    }
+}
+
+/// Client settings from the environment: `GCSYNC_RATE_LIMIT` (requests/min, 0 = off),
+/// `GCSYNC_PARALLELISM`, `GCSYNC_HTTP_TIMEOUT` (seconds), `GCSYNC_MAX_ATTEMPTS`.
+pub fn client_options(printer: &Printer) -> Result<ClientOptions, CliError> {
+    let mut o = ClientOptions::default();
+    let num = |var: &str| -> Result<Option<u64>, CliError> {
+        match std::env::var(var) {
+            Ok(v) if !v.trim().is_empty() => v
+                .trim()
+                .parse::<u64>()
+                .map(Some)
+                .map_err(|_| CliError::new(format!("`{var}` must be a whole number, found `{v}`"))),
+            _ => Ok(None),
+        }
+    };
+    if let Some(v) = num("GCSYNC_RATE_LIMIT")? {
+        o.rate_limit_per_minute = u32::try_from(v).unwrap_or(u32::MAX);
+    }
+    if let Some(v) = num("GCSYNC_PARALLELISM")? {
+        o.parallelism = usize::try_from(v.clamp(1, 64)).unwrap_or(4);
+    }
+    if let Some(v) = num("GCSYNC_HTTP_TIMEOUT")? {
+        o.timeout = Duration::from_secs(v.max(1));
+    }
+    if let Some(v) = num("GCSYNC_MAX_ATTEMPTS")? {
+        o.max_attempts = u32::try_from(v.clamp(1, 50)).unwrap_or(8);
+    }
+    let p = printer.clone();
+    o.log = Some(Arc::new(move |level, msg: &str| p.debug(level, "http", msg)));
+    Ok(o)
+}
+
+/// Connects to the chosen org.
+pub async fn connect(choice: &TargetChoice, printer: &Printer) -> Result<Org, CliError> {
+    let options = client_options(printer)?;
+    match choice {
+        TargetChoice::Local => {
+            let running = emulator::start(emulator::Config {
+                data: Some(PathBuf::from(LOCAL_ORG_DATA)),
+                seed_integrations: vec![("Profile API".into(), "custom-rest-actions".into())],
+                ..emulator::Config::default()
+            })
+            .await
+            .map_err(|e| CliError::new(format!("cannot start the local org: {e}")))?;
+            printer.debug(1, "local", &format!("local org at {} (data in {LOCAL_ORG_DATA})", running.url));
+            let target = Target {
+                api_base: running.url.clone(),
+                login_base: running.url.clone(),
+                client_id: running.client_id.clone(),
+                client_secret: Secret::new(running.client_secret.clone()),
+            };
+            let client = Client::new(target, ClientOptions { rate_limit_per_minute: 0, ..options })
+                .map_err(|e| CliError::new(e.to_string()))?;
+            Ok(Org { client, local: Some(running) })
+        }
+        TargetChoice::Env(names) => {
+            let target = from_env(names, |k| std::env::var(k).ok()).map_err(|e| {
+                CliError::new(e.to_string())
+                    .hint("see README \"Connecting to an org\"; use `--local` for the embedded local org")
+            })?;
+            printer.add_secret(target.client_secret.expose());
+            printer.debug(1, "remote", &format!("target {} (login {})", target.api_base, target.login_base));
+            let client = Client::new(target, options).map_err(|e| CliError::new(e.to_string()))?;
+            Ok(Org { client, local: None })
+        }
+    }
+}
+
+/// A current-thread runtime for a command (the emulator of `--local` runs in it too).
+pub fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| CliError::new(format!("cannot start the async runtime: {e}")))
+}
