@@ -107,7 +107,31 @@ pub fn main_with_args(args: Vec<std::ffi::OsString>) -> u8 {
     status.code()
 }
 
+/// Settings every command may need, resolved from the global flags.
+#[derive(Debug, Clone)]
+pub struct Globals {
+    /// Which org to talk to.
+    pub target: org::TargetChoice,
+    /// The state file path for this target (`--state` / `GCSYNC_STATE` may override it).
+    pub default_state: std::path::PathBuf,
+}
+
+impl Globals {
+    fn from_cli(cli: &Cli) -> Self {
+        if cli.local {
+            Self { target: org::TargetChoice::Local, default_state: org::LOCAL_STATE.into() }
+        } else {
+            Self {
+                target: org::TargetChoice::Env(crate::remote::config::EnvNames::default()),
+                default_state: org::DEFAULT_STATE.into(),
+            }
+        }
+    }
+}
+
 fn run(cli: Cli, printer: &Printer) -> Result<ExitStatus, CliError> {
+    let globals = Globals::from_cli(&cli);
+    let _ = &globals;
     match cli.command {
         Command::Validate(a) => commands::validate::run(&a, printer),
         Command::Render(a) => commands::render::run(&a, printer),
