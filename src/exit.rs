@@ -98,3 +98,98 @@ impl From<std::io::Error> for CliError {
         CliError::new(crate::manifest::io_reason(&e))
     }
 }
+
+// --- the one mapping from module errors to CLI errors (message, causes, hint) ----------------
+
+impl From<crate::remote::Error> for CliError {
+    fn from(e: crate::remote::Error) -> Self {
+        use crate::remote::Error as E;
+        let hint = match &e {
+            E::Config(_) => {
+                Some("see README \"Connecting to an org\"; `--local` targets the embedded local org")
+            }
+            E::Auth(_) => Some(
+                "check GENESYS_CLOUD_CLIENT_ID / GENESYS_CLOUD_CLIENT_SECRET and that the OAuth client uses the client-credentials grant in this region",
+            ),
+            E::Transport { .. } => Some(
+                "check GENESYS_CLOUD_REGION / GENESYS_CLOUD_API_URL and the network; requests that could not have changed anything were retried",
+            ),
+            E::Ambiguous { .. } => {
+                Some("run the command again: gcsync looks the action up by name before creating anything")
+            }
+            E::VersionConflict(_) => Some("the action changed in the org meanwhile; run `gcsync plan` again"),
+            E::Api(a) if a.status == 401 || a.status == 403 => Some(
+                "the OAuth client lacks a permission (integrations:action:* / integrations:integration:*)",
+            ),
+            _ => None,
+        };
+        let mut c = CliError::new(e.to_string());
+        if let Some(h) = hint {
+            c = c.hint(h);
+        }
+        c
+    }
+}
+
+impl From<crate::state::Error> for CliError {
+    fn from(e: crate::state::Error) -> Self {
+        let hint = match &e {
+            crate::state::Error::OtherOrg { .. } => Some(
+                "use the state file of the target org (`--state`), or point the GENESYS_CLOUD_* variables at the org this state belongs to",
+            ),
+            crate::state::Error::TooNew { .. } => Some("upgrade gcsync"),
+            crate::state::Error::Invalid { .. } => Some("restore the previous state from `<state>.backup`"),
+            crate::state::Error::Io { .. } => None,
+        };
+        let mut c = CliError::new(e.to_string());
+        if let Some(h) = hint {
+            c = c.hint(h);
+        }
+        c
+    }
+}
+
+impl From<crate::state::lock::Error> for CliError {
+    fn from(e: crate::state::lock::Error) -> Self {
+        let hint = match &e {
+            crate::state::lock::Error::Held(info) => Some(format!(
+                "wait for that run to finish; if it is gone for good, `gcsync force-unlock {}`",
+                info.id
+            )),
+            _ => None,
+        };
+        let mut c = CliError::new(e.to_string());
+        if let Some(h) = hint {
+            c = c.hint(h);
+        }
+        c
+    }
+}
+
+impl From<crate::plan::file::Error> for CliError {
+    fn from(e: crate::plan::file::Error) -> Self {
+        let stale = matches!(e, crate::plan::file::Error::Stale(_));
+        let c = CliError::new(e.to_string());
+        if stale {
+            c.hint("make a new plan with `gcsync plan --out FILE` and have it approved again")
+        } else {
+            c
+        }
+    }
+}
+
+impl From<crate::reconcile::Error> for CliError {
+    fn from(e: crate::reconcile::Error) -> Self {
+        match e {
+            crate::reconcile::Error::Remote(r) => r.into(),
+            crate::reconcile::Error::State(s) => s.into(),
+        }
+    }
+}
+
+impl From<crate::apply::Error> for CliError {
+    fn from(e: crate::apply::Error) -> Self {
+        let c = CliError::from_error("apply stopped", &e);
+        c.hint("the state records everything applied so far; fix the cause and run `gcsync apply` again")
+    }
+}

@@ -13,6 +13,7 @@
 //! - `eval`: the oracle protocol over both engines.
 //! - `remote`: the Genesys client; `emulator`: the local Genesys Cloud.
 
+pub mod apply;
 pub mod cli;
 pub mod convert;
 pub mod diag;
@@ -23,6 +24,9 @@ pub mod fsutil;
 pub mod jsonpath;
 pub mod manifest;
 pub mod model;
+pub mod plan;
+pub mod reconcile;
 pub mod remote;
+pub mod state;
 pub mod velocity;
 pub mod yaml;

@@ -75,6 +75,31 @@ pub enum Command {
 
     /// Evaluate Velocity/JSONPath requests in the oracle's JSON protocol (stdin → stdout).
     Eval(commands::eval::Args),
+
+    /// Show what apply would change in the org (create, update, replace, delete, drift).
+    #[command(
+        after_help = "Exit codes: 0 success (with --detailed-exitcode: no changes), 1 error, 2 changes present (only with --detailed-exitcode)."
+    )]
+    Plan(commands::plan::Args),
+
+    /// Make the org match the manifests (after confirmation), or apply a saved plan exactly.
+    Apply(commands::apply::Args),
+
+    /// Compare the org with what gcsync last applied; exit 2 when something drifted.
+    #[command(after_help = "Exit codes: 0 no drift, 1 error, 2 drift found.")]
+    Drift(commands::drift::Args),
+
+    /// Adopt existing org actions: write their manifests and record them in the state.
+    Import(commands::import::Args),
+
+    /// Write every custom action of the org as manifests (nothing recorded in state).
+    Export(commands::export::Args),
+
+    /// Inspect or repair the state (list, show, rm).
+    State(commands::state::Args),
+
+    /// Remove a state lock left by a run that died.
+    ForceUnlock(commands::state::UnlockArgs),
 }
 
 /// Runs gcsync with these arguments and returns the process exit code.
@@ -114,16 +139,23 @@ pub struct Globals {
     pub target: org::TargetChoice,
     /// The state file path for this target (`--state` / `GCSYNC_STATE` may override it).
     pub default_state: std::path::PathBuf,
+    /// The environment (`--env`), if any.
+    pub environment: Option<String>,
 }
 
 impl Globals {
     fn from_cli(cli: &Cli) -> Self {
         if cli.local {
-            Self { target: org::TargetChoice::Local, default_state: org::LOCAL_STATE.into() }
+            Self {
+                target: org::TargetChoice::Local,
+                default_state: org::LOCAL_STATE.into(),
+                environment: None,
+            }
         } else {
             Self {
                 target: org::TargetChoice::Env(crate::remote::config::EnvNames::default()),
                 default_state: org::DEFAULT_STATE.into(),
+                environment: None,
             }
         }
     }
@@ -131,12 +163,18 @@ impl Globals {
 
 fn run(cli: Cli, printer: &Printer) -> Result<ExitStatus, CliError> {
     let globals = Globals::from_cli(&cli);
-    let _ = &globals;
     match cli.command {
         Command::Validate(a) => commands::validate::run(&a, printer),
         Command::Render(a) => commands::render::run(&a, printer),
         Command::Convert(a) => commands::convert::run(&a, printer),
         Command::Emulator(a) => commands::emulator::run(&a, printer),
         Command::Eval(a) => commands::eval::run(&a, printer),
+        Command::Plan(a) => commands::plan::run(&a, printer, &globals),
+        Command::Apply(a) => commands::apply::run(&a, printer, &globals),
+        Command::Drift(a) => commands::drift::run(&a, printer, &globals),
+        Command::Import(a) => commands::import::run(&a, printer, &globals),
+        Command::Export(a) => commands::export::run(&a, printer, &globals),
+        Command::State(a) => commands::state::run(&a, printer, &globals),
+        Command::ForceUnlock(a) => commands::state::unlock(&a, printer, &globals),
     }
 }

@@ -23,6 +23,11 @@ pub enum FaultKind {
     DropAfter,
     /// Delay the request by `ms`.
     Latency,
+    /// Hold the request without processing it, until the faults are replaced (a client
+    /// killed while waiting never learns anything).
+    Hang,
+    /// Process the request, then hold the answer until the faults are replaced.
+    HangAfter,
 }
 
 /// When a fault fires, among the requests it matches.
@@ -43,8 +48,8 @@ pub enum Trigger {
 pub struct FaultSpec {
     /// Effect.
     pub kind: FaultKind,
-    /// Only this method (upper case).
-    pub method: Option<String>,
+    /// Only these methods (upper case).
+    pub method: Option<Vec<String>>,
     /// Only paths starting with this prefix (default: everything under `/api/` and `/oauth/`).
     pub path: Option<String>,
     /// When.
@@ -58,7 +63,7 @@ pub struct FaultSpec {
 }
 
 /// The syntax, for help texts.
-pub const FAULT_SYNTAX: &str = "KIND [rate=F|nth=N|every=N] [method=M] [path=PREFIX] [retry-after=S] [ms=N] [count=N]; KIND is an HTTP status (429, 500, 502, 503, ...), drop, drop-after or latency";
+pub const FAULT_SYNTAX: &str = "KIND [rate=F|nth=N|every=N] [method=M[,M...]] [path=PREFIX] [retry-after=S] [ms=N] [count=N]; KIND is an HTTP status (429, 500, 502, 503, ...), drop, drop-after, hang, hang-after or latency";
 
 impl FaultSpec {
     /// Parses `503 rate=0.2 path=/api/v2/integrations/actions`.
@@ -68,6 +73,8 @@ impl FaultSpec {
         let kind = match kind_tok {
             "drop" => FaultKind::Drop,
             "drop-after" => FaultKind::DropAfter,
+            "hang" => FaultKind::Hang,
+            "hang-after" => FaultKind::HangAfter,
             "latency" => FaultKind::Latency,
             s => match s.parse::<u16>() {
                 Ok(code) if (400..600).contains(&code) => FaultKind::Status(code),
@@ -96,7 +103,7 @@ impl FaultSpec {
                 }
                 "nth" => spec.trigger = Trigger::Nth(num()?.max(1)),
                 "every" => spec.trigger = Trigger::Every(num()?.max(1)),
-                "method" => spec.method = Some(v.to_ascii_uppercase()),
+                "method" => spec.method = Some(v.split(',').map(str::to_ascii_uppercase).collect()),
                 "path" => spec.path = Some(v.to_string()),
                 "retry-after" => spec.retry_after = num()?,
                 "ms" => spec.ms = num()?,
@@ -108,7 +115,7 @@ impl FaultSpec {
     }
 
     fn matches(&self, method: &str, path: &str) -> bool {
-        self.method.as_deref().is_none_or(|m| m == method)
+        self.method.as_ref().is_none_or(|ms| ms.iter().any(|m| m == method))
             && match &self.path {
                 Some(p) => path.starts_with(p.as_str()),
                 None => path.starts_with("/api/") || path.starts_with("/oauth/"),
@@ -251,7 +258,12 @@ mod tests {
         let s = FaultSpec::parse("503 rate=0.2 method=post path=/api/v2/integrations/actions").unwrap();
         assert_eq!(s.kind, FaultKind::Status(503));
         assert_eq!(s.trigger, Trigger::Rate(0.2));
-        assert_eq!(s.method.as_deref(), Some("POST"));
+        assert_eq!(s.method, Some(vec!["POST".to_string()]));
+        let m = FaultSpec::parse("hang-after method=POST,patch").unwrap();
+        assert_eq!(
+            (m.kind, m.method),
+            (FaultKind::HangAfter, Some(vec!["POST".to_string(), "PATCH".to_string()]))
+        );
         assert_eq!(FaultSpec::parse("drop-after nth=3").unwrap().trigger, Trigger::Nth(3));
         assert!(FaultSpec::parse("teapot").is_err());
         assert!(FaultSpec::parse("503 rate=2").is_err());

@@ -91,6 +91,12 @@ pub(crate) struct Inner {
     pub(crate) log: Mutex<Vec<LogEntry>>,
     pub(crate) log_file: Option<Mutex<std::fs::File>>,
     pub(crate) seq: AtomicU64,
+    /// Requests as they arrive (method, path), before any fault or processing.
+    pub(crate) arrivals: Mutex<Vec<(String, String)>>,
+    /// Signalled on every arrival (for `/__emulator/wait`).
+    pub(crate) arrived: tokio::sync::Notify,
+    /// Signalled when the faults are replaced: releases hung requests.
+    pub(crate) release: tokio::sync::Notify,
 }
 
 impl App {
@@ -185,6 +191,9 @@ pub async fn start(config: Config) -> Result<Running, String> {
             log: Mutex::new(Vec::new()),
             log_file,
             seq: AtomicU64::new(0),
+            arrivals: Mutex::new(Vec::new()),
+            arrived: tokio::sync::Notify::new(),
+            release: tokio::sync::Notify::new(),
         }),
     };
     let router = routes::router(app.clone()).layer(axum::middleware::from_fn_with_state(app, gate));
@@ -214,6 +223,10 @@ async fn gate(State(app): State<App>, req: Request, next: Next) -> Response {
         return next.run(req).await;
     }
     let inner = app.inner();
+    if let Ok(mut a) = inner.arrivals.lock() {
+        a.push((method.clone(), path.clone()));
+    }
+    inner.arrived.notify_waiters();
     let decision = inner.faults.decide(&method, &path);
     if decision.delay_ms > 0 {
         tokio::time::sleep(Duration::from_millis(decision.delay_ms)).await;
@@ -248,6 +261,17 @@ async fn gate(State(app): State<App>, req: Request, next: Next) -> Response {
             let _ = next.run(req).await;
             dropped()
         }
+        Some((FaultKind::Hang, _)) => {
+            fault_name = Some("hang".into());
+            hold(inner).await;
+            dropped()
+        }
+        Some((FaultKind::HangAfter, _)) => {
+            fault_name = Some("hang-after".into());
+            let _ = next.run(req).await;
+            hold(inner).await;
+            dropped()
+        }
         Some((FaultKind::Latency, _)) | None => {
             let limited = match (&inner.limiter, path.starts_with("/api/")) {
                 (Some(l), true) => {
@@ -278,7 +302,7 @@ async fn gate(State(app): State<App>, req: Request, next: Next) -> Response {
             }
         }
     };
-    let dropped_conn = matches!(fault_name.as_deref(), Some("drop" | "drop-after"));
+    let dropped_conn = matches!(fault_name.as_deref(), Some("drop" | "drop-after" | "hang" | "hang-after"));
     let entry = LogEntry {
         seq: inner.seq.fetch_add(1, Ordering::Relaxed) + 1,
         method,
@@ -297,6 +321,14 @@ async fn gate(State(app): State<App>, req: Request, next: Next) -> Response {
         log.push(entry);
     }
     response
+}
+
+/// Holds a request until the faults are replaced (or ten minutes pass).
+async fn hold(inner: &Inner) {
+    tokio::select! {
+        () = inner.release.notified() => {}
+        () = tokio::time::sleep(Duration::from_secs(600)) => {}
+    }
 }
 
 /// A response whose body fails at once: hyper closes the connection without a complete

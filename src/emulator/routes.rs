@@ -72,6 +72,7 @@ pub(super) fn router(app: App) -> Router {
         .route("/__emulator/requests", get(admin_requests).delete(admin_clear_requests))
         .route("/__emulator/faults", put(admin_faults))
         .route("/__emulator/revoke-tokens", post(admin_revoke))
+        .route("/__emulator/wait", get(admin_wait))
         .route("/__emulator/health", get(|| async { "ok" }))
         .fallback(fallback)
         .with_state(app)
@@ -1199,7 +1200,51 @@ async fn admin_faults(State(app): State<App>, body: Bytes) -> Response {
         }
     }
     app.inner().faults.replace(parsed);
+    app.inner().release.notify_waiters();
     StatusCode::NO_CONTENT.into_response()
+}
+
+#[derive(Deserialize)]
+struct WaitQuery {
+    count: usize,
+    method: Option<String>,
+    path: Option<String>,
+    timeout_ms: Option<u64>,
+}
+
+/// Waits until `count` requests matching `method` (comma-separated) and `path` (prefix) have
+/// arrived (counted on arrival, before faults), so tests synchronise on events, not time.
+async fn admin_wait(State(app): State<App>, Query(q): Query<WaitQuery>) -> Response {
+    let inner = app.inner();
+    let methods: Option<Vec<String>> =
+        q.method.as_ref().map(|m| m.split(',').map(str::to_ascii_uppercase).collect());
+    let matching = || {
+        inner.arrivals.lock().map_or(0, |a| {
+            a.iter()
+                .filter(|(m, p)| {
+                    methods.as_ref().is_none_or(|ms| ms.contains(m))
+                        && q.path.as_ref().is_none_or(|pre| p.starts_with(pre.as_str()))
+                })
+                .count()
+        })
+    };
+    let deadline = tokio::time::Instant::now() + Duration::from_millis(q.timeout_ms.unwrap_or(60_000));
+    loop {
+        let notified = inner.arrived.notified();
+        tokio::pin!(notified);
+        notified.as_mut().enable();
+        let n = matching();
+        if n >= q.count {
+            return ok_json(&json!({"arrived": n}));
+        }
+        if tokio::time::timeout_at(deadline, notified).await.is_err() {
+            return error(
+                StatusCode::REQUEST_TIMEOUT,
+                "timeout",
+                &format!("only {n} of {} requests arrived", q.count),
+            );
+        }
+    }
 }
 
 async fn admin_revoke(State(app): State<App>) -> Response {

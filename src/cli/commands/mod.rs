@@ -4,10 +4,17 @@
 //! the Printer, choose the exit status.
 //! Must not: contain engine logic that another command or a test would want to reuse.
 
+pub mod apply;
 pub mod convert;
+pub mod drift;
 pub mod emulator;
 pub mod eval;
+pub mod export;
+pub mod import;
+pub mod plan;
 pub mod render;
+pub mod session;
+pub mod state;
 pub mod validate;
 
 use crate::cli::printer::Printer;

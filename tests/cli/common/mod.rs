@@ -77,3 +77,138 @@ pub fn render(out: &Output, temp: &Path) -> String {
 pub fn code(out: &Output) -> i32 {
     out.status.code().unwrap_or(-1)
 }
+
+/// An emulator running on its own runtime in a background thread, for tests that run the
+/// gcsync binary synchronously against it.
+pub struct BgEmulator {
+    pub rt: tokio::runtime::Runtime,
+    running: Option<gcsync::emulator::Running>,
+    pub url: String,
+}
+
+impl BgEmulator {
+    pub fn start(config: gcsync::emulator::Config) -> Self {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+        let running =
+            rt.block_on(gcsync::emulator::start(gcsync::emulator::Config { port: 0, ..config })).unwrap();
+        let url = running.url.clone();
+        Self { rt, running: Some(running), url }
+    }
+
+    /// Starts with the "Profile API" integration seeded.
+    pub fn with_profile_api() -> Self {
+        Self::start(gcsync::emulator::Config {
+            seed_integrations: vec![("Profile API".into(), "custom-rest-actions".into())],
+            ..gcsync::emulator::Config::default()
+        })
+    }
+
+    /// Points a command at this emulator.
+    pub fn env<'c>(&self, cmd: &'c mut Command) -> &'c mut Command {
+        cmd.env("GENESYS_CLOUD_API_URL", &self.url)
+            .env("GENESYS_CLOUD_CLIENT_ID", "local")
+            .env("GENESYS_CLOUD_CLIENT_SECRET", "local")
+            .env("GCSYNC_RATE_LIMIT", "0")
+    }
+
+    pub fn client(&self) -> gcsync::remote::Client {
+        let target = gcsync::remote::config::Target {
+            api_base: self.url.clone(),
+            login_base: self.url.clone(),
+            client_id: "local".into(),
+            client_secret: gcsync::remote::Secret::new("local".into()),
+        };
+        gcsync::remote::Client::new(
+            target,
+            gcsync::remote::ClientOptions { rate_limit_per_minute: 0, ..Default::default() },
+        )
+        .unwrap()
+    }
+
+    fn http(&self) -> reqwest::Client {
+        reqwest::Client::new()
+    }
+
+    pub fn requests(&self) -> Vec<serde_json::Value> {
+        self.rt.block_on(async {
+            self.http()
+                .get(format!("{}/__emulator/requests", self.url))
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap()
+        })
+    }
+
+    pub fn clear_requests(&self) {
+        self.rt.block_on(async {
+            self.http().delete(format!("{}/__emulator/requests", self.url)).send().await.unwrap();
+        });
+    }
+
+    pub fn set_faults(&self, specs: &[&str]) {
+        self.rt.block_on(async {
+            let r =
+                self.http().put(format!("{}/__emulator/faults", self.url)).json(&specs).send().await.unwrap();
+            assert!(r.status().is_success(), "{}", r.text().await.unwrap());
+        });
+    }
+
+    /// Blocks until `count` requests with one of `methods` under `path` have arrived.
+    pub fn wait_for(&self, count: usize, methods: &str, path: &str) {
+        self.rt.block_on(async {
+            let r = self
+                .http()
+                .get(format!("{}/__emulator/wait", self.url))
+                .query(&[
+                    ("count", count.to_string()),
+                    ("method", methods.to_string()),
+                    ("path", path.to_string()),
+                ])
+                .send()
+                .await
+                .unwrap();
+            assert!(r.status().is_success(), "wait failed: {}", r.text().await.unwrap());
+        });
+    }
+
+    /// (name, id, version) of every published action, sorted by name.
+    pub fn actions(&self) -> Vec<(String, String, i64)> {
+        let c = self.client();
+        let mut v: Vec<_> = self
+            .rt
+            .block_on(c.list_actions())
+            .unwrap()
+            .into_iter()
+            .map(|a| (a.name, a.id, a.version))
+            .collect();
+        v.sort();
+        v
+    }
+}
+
+impl Drop for BgEmulator {
+    fn drop(&mut self) {
+        if let Some(r) = self.running.take() {
+            self.rt.block_on(r.shutdown());
+        }
+    }
+}
+
+/// Replaces volatile values (ids, ports, uuids, digests) for snapshots.
+pub fn redact(text: &str) -> String {
+    let rules = [
+        (r"custom_-_[0-9a-f-]{36}", "[ACTION_ID]"),
+        (r"127\.0\.0\.1:\d+", "[HOST]"),
+        (r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", "[UUID]"),
+        (r"sha256:[0-9a-f]{64}", "[DIGEST]"),
+    ];
+    let mut out = text.to_string();
+    for (re, with) in rules {
+        out = regex::Regex::new(re).unwrap().replace_all(&out, with).into_owned();
+    }
+    out
+}

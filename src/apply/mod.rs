@@ -1,0 +1,252 @@
+//! Apply: carry out a plan against the org, persisting state after every mutation.
+//!
+//! Owns: the order of operations (replacements delete-then-create, then creates, updates,
+//! deletes, then state-only records), the pending-create journal around every create (so a
+//! crash between "created" and "recorded" is adopted next time, never duplicated), the
+//! resolution of a create whose outcome is unknown (look up by exact name and integration;
+//! adopt if found, else create again), and state writes after each remote change. It
+//! returns what it did even when it stops on an error (partial progress is kept in state).
+//! Must not: re-plan, skip the caller's staleness checks, or print (progress goes to the
+//! caller's hook).
+
+use crate::model::ActionSpec;
+use crate::plan::{Change, Op, Plan};
+use crate::remote::{Error as RemoteError, Remote};
+use crate::state::{PendingCreate, State, TrackedAction};
+use serde_json::{Value, json};
+use std::path::Path;
+
+/// How many times a create whose outcome was unknown (and not found afterwards) is tried.
+pub const CREATE_ATTEMPTS: usize = 5;
+
+/// Apply failed part-way.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The API refused or failed.
+    #[error("`{name}`: {source}")]
+    Remote {
+        /// Manifest name.
+        name: String,
+        /// Cause.
+        #[source]
+        source: RemoteError,
+    },
+    /// The state could not be written (the org was changed; see the message).
+    #[error("`{name}`: {source}")]
+    State {
+        /// Manifest name.
+        name: String,
+        /// Cause.
+        #[source]
+        source: Box<crate::state::Error>,
+    },
+    /// A planned change carries no desired definition (a corrupt plan file).
+    #[error("`{0}`: the plan has no desired definition for this change")]
+    Corrupt(String),
+    /// The plan cannot be applied.
+    #[error("the plan has errors and cannot be applied")]
+    PlanHasErrors,
+}
+
+/// What happened to one change.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// Created with this id.
+    Created(String),
+    /// Adopted an action an interrupted run had created.
+    Adopted(String),
+    /// Updated to this version.
+    Updated(i64),
+    /// Replaced: the new id.
+    Replaced(String),
+    /// Deleted (or found gone).
+    Deleted,
+    /// Recorded in state only.
+    Recorded,
+}
+
+/// Progress hook: (index from 1, total, change, outcome or `None` when starting).
+pub type Progress<'a> = dyn FnMut(usize, usize, &Change, Option<&Outcome>) + 'a;
+
+/// Applies `plan`. State is saved to `state_path` after every remote mutation.
+pub async fn apply<R: Remote>(
+    plan: &Plan,
+    state: &mut State,
+    state_path: &Path,
+    remote: &R,
+    progress: &mut Progress<'_>,
+) -> Result<Vec<(String, Outcome)>, (Vec<(String, Outcome)>, Error)> {
+    let mut done = Vec::new();
+    if !plan.errors.is_empty() {
+        return Err((done, Error::PlanHasErrors));
+    }
+    let mut ordered: Vec<&Change> =
+        plan.changes.iter().filter(|c| c.op != Op::NoOp || needs_record(c, state)).collect();
+    ordered.sort_by_key(|c| (c.op, c.name.clone()));
+    let total = ordered.len();
+    for (i, c) in ordered.into_iter().enumerate() {
+        progress(i + 1, total, c, None);
+        match apply_one(c, state, state_path, remote).await {
+            Ok(outcome) => {
+                progress(i + 1, total, c, Some(&outcome));
+                done.push((c.name.clone(), outcome));
+            }
+            Err(e) => return Err((done, e)),
+        }
+    }
+    Ok(done)
+}
+
+/// A no-op still updates state when the live version moved, or an adoption is pending.
+fn needs_record(c: &Change, state: &State) -> bool {
+    match (state.actions.get(&c.name), &c.id) {
+        (Some(t), Some(id)) => c.adopt || &t.id != id || Some(t.version) != c.version,
+        (None, Some(_)) => true,
+        _ => false,
+    }
+}
+
+fn desired_spec(c: &Change) -> Result<(ActionSpec, Value), Error> {
+    let v = c.desired.clone().ok_or_else(|| Error::Corrupt(c.name.clone()))?;
+    let get = |k: &str| v.get(k).cloned().unwrap_or(Value::Null);
+    let spec = ActionSpec {
+        name: get("name").as_str().unwrap_or_default().to_string(),
+        category: get("category").as_str().unwrap_or_default().to_string(),
+        integration: get("integrationId").as_str().unwrap_or_default().to_string(),
+        secure: get("secure").as_bool().unwrap_or(false),
+        config: serde_json::from_value(get("config")).map_err(|_| Error::Corrupt(c.name.clone()))?,
+        contract: serde_json::from_value(get("contract")).map_err(|_| Error::Corrupt(c.name.clone()))?,
+    };
+    Ok((spec, v))
+}
+
+fn save(state: &mut State, path: &Path, name: &str) -> Result<(), Error> {
+    state.save(path).map_err(|source| Error::State { name: name.to_string(), source: Box::new(source) })
+}
+
+fn remote_err(name: &str) -> impl Fn(RemoteError) -> Error + '_ {
+    move |source| Error::Remote { name: name.to_string(), source }
+}
+
+async fn apply_one<R: Remote>(
+    c: &Change,
+    state: &mut State,
+    path: &Path,
+    remote: &R,
+) -> Result<Outcome, Error> {
+    match c.op {
+        Op::NoOp => {
+            let (spec, _) = desired_spec(c)?;
+            let id = c.id.clone().unwrap_or_default();
+            state.pending.retain(|p| p.name != c.name);
+            state.actions.insert(
+                c.name.clone(),
+                TrackedAction::from_spec(&id, c.version.unwrap_or(0), &c.integration, &spec),
+            );
+            save(state, path, &c.name)?;
+            Ok(if c.adopt { Outcome::Adopted(id) } else { Outcome::Recorded })
+        }
+        Op::Create => create(c, state, path, remote)
+            .await
+            .map(|(id, adopted)| if adopted { Outcome::Adopted(id) } else { Outcome::Created(id) }),
+        Op::Replace => {
+            if let Some(id) = &c.id {
+                remote.delete_action(id).await.map_err(remote_err(&c.name))?;
+            }
+            state.actions.remove(&c.name);
+            save(state, path, &c.name)?;
+            let (id, _) = create(c, state, path, remote).await?;
+            Ok(Outcome::Replaced(id))
+        }
+        Op::Update => {
+            let (spec, desired) = desired_spec(c)?;
+            let id = c.id.clone().ok_or_else(|| Error::Corrupt(c.name.clone()))?;
+            if c.adopt {
+                state.pending.retain(|p| p.name != c.name);
+                state.actions.insert(
+                    c.name.clone(),
+                    TrackedAction::from_spec(&id, c.version.unwrap_or(0), &c.integration, &spec),
+                );
+                save(state, path, &c.name)?;
+            }
+            let body = json!({
+                "name": desired.get("name"),
+                "category": desired.get("category"),
+                "config": desired.get("config"),
+                "version": c.version,
+            });
+            let a = remote.patch_action(&id, &body).await.map_err(remote_err(&c.name))?;
+            state
+                .actions
+                .insert(c.name.clone(), TrackedAction::from_spec(&id, a.version, &c.integration, &spec));
+            save(state, path, &c.name)?;
+            Ok(Outcome::Updated(a.version))
+        }
+        Op::Delete => {
+            if !c.gone
+                && let Some(id) = &c.id
+            {
+                remote.delete_action(id).await.map_err(remote_err(&c.name))?;
+            }
+            state.actions.remove(&c.name);
+            save(state, path, &c.name)?;
+            Ok(Outcome::Deleted)
+        }
+    }
+}
+
+/// Creates with the pending journal; resolves unknown outcomes by looking. Returns the id
+/// and whether it was adopted.
+async fn create<R: Remote>(
+    c: &Change,
+    state: &mut State,
+    path: &Path,
+    remote: &R,
+) -> Result<(String, bool), Error> {
+    let (spec, desired) = desired_spec(c)?;
+    state.pending.retain(|p| p.name != c.name);
+    state.pending.push(PendingCreate {
+        name: c.name.clone(),
+        integration_id: spec.integration.clone(),
+        integration: c.integration.clone(),
+    });
+    save(state, path, &c.name)?;
+    let mut last = None;
+    for _ in 0..CREATE_ATTEMPTS {
+        match remote.create_action(&desired).await {
+            Ok(a) => {
+                record(state, c, &spec, &a.id, a.version);
+                save(state, path, &c.name)?;
+                return Ok((a.id, false));
+            }
+            Err(e @ RemoteError::Ambiguous { .. }) => {
+                // The create may or may not have happened: look before trying again.
+                let found = remote.find_actions_by_name(&c.name).await.map_err(remote_err(&c.name))?;
+                if let Some(a) = found.into_iter().find(|a| a.integration_id == spec.integration) {
+                    record(state, c, &spec, &a.id, a.version);
+                    save(state, path, &c.name)?;
+                    return Ok((a.id, true));
+                }
+                last = Some(e);
+            }
+            Err(e) => {
+                state.pending.retain(|p| p.name != c.name);
+                save(state, path, &c.name)?;
+                return Err(Error::Remote { name: c.name.clone(), source: e });
+            }
+        }
+    }
+    Err(Error::Remote {
+        name: c.name.clone(),
+        source: last.unwrap_or(RemoteError::Transport {
+            method: "POST".into(),
+            path: "/api/v2/integrations/actions".into(),
+            message: "create failed".into(),
+        }),
+    })
+}
+
+fn record(state: &mut State, c: &Change, spec: &ActionSpec, id: &str, version: i64) {
+    state.pending.retain(|p| p.name != c.name);
+    state.actions.insert(c.name.clone(), TrackedAction::from_spec(id, version, &c.integration, spec));
+}

@@ -1,0 +1,227 @@
+//! `gcsync apply [PLANFILE]`: plan and apply after confirmation, or apply a saved plan exactly.
+
+use super::plan::make_plan;
+use super::session::{self, StateArgs};
+use crate::apply::{self, Outcome};
+use crate::cli::printer::Printer;
+use crate::cli::{Globals, ManifestArgs};
+use crate::exit::{CliError, CmdResult, ExitStatus};
+use crate::plan::file::SavedPlan;
+use crate::plan::render::{self, Paint};
+use crate::plan::{Change, Op, Plan};
+use crate::reconcile::{self, Refresh};
+use serde_json::json;
+use std::io::BufRead as _;
+use std::path::PathBuf;
+
+/// Arguments of `apply`.
+#[derive(Debug, clap::Args)]
+#[command(
+    after_help = "Without PLANFILE, apply plans first, shows the plan and asks for `yes` on a terminal; without a terminal it refuses unless --auto-approve.\nWith PLANFILE it applies exactly that saved plan, and refuses if the manifests, the state, the org or the planned actions moved since.\nExit codes: 0 applied (or nothing to do), 1 error."
+)]
+pub struct Args {
+    /// A plan saved with `gcsync plan --out PLANFILE`.
+    #[arg(value_name = "PLANFILE")]
+    planfile: Option<PathBuf>,
+    #[command(flatten)]
+    manifests: ManifestArgs,
+    #[command(flatten)]
+    state: StateArgs,
+    /// Apply without asking.
+    #[arg(long)]
+    auto_approve: bool,
+    /// Machine-readable result on stdout.
+    #[arg(long)]
+    json: bool,
+    /// Only these actions (repeatable; not with PLANFILE).
+    #[arg(long = "target", value_name = "NAME")]
+    targets: Vec<String>,
+    /// Allow replacing actions whose contract, secure flag or integration changed.
+    #[arg(long)]
+    allow_replace: bool,
+    /// How much to read before planning (not with PLANFILE).
+    #[arg(long, value_enum, default_value_t = Refresh::Incremental)]
+    refresh: Refresh,
+}
+
+/// Runs `apply`.
+pub fn run(args: &Args, printer: &Printer, globals: &Globals) -> CmdResult {
+    if args.planfile.is_some() && (!args.targets.is_empty() || args.allow_replace) {
+        return Err(CliError::new(
+            "`--target` and `--allow-replace` belong to the plan; a saved plan is applied exactly as saved",
+        ));
+    }
+    let manifests = super::load_manifests(&args.manifests.paths(), printer)?;
+    let saved = args.planfile.as_ref().map(|p| SavedPlan::read(p)).transpose()?;
+    let rt = crate::cli::org::runtime()?;
+    rt.block_on(async {
+        let mut session = session::open(globals, args.state.path(globals), Some("apply"), printer).await?;
+        let result = async {
+            let (plan, ctx) = match &saved {
+                Some(saved) => {
+                    let live: Vec<_> =
+                        session.org.client.list_actions().await?.iter().map(reconcile::summary).collect();
+                    saved.check_fresh(
+                        &session.state,
+                        &session.org_ref,
+                        &manifests.input_digest,
+                        globals.environment.as_deref(),
+                        &live,
+                    )?;
+                    if session.state.serial == 0 {
+                        // First apply of a plan made without a state: keep the plan's lineage.
+                        session.state.lineage = saved.lineage.clone();
+                    }
+                    let ctx = render::Context {
+                        org_name: session.org_name.clone(),
+                        api_host: session.org_ref.api_host.clone(),
+                        org_id: session.org_ref.org_id.clone(),
+                        state_path: session.state_path.display().to_string(),
+                        lineage: session.state.lineage.clone(),
+                        serial: session.state.serial,
+                        environment: globals.environment.clone(),
+                    };
+                    (saved.plan.clone(), ctx)
+                }
+                None => {
+                    let planned = make_plan(
+                        &session,
+                        &manifests,
+                        args.targets.clone(),
+                        args.refresh,
+                        args.allow_replace,
+                        globals.environment.clone(),
+                    )
+                    .await?;
+                    (planned.plan, planned.ctx)
+                }
+            };
+            if !args.json {
+                printer.out(&render::human(&plan, &ctx, Paint { color: printer.color_stdout() }));
+            }
+            if !plan.errors.is_empty() {
+                return Err(CliError::new("the plan has errors; nothing was applied"));
+            }
+            if !plan.has_changes() {
+                if args.json {
+                    printer.outln(
+                        &serde_json::to_string_pretty(&result_json(&plan, &[], &ctx)).unwrap_or_default(),
+                    );
+                }
+                return Ok(ExitStatus::Success);
+            }
+            if saved.is_none() && !args.auto_approve {
+                confirm(printer)?;
+            }
+            let total_changes = plan.changes.iter().filter(|c| c.op != Op::NoOp).count();
+            let mut progress = |i: usize, n: usize, c: &Change, outcome: Option<&Outcome>| {
+                report_progress(printer, i, n, c, outcome);
+            };
+            let outcome = apply::apply(
+                &plan,
+                &mut session.state,
+                &session.state_path,
+                &session.org.client,
+                &mut progress,
+            )
+            .await;
+            printer.progress_done();
+            match outcome {
+                Ok(done) => {
+                    if args.json {
+                        printer.outln(
+                            &serde_json::to_string_pretty(&result_json(&plan, &done, &ctx))
+                                .unwrap_or_default(),
+                        );
+                    } else {
+                        printer.outln(&format!("\n{}", completion_line(&done)));
+                    }
+                    let _ = total_changes;
+                    Ok(ExitStatus::Success)
+                }
+                Err((done, e)) => {
+                    if !done.is_empty() {
+                        printer.info(&format!("{} (before the error)", completion_line(&done)));
+                    }
+                    Err(e.into())
+                }
+            }
+        }
+        .await;
+        session.close().await;
+        result
+    })
+}
+
+/// Asks for `yes` on a terminal; refuses without one.
+fn confirm(printer: &Printer) -> Result<(), CliError> {
+    if !console::Term::stdout().is_term() || !std::io::IsTerminal::is_terminal(&std::io::stdin()) {
+        return Err(CliError::new("refusing to apply without confirmation: no terminal to ask on")
+            .hint("review the plan, then pass `--auto-approve` (or apply a saved plan: `gcsync plan --out FILE`, `gcsync apply FILE`)"));
+    }
+    printer.out("\nDo you want to apply these changes? Only `yes` is accepted: ");
+    let mut answer = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut answer)
+        .map_err(|e| CliError::new(format!("cannot read the answer: {e}")))?;
+    if answer.trim() == "yes" { Ok(()) } else { Err(CliError::new("apply cancelled; nothing was changed")) }
+}
+
+fn report_progress(printer: &Printer, i: usize, n: usize, c: &Change, outcome: Option<&Outcome>) {
+    let verb = match c.op {
+        Op::Create => "creating",
+        Op::Update => "updating",
+        Op::Replace => "replacing",
+        Op::Delete => "deleting",
+        Op::NoOp => "recording",
+    };
+    match outcome {
+        None => {
+            if printer.stderr_is_tty() {
+                printer.progress(&format!("[{i}/{n}] {verb} {}…", c.name));
+            }
+        }
+        Some(o) => {
+            let what = match o {
+                Outcome::Created(id) => format!("created `{id}`"),
+                Outcome::Adopted(id) => format!("adopted `{id}` (created by an interrupted earlier apply)"),
+                Outcome::Updated(v) => format!("updated (version {v})"),
+                Outcome::Replaced(id) => format!("replaced (new id `{id}`)"),
+                Outcome::Deleted => "deleted".to_string(),
+                Outcome::Recorded => "recorded in state".to_string(),
+            };
+            printer.progress_done();
+            printer.info(&format!("[{i}/{n}] {} {}: {what}", c.op.symbol(), c.name));
+        }
+    }
+}
+
+fn completion_line(done: &[(String, Outcome)]) -> String {
+    let count = |f: fn(&Outcome) -> bool| done.iter().filter(|(_, o)| f(o)).count();
+    format!(
+        "Apply complete: {} added, {} changed, {} replaced, {} destroyed.",
+        count(|o| matches!(o, Outcome::Created(_) | Outcome::Adopted(_))),
+        count(|o| matches!(o, Outcome::Updated(_))),
+        count(|o| matches!(o, Outcome::Replaced(_))),
+        count(|o| matches!(o, Outcome::Deleted)),
+    )
+}
+
+fn result_json(plan: &Plan, done: &[(String, Outcome)], ctx: &render::Context) -> serde_json::Value {
+    let applied: Vec<serde_json::Value> = done
+        .iter()
+        .map(|(name, o)| {
+            let (outcome, detail) = match o {
+                Outcome::Created(id) => ("created", json!(id)),
+                Outcome::Adopted(id) => ("adopted", json!(id)),
+                Outcome::Updated(v) => ("updated", json!(v)),
+                Outcome::Replaced(id) => ("replaced", json!(id)),
+                Outcome::Deleted => ("deleted", serde_json::Value::Null),
+                Outcome::Recorded => ("recorded", serde_json::Value::Null),
+            };
+            json!({"name": name, "outcome": outcome, "detail": detail})
+        })
+        .collect();
+    json!({"format_version": crate::plan::FORMAT_VERSION, "plan": render::json(plan, ctx), "applied": applied})
+}

@@ -1,0 +1,129 @@
+//! `gcsync export`: every custom action of the org into manifests (no state entries).
+
+use super::import::manifest_path;
+use crate::cli::Globals;
+use crate::cli::printer::Printer;
+use crate::convert::{self, Options};
+use crate::exit::{CliError, CmdResult, ExitStatus};
+use crate::fsutil::write_atomic;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::PathBuf;
+
+/// Arguments of `export`.
+#[derive(Debug, clap::Args)]
+#[command(
+    after_help = "Pages through every action (no cap), reads each with its templates (never writing an empty\ntemplate when the API only gave a URI), skips built-in `static` and custom-auth actions, and writes\none manifest per action. Nothing is recorded in the state: use `gcsync import` to manage actions."
+)]
+pub struct Args {
+    /// Only actions of this integration (exact name).
+    #[arg(long, value_name = "NAME")]
+    integration: Option<String>,
+    /// Directory for the manifests.
+    #[arg(short, long, value_name = "DIR", default_value = "manifests")]
+    out: PathBuf,
+    /// Overwrite existing manifest files.
+    #[arg(long)]
+    force: bool,
+}
+
+/// Runs `export`.
+pub fn run(args: &Args, printer: &Printer, globals: &Globals) -> CmdResult {
+    let rt = crate::cli::org::runtime()?;
+    rt.block_on(async {
+        let org = crate::cli::org::connect(&globals.target, printer).await?;
+        let result = async {
+            let client = &org.client;
+            let integrations: BTreeMap<String, String> =
+                client.list_integrations().await?.into_iter().map(|i| (i.id, i.name)).collect();
+            let wanted_integration =
+                match &args.integration {
+                    Some(name) => Some(
+                        integrations.iter().find(|(_, n)| *n == name).map(|(id, _)| id.clone()).ok_or_else(
+                            || CliError::new(format!("no integration named `{name}` in the org")),
+                        )?,
+                    ),
+                    None => None,
+                };
+            let actions: Vec<_> = client
+                .list_actions()
+                .await?
+                .into_iter()
+                .filter(|a| !a.id.starts_with("static") && !a.id.starts_with("customAuth_-_"))
+                .filter(|a| wanted_integration.as_ref().is_none_or(|w| &a.integration_id == w))
+                .collect();
+            let fulls =
+                futures_util::future::join_all(actions.iter().map(|a| client.get_action_full(&a.id, false)))
+                    .await;
+            let mut written = 0usize;
+            let mut failed = 0usize;
+            let mut used = BTreeSet::new();
+            for (a, full) in actions.iter().zip(fulls) {
+                let outcome = full.map_err(CliError::from).and_then(|full| {
+                    let json = serde_json::to_value(&full).map_err(|e| CliError::new(e.to_string()))?;
+                    let integration = integrations.get(&a.integration_id).cloned();
+                    convert::convert_action(
+                        &json,
+                        &Options {
+                            integration,
+                            source_note: Some(format!("Exported by gcsync from action {}", a.id)),
+                        },
+                    )
+                    .map_err(|e| CliError::new(e.to_string()))
+                });
+                match outcome {
+                    Ok(c) => {
+                        let mut path = manifest_path(&args.out, &c.name);
+                        let mut n = 2;
+                        while used.contains(&path) {
+                            path = args.out.join(format!("{}-{n}.yaml", convert::slug(&c.name)));
+                            n += 1;
+                        }
+                        used.insert(path.clone());
+                        if path.exists() && !args.force {
+                            printer.error(
+                                &CliError::new(format!(
+                                    "`{}` already exists; `{}` not exported",
+                                    path.display(),
+                                    a.name
+                                ))
+                                .hint("pass --force or -o DIR"),
+                            );
+                            failed += 1;
+                            continue;
+                        }
+                        write_atomic(&path, c.yaml.as_bytes(), false).map_err(|e| {
+                            CliError::new(format!(
+                                "cannot write `{}`: {}",
+                                path.display(),
+                                crate::manifest::io_reason(&e)
+                            ))
+                        })?;
+                        written += 1;
+                    }
+                    Err(e) => {
+                        printer.error(&CliError::new(format!(
+                            "`{}` ({}) not exported: {}",
+                            a.name, a.id, e.message
+                        )));
+                        failed += 1;
+                    }
+                }
+            }
+            printer.info(&format!(
+                "exported {written} action{} to {}",
+                if written == 1 { "" } else { "s" },
+                args.out.display()
+            ));
+            if failed > 0 {
+                return Err(CliError::new(format!(
+                    "{failed} action{} could not be exported",
+                    if failed == 1 { "" } else { "s" }
+                )));
+            }
+            Ok(ExitStatus::Success)
+        }
+        .await;
+        org.close().await;
+        result
+    })
+}

@@ -1,0 +1,144 @@
+//! `gcsync plan`: what apply would change, human or JSON, optionally saved for `apply FILE`.
+
+use super::session::{self, Session, StateArgs};
+use crate::cli::printer::Printer;
+use crate::cli::{Globals, ManifestArgs};
+use crate::exit::{CliError, CmdResult, ExitStatus};
+use crate::manifest::ManifestSet;
+use crate::plan::file::SavedPlan;
+use crate::plan::render::{self, Paint};
+use crate::plan::{self, Plan};
+use crate::reconcile::{self, Refresh};
+use std::path::PathBuf;
+
+/// Arguments of `plan`.
+#[derive(Debug, clap::Args)]
+#[command(
+    after_help = "Exit codes: 0 success (with --detailed-exitcode: no changes), 1 error, 2 changes present (only with --detailed-exitcode)."
+)]
+pub struct Args {
+    #[command(flatten)]
+    manifests: ManifestArgs,
+    #[command(flatten)]
+    state: StateArgs,
+    /// Save the plan to FILE for `gcsync apply FILE` (JSON; no secrets).
+    #[arg(short = 'o', long = "out", value_name = "PLANFILE")]
+    out: Option<PathBuf>,
+    /// Exit 2 when there are changes (0 when none, 1 on error).
+    #[arg(long)]
+    detailed_exitcode: bool,
+    /// Machine-readable plan on stdout (`format_version` "1").
+    #[arg(long)]
+    json: bool,
+    /// Only plan these actions (repeatable).
+    #[arg(long = "target", value_name = "NAME")]
+    targets: Vec<String>,
+    /// incremental: list calls plus full reads only where something changed; full: read everything.
+    #[arg(long, value_enum, default_value_t = Refresh::Incremental)]
+    refresh: Refresh,
+    /// Allow replacing actions whose contract, secure flag or integration changed.
+    #[arg(long)]
+    allow_replace: bool,
+}
+
+/// Everything a plan run produced.
+pub struct Planned {
+    /// The plan.
+    pub plan: Plan,
+    /// Render context.
+    pub ctx: render::Context,
+    /// Live summaries read.
+    pub live: Vec<plan::LiveSummary>,
+}
+
+/// Loads manifests, refreshes and plans within an open session.
+pub async fn make_plan(
+    session: &Session,
+    manifests: &ManifestSet,
+    targets: Vec<String>,
+    refresh: Refresh,
+    allow_replace: bool,
+    environment: Option<String>,
+) -> Result<Planned, CliError> {
+    let opts = plan::Options { targets, allow_replace, full_refresh: refresh == Refresh::Full };
+    let refreshed = reconcile::refresh(&session.org.client, manifests, &session.state, &opts).await?;
+    let plan = plan::plan(&refreshed.desired, &session.state, &refreshed.live, &opts);
+    let ctx = render::Context {
+        org_name: session.org_name.clone(),
+        api_host: session.org_ref.api_host.clone(),
+        org_id: session.org_ref.org_id.clone(),
+        state_path: session.state_path.display().to_string(),
+        lineage: session.state.lineage.clone(),
+        serial: session.state.serial,
+        environment,
+    };
+    Ok(Planned { plan, ctx, live: refreshed.live.summaries })
+}
+
+/// Runs `plan`.
+pub fn run(args: &Args, printer: &Printer, globals: &Globals) -> CmdResult {
+    let manifests = super::load_manifests(&args.manifests.paths(), printer)?;
+    let rt = crate::cli::org::runtime()?;
+    rt.block_on(async {
+        let session = session::open(globals, args.state.path(globals), Some("plan"), printer).await?;
+        let result = make_plan(
+            &session,
+            &manifests,
+            args.targets.clone(),
+            args.refresh,
+            args.allow_replace,
+            globals.environment.clone(),
+        )
+        .await;
+        let result = result.and_then(|planned| {
+            if let Some(out) = &args.out {
+                if !planned.plan.errors.is_empty() {
+                    printer.warn("the plan has errors; it was not saved");
+                } else {
+                    let saved = SavedPlan::new(
+                        &planned.plan,
+                        &session.state,
+                        &session.state_path.display().to_string(),
+                        &session.org_ref,
+                        &manifests.input_digest,
+                        globals.environment.clone(),
+                        args.targets.clone(),
+                        &planned.live,
+                    );
+                    saved.write(out).map_err(|e| {
+                        CliError::new(format!(
+                            "cannot write `{}`: {}",
+                            out.display(),
+                            crate::manifest::io_reason(&e)
+                        ))
+                    })?;
+                }
+            }
+            Ok(planned)
+        });
+        session.close().await;
+        let planned = result?;
+        if args.json {
+            printer.outln(
+                &serde_json::to_string_pretty(&render::json(&planned.plan, &planned.ctx)).unwrap_or_default(),
+            );
+        } else {
+            printer.out(&render::human(&planned.plan, &planned.ctx, Paint { color: printer.color_stdout() }));
+            if let (Some(out), true) = (&args.out, planned.plan.errors.is_empty()) {
+                printer.outln(&format!(
+                    "\nSaved the plan to `{}`. Apply exactly this plan with `gcsync apply {}`.",
+                    out.display(),
+                    out.display()
+                ));
+            }
+        }
+        if !planned.plan.errors.is_empty() {
+            return Ok(ExitStatus::Error);
+        }
+        Ok(if args.detailed_exitcode && planned.plan.has_changes() {
+            ExitStatus::Changes
+        } else {
+            ExitStatus::Success
+        })
+    })
+}

@@ -1,0 +1,471 @@
+//! The plan: what apply would change, computed from manifests, state and the live org.
+//!
+//! Owns: the change vocabulary ([`Op`]: create `+`, update in place `~`, replace `-/+`,
+//! delete `-`, no-op), the decision rules, and which live actions need a full read
+//! ([`details_needed`]). The core ([`plan`]) is pure: no I/O, no clock, no randomness;
+//! equal inputs give equal plans.
+//! Rules: integrations are resolved by the caller (exact name); an action in the org with a
+//! manifest's name that gcsync does not own is an error with an import hint, never a silent
+//! takeover — except when the state's pending-create journal shows an interrupted earlier
+//! run created it (then it is adopted); changes to `integration`, `secure` or the
+//! contract need a replace (refused unless allowed); deletes only touch actions the state
+//! owns; drift (live differs from the last applied form) is reported per field.
+//! Must not: talk to the API, read files, or print (see `render`, `file`).
+
+pub mod file;
+pub mod render;
+
+use crate::model::ActionSpec;
+use crate::model::digest::{self, REPLACE_FIELDS};
+use crate::state::{State, field_digests};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Version of the JSON plan format (`plan --json`, `plan --out`). Bump on any change that
+/// would break a parser.
+pub const FORMAT_VERSION: &str = "1";
+
+/// One desired action, integration resolved.
+#[derive(Debug, Clone)]
+pub struct Desired {
+    /// Manifest name.
+    pub name: String,
+    /// The compiled spec with `integration` set to the integration id (empty if unresolved).
+    pub spec: ActionSpec,
+    /// The integration name from the manifest.
+    pub integration_name: String,
+    /// `allowReplace: true` in the manifest.
+    pub allow_replace: bool,
+}
+
+/// A live action as listed (no config).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LiveSummary {
+    /// Id.
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// Integration id.
+    pub integration_id: String,
+    /// Version.
+    pub version: i64,
+}
+
+/// What the refresh read from the org.
+#[derive(Debug, Clone, Default)]
+pub struct Live {
+    /// Every live action (published), from the list calls.
+    pub summaries: Vec<LiveSummary>,
+    /// Full specs (templates inlined) of the actions [`details_needed`] asked for, by id.
+    pub details: BTreeMap<String, ActionSpec>,
+}
+
+/// Plan options.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// Only these manifest names (empty = all).
+    pub targets: Vec<String>,
+    /// `--allow-replace`.
+    pub allow_replace: bool,
+    /// `--refresh full`: every owned action was read in full.
+    pub full_refresh: bool,
+}
+
+/// Kind of change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, PartialOrd, Ord)]
+#[serde(rename_all = "kebab-case")]
+pub enum Op {
+    /// Delete and create (a new id).
+    Replace,
+    /// Create.
+    Create,
+    /// Update in place.
+    Update,
+    /// Delete.
+    Delete,
+    /// Nothing to do in the org.
+    NoOp,
+}
+
+impl Op {
+    /// The plan symbol.
+    #[must_use]
+    pub fn symbol(self) -> &'static str {
+        match self {
+            Op::Create => "+",
+            Op::Update => "~",
+            Op::Replace => "-/+",
+            Op::Delete => "-",
+            Op::NoOp => " ",
+        }
+    }
+}
+
+/// One changed field.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FieldChange {
+    /// Field path (see `model::digest::fields`).
+    pub path: String,
+    /// Live value (null for creates).
+    pub before: Value,
+    /// Desired value (null for deletes).
+    pub after: Value,
+}
+
+/// One planned change.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Change {
+    /// Manifest name.
+    pub name: String,
+    /// Kind.
+    pub op: Op,
+    /// Why (human sentences).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub reasons: Vec<String>,
+    /// Existing action id (update, replace, delete, adopt).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// Live version the change was planned against.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<i64>,
+    /// Integration name.
+    pub integration: String,
+    /// The state must first record `id` for this name (an interrupted create is adopted).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub adopt: bool,
+    /// The action is already gone from the org; only the state entry is removed.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub gone: bool,
+    /// Changed fields (desired vs live).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fields: Vec<FieldChange>,
+    /// Fields changed in the org since the last apply (outside gcsync).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub drift: Vec<String>,
+    /// The desired action as `PostActionInput` JSON (integration as id), for create,
+    /// update and replace; also kept for no-ops that refresh state.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub desired: Option<Value>,
+}
+
+/// A problem that makes the plan not applyable.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlanError {
+    /// Manifest name concerned.
+    pub name: String,
+    /// What is wrong.
+    pub message: String,
+    /// What to do.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hint: Option<String>,
+}
+
+/// The plan.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Plan {
+    /// Changes (no-ops included, sorted by name).
+    pub changes: Vec<Change>,
+    /// Errors (a plan with errors is not applied).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<PlanError>,
+}
+
+/// Counts for the summary line.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Summary {
+    /// Creates.
+    pub add: usize,
+    /// Updates.
+    pub change: usize,
+    /// Replaces.
+    pub replace: usize,
+    /// Deletes.
+    pub destroy: usize,
+}
+
+impl Plan {
+    /// Counts by kind.
+    #[must_use]
+    pub fn summary(&self) -> Summary {
+        let mut s = Summary::default();
+        for c in &self.changes {
+            match c.op {
+                Op::Create => s.add += 1,
+                Op::Update => s.change += 1,
+                Op::Replace => s.replace += 1,
+                Op::Delete => s.destroy += 1,
+                Op::NoOp => {}
+            }
+        }
+        s
+    }
+
+    /// Whether apply would change the org or the state's record of it.
+    #[must_use]
+    pub fn has_changes(&self) -> bool {
+        self.changes.iter().any(|c| c.op != Op::NoOp)
+    }
+
+    /// Whether any drift was seen.
+    #[must_use]
+    pub fn has_drift(&self) -> bool {
+        self.changes.iter().any(|c| !c.drift.is_empty())
+    }
+}
+
+fn in_scope(name: &str, opts: &Options) -> bool {
+    opts.targets.is_empty() || opts.targets.iter().any(|t| t == name)
+}
+
+/// The live actions (ids) whose full definition the plan needs: owned actions whose version
+/// moved since the last apply (possible drift), owned actions whose manifest changed (for
+/// the field diff), adoptable interrupted creates, and with `full_refresh` every owned one.
+#[must_use]
+pub fn details_needed(
+    desired: &[Desired],
+    state: &State,
+    summaries: &[LiveSummary],
+    opts: &Options,
+) -> BTreeSet<String> {
+    let by_id: BTreeMap<&str, &LiveSummary> = summaries.iter().map(|s| (s.id.as_str(), s)).collect();
+    let desired_by_name: BTreeMap<&str, &Desired> = desired.iter().map(|d| (d.name.as_str(), d)).collect();
+    let mut out = BTreeSet::new();
+    for (name, t) in &state.actions {
+        if !in_scope(name, opts) {
+            continue;
+        }
+        let Some(live) = by_id.get(t.id.as_str()) else { continue };
+        let manifest_changed =
+            desired_by_name.get(name.as_str()).is_some_and(|d| digest::digest(&d.spec) != t.digest);
+        if opts.full_refresh || live.version != t.version || manifest_changed {
+            out.insert(t.id.clone());
+        }
+    }
+    for p in &state.pending {
+        if !in_scope(&p.name, opts) || state.actions.contains_key(&p.name) {
+            continue;
+        }
+        for s in summaries.iter().filter(|s| s.name == p.name && s.integration_id == p.integration_id) {
+            out.insert(s.id.clone());
+        }
+    }
+    out
+}
+
+/// Computes the plan. Pure.
+#[must_use]
+pub fn plan(desired: &[Desired], state: &State, live: &Live, opts: &Options) -> Plan {
+    let mut changes = Vec::new();
+    let mut errors = Vec::new();
+    let by_id: BTreeMap<&str, &LiveSummary> = live.summaries.iter().map(|s| (s.id.as_str(), s)).collect();
+    let desired_names: BTreeSet<&str> = desired.iter().map(|d| d.name.as_str()).collect();
+
+    for t in &opts.targets {
+        if !desired_names.contains(t.as_str()) && !state.actions.contains_key(t) {
+            errors.push(PlanError {
+                name: t.clone(),
+                message: format!("`--target {t}` names no action in the manifests or the state"),
+                hint: None,
+            });
+        }
+    }
+
+    for d in desired.iter().filter(|d| in_scope(&d.name, opts)) {
+        if d.spec.integration.is_empty() {
+            errors.push(PlanError {
+                name: d.name.clone(),
+                message: format!("integration `{}` of action `{}` does not exist in the org", d.integration_name, d.name),
+                hint: Some("create the integration in the org (or declare it as a manifest), or fix the name (exact match)".into()),
+            });
+            continue;
+        }
+        let desired_json = d.spec.to_post_json("integrationId");
+        match state.actions.get(&d.name) {
+            None => {
+                let named: Vec<&LiveSummary> = live.summaries.iter().filter(|s| s.name == d.name).collect();
+                let pending =
+                    state.pending.iter().any(|p| p.name == d.name && p.integration_id == d.spec.integration);
+                let adoptable = named.iter().find(|s| s.integration_id == d.spec.integration);
+                match (named.is_empty(), pending, adoptable) {
+                    (true, _, _) => changes.push(Change {
+                        name: d.name.clone(),
+                        op: Op::Create,
+                        reasons: Vec::new(),
+                        id: None,
+                        version: None,
+                        integration: d.integration_name.clone(),
+                        adopt: false,
+                        gone: false,
+                        fields: create_fields(&d.spec, &d.integration_name),
+                        drift: Vec::new(),
+                        desired: Some(desired_json),
+                    }),
+                    (false, true, Some(s)) if named.len() == 1 => {
+                        let mut c = compare(d, s, live.details.get(&s.id), None, opts, &mut errors);
+                        c.adopt = true;
+                        c.reasons.insert(0, "an interrupted earlier apply created it; gcsync adopts it instead of creating a duplicate".into());
+                        changes.push(c);
+                    }
+                    _ => errors.push(PlanError {
+                        name: d.name.clone(),
+                        message: format!(
+                            "an action named `{}` already exists in the org ({}) but gcsync does not manage it",
+                            d.name,
+                            named.iter().map(|s| format!("id `{}`", s.id)).collect::<Vec<_>>().join(", ")
+                        ),
+                        hint: Some(format!("adopt it with `gcsync import \"{}\"`, or rename the manifest", d.name)),
+                    }),
+                }
+            }
+            Some(t) => match by_id.get(t.id.as_str()) {
+                None => changes.push(Change {
+                    name: d.name.clone(),
+                    op: Op::Create,
+                    reasons: vec![format!(
+                        "action `{}` was deleted outside gcsync since the last apply",
+                        t.id
+                    )],
+                    id: None,
+                    version: None,
+                    integration: d.integration_name.clone(),
+                    adopt: false,
+                    gone: false,
+                    fields: create_fields(&d.spec, &d.integration_name),
+                    drift: vec!["deleted".into()],
+                    desired: Some(desired_json),
+                }),
+                Some(s) => {
+                    let detail = live.details.get(&t.id);
+                    changes.push(compare(d, s, detail, Some(t), opts, &mut errors));
+                }
+            },
+        }
+    }
+
+    for (name, t) in &state.actions {
+        if desired_names.contains(name.as_str()) || !in_scope(name, opts) {
+            continue;
+        }
+        let live_now = by_id.get(t.id.as_str());
+        changes.push(Change {
+            name: name.clone(),
+            op: Op::Delete,
+            reasons: vec![if live_now.is_some() {
+                "no manifest declares it any more".into()
+            } else {
+                "no manifest declares it, and it was already deleted in the org; only the state entry is removed".into()
+            }],
+            id: Some(t.id.clone()),
+            version: live_now.map(|s| s.version),
+            integration: t.integration.clone(),
+            adopt: false,
+            gone: live_now.is_none(),
+            fields: Vec::new(),
+            drift: Vec::new(),
+            desired: None,
+        });
+    }
+    changes.sort_by(|a, b| a.name.cmp(&b.name));
+    Plan { changes, errors }
+}
+
+/// Compares a desired action with an existing live one.
+fn compare(
+    d: &Desired,
+    s: &LiveSummary,
+    detail: Option<&ActionSpec>,
+    tracked: Option<&crate::state::TrackedAction>,
+    opts: &Options,
+    errors: &mut Vec<PlanError>,
+) -> Change {
+    let desired_digest = digest::digest(&d.spec);
+    let mut change = Change {
+        name: d.name.clone(),
+        op: Op::NoOp,
+        reasons: Vec::new(),
+        id: Some(s.id.clone()),
+        version: Some(s.version),
+        integration: d.integration_name.clone(),
+        adopt: false,
+        gone: false,
+        fields: Vec::new(),
+        drift: Vec::new(),
+        desired: Some(d.spec.to_post_json("integrationId")),
+    };
+    let Some(live_spec) = detail else {
+        // Not read in full: unchanged since the last apply (same version) and the manifest
+        // did not change either — or a bug in the caller, reported rather than guessed.
+        match tracked {
+            Some(t) if t.version == s.version && t.digest == desired_digest => {}
+            _ => errors.push(PlanError {
+                name: d.name.clone(),
+                message: format!("the live definition of `{}` was not read; cannot compare", d.name),
+                hint: Some("run with `--refresh full`".into()),
+            }),
+        }
+        return change;
+    };
+    if let Some(t) = tracked {
+        let now = field_digests(live_spec);
+        change.drift =
+            t.fields.iter().filter(|(k, v)| now.get(k.as_str()) != Some(v)).map(|(k, _)| k.clone()).collect();
+    }
+    if digest::digest(live_spec) == desired_digest {
+        if !change.drift.is_empty() {
+            change
+                .reasons
+                .push("changed outside gcsync, but it now matches the manifest; apply records it".into());
+        }
+        return change;
+    }
+    let before: BTreeMap<&str, Value> = digest::fields(live_spec).into_iter().collect();
+    for (path, after) in digest::fields(&d.spec) {
+        let b = before.get(path).cloned().unwrap_or(Value::Null);
+        if b != after {
+            change.fields.push(FieldChange { path: path.to_string(), before: b, after });
+        }
+    }
+    let immutable: Vec<&str> =
+        change.fields.iter().map(|f| f.path.as_str()).filter(|p| REPLACE_FIELDS.contains(p)).collect();
+    if immutable.is_empty() {
+        change.op = Op::Update;
+    } else {
+        change.op = Op::Replace;
+        change.reasons.push(format!(
+            "{} cannot change on a published action: the action is deleted and created again with a new id; Architect flows bound to it must be re-pointed",
+            immutable.join(", ")
+        ));
+        if !opts.allow_replace && !d.allow_replace {
+            errors.push(PlanError {
+                name: d.name.clone(),
+                message: format!("`{}` must be replaced ({} changed) and replacing is not allowed", d.name, immutable.join(", ")),
+                hint: Some("pass `--allow-replace`, or set `allowReplace: true` in the manifest, after re-pointing the flows that use it".into()),
+            });
+        }
+    }
+    if !change.drift.is_empty() {
+        change.reasons.push(format!(
+            "drift: {} changed outside gcsync since the last apply; apply restores the manifest",
+            change.drift.join(", ")
+        ));
+    }
+    change
+}
+
+/// The fields shown for a create: everything but the name (in the header), with the
+/// integration by name.
+fn create_fields(spec: &ActionSpec, integration_name: &str) -> Vec<FieldChange> {
+    digest::fields(spec)
+        .into_iter()
+        .filter(|(path, _)| *path != "name")
+        .map(|(path, after)| {
+            let after =
+                if path == "integration" { Value::String(integration_name.to_string()) } else { after };
+            FieldChange { path: path.to_string(), before: Value::Null, after }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,258 @@
+//! Table-driven tests of the pure planner: one real-world situation per case.
+
+use super::*;
+use crate::model::{ActionConfig, Contract, ContractInput, ContractOutput, RequestConfig, ResponseConfig};
+use crate::state::{PendingCreate, TrackedAction};
+use serde_json::json;
+
+fn spec(name: &str, timeout: i64, output_prop: &str) -> ActionSpec {
+    ActionSpec {
+        name: name.into(),
+        category: "Cat".into(),
+        integration: "int-1".into(),
+        secure: false,
+        config: ActionConfig {
+            timeout_seconds: Some(timeout),
+            request: RequestConfig {
+                request_url_template: "https://x/${input.id}".into(),
+                request_type: "GET".into(),
+                ..RequestConfig::default()
+            },
+            response: ResponseConfig {
+                success_template: Some("${rawResult}".into()),
+                ..ResponseConfig::default()
+            },
+            extra: serde_json::Map::new(),
+        },
+        contract: Contract {
+            input: ContractInput {
+                input_schema: Some(json!({"type": "object"})),
+                extra: serde_json::Map::new(),
+            },
+            output: ContractOutput {
+                success_schema: Some(
+                    json!({"type": "object", "properties": {output_prop: {"type": "string"}}}),
+                ),
+                extra: serde_json::Map::new(),
+            },
+            extra: serde_json::Map::new(),
+        },
+    }
+}
+
+fn desired(s: ActionSpec) -> Desired {
+    Desired { name: s.name.clone(), spec: s, integration_name: "Int".into(), allow_replace: false }
+}
+
+fn tracked(id: &str, version: i64, s: &ActionSpec) -> TrackedAction {
+    TrackedAction::from_spec(id, version, "Int", s)
+}
+
+fn live(id: &str, name: &str, version: i64) -> LiveSummary {
+    LiveSummary { id: id.into(), name: name.into(), integration_id: "int-1".into(), version }
+}
+
+fn ops(p: &Plan) -> Vec<(String, Op)> {
+    p.changes.iter().map(|c| (c.name.clone(), c.op)).collect()
+}
+
+// A new manifest and an empty org: create.
+#[test]
+fn new_manifest_is_created() {
+    let p = plan(&[desired(spec("A", 10, "x"))], &State::new(), &Live::default(), &Options::default());
+    assert_eq!(ops(&p), vec![("A".into(), Op::Create)]);
+    assert!(p.errors.is_empty());
+    assert_eq!(p.summary().add, 1);
+    assert!(p.changes[0].fields.iter().all(|f| f.path != "name"));
+}
+
+// Applied and unchanged everywhere: nothing read in full, no-op.
+#[test]
+fn unchanged_is_a_no_op_without_reads() {
+    let s = spec("A", 10, "x");
+    let mut st = State::new();
+    st.actions.insert("A".into(), tracked("id-a", 3, &s));
+    let summaries = vec![live("id-a", "A", 3)];
+    let d = [desired(s)];
+    assert!(details_needed(&d, &st, &summaries, &Options::default()).is_empty());
+    let p = plan(&d, &st, &Live { summaries, details: BTreeMap::new() }, &Options::default());
+    assert_eq!(ops(&p), vec![("A".into(), Op::NoOp)]);
+    assert!(!p.has_changes());
+}
+
+// The manifest changed a config field: update in place, with a field diff.
+#[test]
+fn config_change_is_an_update() {
+    let old = spec("A", 10, "x");
+    let new = spec("A", 20, "x");
+    let mut st = State::new();
+    st.actions.insert("A".into(), tracked("id-a", 3, &old));
+    let summaries = vec![live("id-a", "A", 3)];
+    let d = [desired(new)];
+    let needed = details_needed(&d, &st, &summaries, &Options::default());
+    assert_eq!(needed.into_iter().collect::<Vec<_>>(), vec!["id-a".to_string()]);
+    let details = BTreeMap::from([("id-a".to_string(), old)]);
+    let p = plan(&d, &st, &Live { summaries, details }, &Options::default());
+    assert_eq!(ops(&p), vec![("A".into(), Op::Update)]);
+    assert_eq!(
+        p.changes[0].fields,
+        vec![FieldChange { path: "config.timeoutSeconds".into(), before: json!(10), after: json!(20) }]
+    );
+    assert_eq!(p.changes[0].version, Some(3));
+}
+
+// A contract change needs a new action: refused unless allowed.
+#[test]
+fn contract_change_is_a_replace_refused_unless_allowed() {
+    let old = spec("A", 10, "x");
+    let new = spec("A", 10, "y");
+    let mut st = State::new();
+    st.actions.insert("A".into(), tracked("id-a", 1, &old));
+    let l =
+        Live { summaries: vec![live("id-a", "A", 1)], details: BTreeMap::from([("id-a".to_string(), old)]) };
+    let p = plan(&[desired(new.clone())], &st, &l, &Options::default());
+    assert_eq!(ops(&p), vec![("A".into(), Op::Replace)]);
+    assert_eq!(p.errors.len(), 1);
+    assert!(p.errors[0].message.contains("contract.output"));
+    let allowed =
+        plan(&[desired(new.clone())], &st, &l, &Options { allow_replace: true, ..Options::default() });
+    assert!(allowed.errors.is_empty());
+    let mut d = desired(new);
+    d.allow_replace = true;
+    assert!(plan(&[d], &st, &l, &Options::default()).errors.is_empty());
+}
+
+// Removed from the manifests: delete; already gone from the org: only the state entry goes.
+#[test]
+fn removed_manifest_is_deleted_or_forgotten() {
+    let s = spec("A", 10, "x");
+    let mut st = State::new();
+    st.actions.insert("A".into(), tracked("id-a", 1, &s));
+    st.actions.insert("B".into(), tracked("id-b", 1, &s));
+    let p = plan(
+        &[],
+        &st,
+        &Live { summaries: vec![live("id-a", "A", 1)], details: BTreeMap::new() },
+        &Options::default(),
+    );
+    assert_eq!(ops(&p), vec![("A".into(), Op::Delete), ("B".into(), Op::Delete)]);
+    assert!(!p.changes[0].gone);
+    assert!(p.changes[1].gone);
+}
+
+// Someone made an action with the manifest's name: never taken over silently.
+#[test]
+fn unowned_action_with_the_same_name_is_an_error_with_import_hint() {
+    let p = plan(
+        &[desired(spec("A", 10, "x"))],
+        &State::new(),
+        &Live { summaries: vec![live("id-x", "A", 7)], details: BTreeMap::new() },
+        &Options::default(),
+    );
+    assert!(p.changes.is_empty());
+    assert!(p.errors[0].hint.as_deref().unwrap_or("").contains("gcsync import"));
+}
+
+// A crashed apply left a pending create, and the org has it: adopt, do not duplicate.
+#[test]
+fn pending_create_found_in_the_org_is_adopted() {
+    let s = spec("A", 10, "x");
+    let mut st = State::new();
+    st.pending.push(PendingCreate {
+        name: "A".into(),
+        integration_id: "int-1".into(),
+        integration: "Int".into(),
+    });
+    let summaries = vec![live("id-new", "A", 1)];
+    let d = [desired(s.clone())];
+    assert!(details_needed(&d, &st, &summaries, &Options::default()).contains("id-new"));
+    let p = plan(
+        &d,
+        &st,
+        &Live { summaries, details: BTreeMap::from([("id-new".to_string(), s)]) },
+        &Options::default(),
+    );
+    assert!(p.errors.is_empty(), "{:?}", p.errors);
+    assert_eq!(ops(&p), vec![("A".into(), Op::NoOp)]);
+    assert!(p.changes[0].adopt);
+}
+
+// Deleted in the admin UI: created again, reported as drift.
+#[test]
+fn deleted_outside_gcsync_is_recreated() {
+    let s = spec("A", 10, "x");
+    let mut st = State::new();
+    st.actions.insert("A".into(), tracked("id-a", 1, &s));
+    let p = plan(&[desired(s)], &st, &Live::default(), &Options::default());
+    assert_eq!(ops(&p), vec![("A".into(), Op::Create)]);
+    assert_eq!(p.changes[0].drift, vec!["deleted".to_string()]);
+}
+
+// Edited in the admin UI (version moved): drift named per field and corrected.
+#[test]
+fn drift_is_named_per_field() {
+    let s = spec("A", 10, "x");
+    let mut st = State::new();
+    st.actions.insert("A".into(), tracked("id-a", 1, &s));
+    let edited = spec("A", 45, "x");
+    let summaries = vec![live("id-a", "A", 2)];
+    let d = [desired(s)];
+    assert!(details_needed(&d, &st, &summaries, &Options::default()).contains("id-a"));
+    let p = plan(
+        &d,
+        &st,
+        &Live { summaries, details: BTreeMap::from([("id-a".to_string(), edited)]) },
+        &Options::default(),
+    );
+    assert_eq!(ops(&p), vec![("A".into(), Op::Update)]);
+    assert_eq!(p.changes[0].drift, vec!["config.timeoutSeconds".to_string()]);
+    assert!(p.has_drift());
+}
+
+// JSON-equivalent schemas (key order) are not a change.
+#[test]
+fn key_order_in_schemas_is_not_a_change() {
+    let s = spec("A", 10, "x");
+    let mut reordered = s.clone();
+    reordered.contract.output.success_schema =
+        Some(serde_json::from_str(r#"{"properties": {"x": {"type": "string"}}, "type": "object"}"#).unwrap());
+    let mut st = State::new();
+    st.actions.insert("A".into(), tracked("id-a", 1, &s));
+    let l = Live { summaries: vec![live("id-a", "A", 1)], details: BTreeMap::new() };
+    let p = plan(&[desired(reordered)], &st, &l, &Options::default());
+    assert_eq!(ops(&p), vec![("A".into(), Op::NoOp)]);
+}
+
+// --target limits both creates and deletes; unknown targets are errors.
+#[test]
+fn targets_scope_the_plan() {
+    let s = spec("A", 10, "x");
+    let mut st = State::new();
+    st.actions.insert("Old".into(), tracked("id-o", 1, &s));
+    let opts = Options { targets: vec!["B".into()], ..Options::default() };
+    let p = plan(&[desired(spec("A", 1, "x")), desired(spec("B", 1, "x"))], &st, &Live::default(), &opts);
+    assert_eq!(ops(&p), vec![("B".into(), Op::Create)]);
+    let bad =
+        plan(&[], &st, &Live::default(), &Options { targets: vec!["Nope".into()], ..Options::default() });
+    assert_eq!(bad.errors.len(), 1);
+}
+
+// An integration that does not exist is an error, not a create.
+#[test]
+fn unresolved_integration_is_an_error() {
+    let mut s = spec("A", 10, "x");
+    s.integration = String::new();
+    let p = plan(&[desired(s)], &State::new(), &Live::default(), &Options::default());
+    assert!(p.changes.is_empty());
+    assert!(p.errors[0].message.contains("does not exist in the org"));
+}
+
+// Same inputs, same plan (purity).
+#[test]
+fn deterministic() {
+    let d = [desired(spec("B", 1, "x")), desired(spec("A", 2, "y"))];
+    let a = plan(&d, &State::new(), &Live::default(), &Options::default());
+    let b = plan(&d, &State::new(), &Live::default(), &Options::default());
+    assert_eq!(a, b);
+    assert_eq!(ops(&a), vec![("A".into(), Op::Create), ("B".into(), Op::Create)]);
+}

@@ -1,0 +1,197 @@
+//! The state lock: one plan/apply at a time per state file.
+//!
+//! Owns: `<state>.lock`, created exclusively with holder info (lock id, host, pid,
+//! operation, time) while plan/apply runs and removed when the guard drops; a second run
+//! fails fast naming the holder. A lock whose holder process is gone (same host, pid no
+//! longer running) is broken automatically with a warning; otherwise `gcsync force-unlock
+//! LOCK_ID` removes it.
+//! Must not: read or write the state itself.
+
+use serde::{Deserialize, Serialize};
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+
+/// Who holds a lock.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LockInfo {
+    /// Lock id (for `force-unlock`).
+    pub id: String,
+    /// Host name.
+    pub host: String,
+    /// Process id.
+    pub pid: u32,
+    /// `plan`, `apply`, `import`, ...
+    pub operation: String,
+    /// When it was taken (RFC 3339, UTC).
+    pub created: String,
+}
+
+/// Locking failed.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// Someone else holds it.
+    #[error("the state is locked by `{}` (pid {} on {}, since {}; lock id {})", .0.operation, .0.pid, .0.host, .0.created, .0.id)]
+    Held(LockInfo),
+    /// I/O.
+    #[error("cannot lock `{path}`: {reason}")]
+    Io {
+        /// Lock path.
+        path: PathBuf,
+        /// Why.
+        reason: String,
+    },
+    /// `force-unlock` with an id that is not the holder's.
+    #[error("the lock id is `{found}`, not `{given}`; nothing was unlocked")]
+    WrongId {
+        /// The holder's id.
+        found: String,
+        /// The id given.
+        given: String,
+    },
+    /// `force-unlock` without a lock.
+    #[error("`{0}` is not locked")]
+    NotLocked(PathBuf),
+}
+
+/// Held lock; released on drop.
+#[derive(Debug)]
+pub struct Guard {
+    path: PathBuf,
+    /// The holder info written.
+    pub info: LockInfo,
+    /// A stale lock that was broken to take this one.
+    pub broke_stale: Option<LockInfo>,
+}
+
+impl Drop for Guard {
+    fn drop(&mut self) {
+        if let Ok(existing) = read(&self.path)
+            && existing.id == self.info.id
+        {
+            let _ = std::fs::remove_file(&self.path);
+        }
+    }
+}
+
+/// The lock file of a state file.
+#[must_use]
+pub fn lock_path(state: &Path) -> PathBuf {
+    let mut s = state.as_os_str().to_owned();
+    s.push(".lock");
+    PathBuf::from(s)
+}
+
+fn read(path: &Path) -> Result<LockInfo, Error> {
+    let bytes = std::fs::read(path)
+        .map_err(|e| Error::Io { path: path.into(), reason: crate::manifest::io_reason(&e) })?;
+    serde_json::from_slice(&bytes)
+        .map_err(|e| Error::Io { path: path.into(), reason: format!("unreadable lock info: {e}") })
+}
+
+fn host_name() -> String {
+    gethostname::gethostname().to_string_lossy().into_owned()
+}
+
+/// Whether `pid` is known not to be running (Linux: no `/proc/<pid>`). Unknown → false.
+fn process_gone(pid: u32) -> bool {
+    let proc = Path::new("/proc");
+    proc.is_dir() && !proc.join(pid.to_string()).exists()
+}
+
+/// Takes the lock for `operation`.
+pub fn acquire(state: &Path, operation: &str, now_rfc3339: &str) -> Result<Guard, Error> {
+    let path = lock_path(state);
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| Error::Io { path: path.clone(), reason: crate::manifest::io_reason(&e) })?;
+    }
+    let info = LockInfo {
+        id: uuid::Uuid::new_v4().to_string(),
+        host: host_name(),
+        pid: std::process::id(),
+        operation: operation.to_string(),
+        created: now_rfc3339.to_string(),
+    };
+    let mut broke_stale = None;
+    for _ in 0..2 {
+        match std::fs::OpenOptions::new().write(true).create_new(true).open(&path) {
+            Ok(mut f) => {
+                let body = serde_json::to_vec_pretty(&info).unwrap_or_default();
+                f.write_all(&body)
+                    .and_then(|()| f.sync_all())
+                    .map_err(|e| Error::Io { path: path.clone(), reason: crate::manifest::io_reason(&e) })?;
+                return Ok(Guard { path, info, broke_stale });
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                let holder = read(&path)?;
+                if holder.host == info.host && holder.pid != info.pid && process_gone(holder.pid) {
+                    let _ = std::fs::remove_file(&path);
+                    broke_stale = Some(holder);
+                    continue;
+                }
+                return Err(Error::Held(holder));
+            }
+            Err(e) => return Err(Error::Io { path, reason: crate::manifest::io_reason(&e) }),
+        }
+    }
+    Err(Error::Io { path, reason: "the lock changed hands while it was being taken".into() })
+}
+
+/// `force-unlock LOCK_ID`.
+pub fn force_unlock(state: &Path, id: &str) -> Result<LockInfo, Error> {
+    let path = lock_path(state);
+    if !path.exists() {
+        return Err(Error::NotLocked(state.into()));
+    }
+    let holder = read(&path)?;
+    if holder.id != id {
+        return Err(Error::WrongId { found: holder.id, given: id.to_string() });
+    }
+    std::fs::remove_file(&path).map_err(|e| Error::Io { path, reason: crate::manifest::io_reason(&e) })?;
+    Ok(holder)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn second_holder_fails_fast_and_drop_releases() {
+        let dir = tempfile::tempdir().unwrap();
+        let state = dir.path().join("s.json");
+        let g = acquire(&state, "apply", "2026-01-01T00:00:00Z").unwrap();
+        let e = acquire(&state, "plan", "t").unwrap_err();
+        assert!(e.to_string().contains("locked by `apply`"), "{e}");
+        drop(g);
+        assert!(!lock_path(&state).exists());
+        acquire(&state, "plan", "t").unwrap();
+    }
+
+    #[test]
+    fn stale_lock_of_a_dead_process_is_broken() {
+        let dir = tempfile::tempdir().unwrap();
+        let state = dir.path().join("s.json");
+        let dead = LockInfo {
+            id: "old".into(),
+            host: host_name(),
+            pid: u32::MAX - 7,
+            operation: "apply".into(),
+            created: "t".into(),
+        };
+        std::fs::write(lock_path(&state), serde_json::to_vec(&dead).unwrap()).unwrap();
+        let g = acquire(&state, "apply", "t").unwrap();
+        assert_eq!(g.broke_stale.as_ref().map(|l| l.id.as_str()), Some("old"));
+    }
+
+    #[test]
+    fn force_unlock_needs_the_right_id() {
+        let dir = tempfile::tempdir().unwrap();
+        let state = dir.path().join("s.json");
+        let g = acquire(&state, "apply", "t").unwrap();
+        let id = g.info.id.clone();
+        std::mem::forget(g);
+        assert!(matches!(force_unlock(&state, "nope"), Err(Error::WrongId { .. })));
+        assert_eq!(force_unlock(&state, &id).unwrap().id, id);
+        assert!(matches!(force_unlock(&state, &id), Err(Error::NotLocked(_))));
+    }
+}

@@ -1,0 +1,418 @@
+//! The state file: what gcsync owns in an org and what it last applied there.
+//!
+//! Owns: the state format (schema `version` 1: `lineage`, `serial`, the org it belongs to,
+//! per action `id`, integration id and name, `version`, the digest of the last applied
+//! form and a short digest per field, and the pending-create journal that makes a crashed
+//! apply converge without duplicates), reading it (with clear errors for a newer schema or
+//! a broken file), writing it (sorted keys, temp file + fsync + rename, previous state kept
+//! as `.backup`; `serial` only moves when content changes), and the org check.
+//! Must not: decide what changed remotely (plan does) or talk to the API.
+
+pub mod lock;
+
+use crate::model::ActionSpec;
+use crate::model::digest;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// The state schema this gcsync writes.
+pub const STATE_VERSION: u32 = 1;
+
+/// The org a state belongs to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrgRef {
+    /// API host (`api.mypurecloud.ie`, `127.0.0.1:41234`).
+    pub api_host: String,
+    /// Organization id.
+    pub org_id: String,
+}
+
+/// One action gcsync owns.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TrackedAction {
+    /// Genesys action id.
+    pub id: String,
+    /// Integration id it belongs to.
+    pub integration_id: String,
+    /// Integration name as the manifest gave it (cache for name → id resolution).
+    pub integration: String,
+    /// Version after the last apply (or refresh that found it unchanged).
+    pub version: i64,
+    /// Digest of the last applied normalized form.
+    pub digest: String,
+    /// Short digest per field of the last applied form (drift names the fields).
+    pub fields: BTreeMap<String, String>,
+}
+
+impl TrackedAction {
+    /// Builds an entry from the applied spec (integration already resolved to an id).
+    #[must_use]
+    pub fn from_spec(id: &str, version: i64, integration_name: &str, spec: &ActionSpec) -> Self {
+        Self {
+            id: id.to_string(),
+            integration_id: spec.integration.clone(),
+            integration: integration_name.to_string(),
+            version,
+            digest: digest::digest(spec),
+            fields: field_digests(spec),
+        }
+    }
+}
+
+/// Short (16 hex) digests of each managed field.
+#[must_use]
+pub fn field_digests(spec: &ActionSpec) -> BTreeMap<String, String> {
+    digest::fields(spec)
+        .into_iter()
+        .map(|(k, v)| {
+            let d = digest::digest_value(&v);
+            (k.to_string(), d.trim_start_matches("sha256:").chars().take(16).collect())
+        })
+        .collect()
+}
+
+/// A create that was sent but whose result was not yet recorded: if the run dies, the next
+/// one adopts the action it finds with this exact name and integration instead of creating
+/// a duplicate.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PendingCreate {
+    /// Action name.
+    pub name: String,
+    /// Integration id.
+    pub integration_id: String,
+    /// Integration name.
+    pub integration: String,
+}
+
+/// The state.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct State {
+    /// Schema version.
+    pub version: u32,
+    /// The gcsync version that last wrote it.
+    pub gcsync_version: String,
+    /// Identity of this state's history (a saved plan must come from the same lineage).
+    pub lineage: String,
+    /// Incremented on every content change.
+    pub serial: u64,
+    /// The org this state belongs to (set on the first apply).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub org: Option<OrgRef>,
+    /// Owned actions by manifest name.
+    #[serde(default)]
+    pub actions: BTreeMap<String, TrackedAction>,
+    /// Creates in flight (crash journal).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub pending: Vec<PendingCreate>,
+    /// Digest of the content last read or written (not serialized): an unchanged state is
+    /// not rewritten and its serial does not move.
+    #[serde(skip)]
+    written: Option<String>,
+    /// Whether this process already kept the previous file as `.backup`.
+    #[serde(skip)]
+    backed_up: bool,
+    /// Serialized line per action, reused while the entry is unchanged (apply rewrites the
+    /// whole file after every mutation; re-serializing thousands of unchanged entries each
+    /// time dominated large applies).
+    #[serde(skip)]
+    lines: std::cell::RefCell<BTreeMap<String, (TrackedAction, String)>>,
+}
+
+/// Reading or writing state failed.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The file is not a gcsync state.
+    #[error("`{path}` is not a valid gcsync state file: {message}")]
+    Invalid {
+        /// Path.
+        path: PathBuf,
+        /// Why.
+        message: String,
+    },
+    /// A newer gcsync wrote it.
+    #[error("`{path}` has state schema version {found}; this gcsync ({ours}) reads version {supported}")]
+    TooNew {
+        /// Path.
+        path: PathBuf,
+        /// Version found.
+        found: u32,
+        /// Version supported.
+        supported: u32,
+        /// This gcsync's version.
+        ours: &'static str,
+    },
+    /// I/O.
+    #[error("cannot {op} `{path}`: {reason}")]
+    Io {
+        /// What was attempted.
+        op: &'static str,
+        /// Path.
+        path: PathBuf,
+        /// Why.
+        reason: String,
+    },
+    /// The state belongs to another org.
+    #[error(
+        "the state `{path}` belongs to org `{state_org}` at `{state_host}`, but the target is org `{target_org}` at `{target_host}`"
+    )]
+    OtherOrg {
+        /// Path.
+        path: PathBuf,
+        /// Org id in the state.
+        state_org: String,
+        /// Host in the state.
+        state_host: String,
+        /// Org id of the target.
+        target_org: String,
+        /// Host of the target.
+        target_host: String,
+    },
+}
+
+impl State {
+    /// A new, empty state with a fresh lineage.
+    #[must_use]
+    pub fn new() -> Self {
+        Self {
+            version: STATE_VERSION,
+            gcsync_version: env!("CARGO_PKG_VERSION").to_string(),
+            lineage: uuid::Uuid::new_v4().to_string(),
+            serial: 0,
+            org: None,
+            actions: BTreeMap::new(),
+            pending: Vec::new(),
+            written: None,
+            backed_up: false,
+            lines: std::cell::RefCell::new(BTreeMap::new()),
+        }
+    }
+
+    /// Loads `path`; a missing file is a new state.
+    pub fn load(path: &Path) -> Result<Self, Error> {
+        let bytes = match std::fs::read(path) {
+            Ok(b) => b,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Self::new()),
+            Err(e) => {
+                return Err(Error::Io {
+                    op: "read",
+                    path: path.into(),
+                    reason: crate::manifest::io_reason(&e),
+                });
+            }
+        };
+        let value: serde_json::Value = serde_json::from_slice(&bytes).map_err(|e| Error::Invalid {
+            path: path.into(),
+            message: format!("not JSON (line {}, column {}): {e}", e.line(), e.column()),
+        })?;
+        let found = value.get("version").and_then(serde_json::Value::as_u64).unwrap_or(0);
+        let found = u32::try_from(found).unwrap_or(u32::MAX);
+        if found > STATE_VERSION {
+            return Err(Error::TooNew {
+                path: path.into(),
+                found,
+                supported: STATE_VERSION,
+                ours: env!("CARGO_PKG_VERSION"),
+            });
+        }
+        if found == 0 {
+            return Err(Error::Invalid { path: path.into(), message: "no schema `version`".into() });
+        }
+        let mut state: State = serde_json::from_value(value)
+            .map_err(|e| Error::Invalid { path: path.into(), message: e.to_string() })?;
+        state.written = Some(crate::model::digest::digest_bytes(state.content_text().as_bytes()));
+        Ok(state)
+    }
+
+    /// The content part of the file (everything but schema version, writer and serial):
+    /// one action per line, keys sorted, so diffs stay readable and writes stay cheap.
+    fn content_text(&self) -> String {
+        let mut out = String::new();
+        out.push_str(&format!("  \"lineage\": {},\n", compact(&self.lineage)));
+        if let Some(org) = &self.org {
+            out.push_str(&format!("  \"org\": {},\n", compact(org)));
+        }
+        out.push_str("  \"actions\": {");
+        let mut first = true;
+        let mut cache = self.lines.borrow_mut();
+        cache.retain(|name, _| self.actions.contains_key(name));
+        for (name, t) in &self.actions {
+            out.push_str(if first { "\n" } else { ",\n" });
+            first = false;
+            match cache.get(name) {
+                // `fields` derive from the same spec as `digest`, so these decide equality.
+                Some((cached, line))
+                    if cached.digest == t.digest
+                        && cached.id == t.id
+                        && cached.version == t.version
+                        && cached.integration_id == t.integration_id
+                        && cached.integration == t.integration =>
+                {
+                    out.push_str(line);
+                }
+                _ => {
+                    let line = format!("    {}: {}", compact(name), compact(t));
+                    out.push_str(&line);
+                    cache.insert(name.clone(), (t.clone(), line));
+                }
+            }
+        }
+        out.push_str(if self.actions.is_empty() { "}" } else { "\n  }" });
+        if !self.pending.is_empty() {
+            out.push_str(",\n  \"pending\": [");
+            for (i, p) in self.pending.iter().enumerate() {
+                out.push_str(if i == 0 { "\n" } else { ",\n" });
+                out.push_str(&format!("    {}", compact(p)));
+            }
+            out.push_str("\n  ]");
+        }
+        out.push('\n');
+        out
+    }
+
+    /// Writes the state atomically, keeping the previous file as `<path>.backup`. The
+    /// serial moves only when the content differs from what is on disk.
+    pub fn save(&mut self, path: &Path) -> Result<(), Error> {
+        let content = self.content_text();
+        let digest = crate::model::digest::digest_bytes(content.as_bytes());
+        if self.written.as_deref() == Some(digest.as_str()) {
+            return Ok(());
+        }
+        self.serial += 1;
+        self.gcsync_version = env!("CARGO_PKG_VERSION").to_string();
+        let text = format!(
+            "{{\n  \"version\": {},\n  \"gcsync_version\": {},\n  \"serial\": {},\n{content}}}\n",
+            self.version,
+            serde_json::Value::String(self.gcsync_version.clone()),
+            self.serial
+        );
+        crate::fsutil::write_atomic(path, text.as_bytes(), !self.backed_up).map_err(|e| Error::Io {
+            op: "write",
+            path: path.into(),
+            reason: crate::manifest::io_reason(&e),
+        })?;
+        self.backed_up = true;
+        self.written = Some(digest);
+        Ok(())
+    }
+
+    /// Equal apart from serial and writer version.
+    #[must_use]
+    pub fn same_content(&self, other: &State) -> bool {
+        self.lineage == other.lineage
+            && self.org == other.org
+            && self.actions == other.actions
+            && self.pending == other.pending
+    }
+
+    /// Refuses a target org that is not the one this state belongs to; records the org
+    /// when the state has none yet.
+    pub fn check_org(&mut self, path: &Path, target: &OrgRef) -> Result<(), Error> {
+        match &self.org {
+            Some(o) if o.org_id != target.org_id => Err(Error::OtherOrg {
+                path: path.into(),
+                state_org: o.org_id.clone(),
+                state_host: o.api_host.clone(),
+                target_org: target.org_id.clone(),
+                target_host: target.api_host.clone(),
+            }),
+            Some(_) => Ok(()),
+            None => {
+                self.org = Some(target.clone());
+                Ok(())
+            }
+        }
+    }
+
+    /// The cached integration id for an integration name, if every tracked action that
+    /// names it agrees.
+    #[must_use]
+    pub fn cached_integration(&self, name: &str) -> Option<String> {
+        let mut ids =
+            self.actions.values().filter(|a| a.integration == name).map(|a| a.integration_id.clone());
+        let first = ids.next()?;
+        ids.all(|i| i == first).then_some(first)
+    }
+}
+
+impl PartialEq for State {
+    fn eq(&self, other: &Self) -> bool {
+        self.version == other.version && self.serial == other.serial && self.same_content(other)
+    }
+}
+
+impl Eq for State {}
+
+/// Compact JSON of a value (state lines).
+fn compact<T: Serialize + ?Sized>(v: &T) -> String {
+    serde_json::to_string(v).unwrap_or_else(|_| "null".into())
+}
+
+impl Default for State {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tracked(id: &str) -> TrackedAction {
+        TrackedAction {
+            id: id.into(),
+            integration_id: "i".into(),
+            integration: "I".into(),
+            version: 1,
+            digest: "sha256:x".into(),
+            fields: BTreeMap::new(),
+        }
+    }
+
+    #[test]
+    fn round_trip_and_serial_only_moves_on_change() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("s.json");
+        let mut s = State::load(&p).unwrap();
+        assert_eq!(s.serial, 0);
+        s.actions.insert("A".into(), tracked("1"));
+        s.save(&p).unwrap();
+        assert_eq!(s.serial, 1);
+        let mut again = State::load(&p).unwrap();
+        assert_eq!(again, s);
+        again.save(&p).unwrap();
+        assert_eq!(again.serial, 1, "no content change, no new serial");
+        again.actions.insert("B".into(), tracked("2"));
+        again.save(&p).unwrap();
+        assert_eq!(again.serial, 2);
+        let backup = State::load(&p.with_extension("json.backup")).unwrap();
+        assert_eq!(backup.actions.len(), 1);
+        let text = std::fs::read_to_string(&p).unwrap();
+        assert!(text.find("\"A\"").unwrap() < text.find("\"B\"").unwrap(), "sorted keys");
+    }
+
+    #[test]
+    fn refuses_newer_and_broken_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("s.json");
+        std::fs::write(&p, r#"{"version": 9, "lineage": "x"}"#).unwrap();
+        assert!(matches!(State::load(&p), Err(Error::TooNew { found: 9, .. })));
+        std::fs::write(&p, "{ nope").unwrap();
+        let e = State::load(&p).unwrap_err().to_string();
+        assert!(e.contains("not JSON (line 1"), "{e}");
+        std::fs::write(&p, "{}").unwrap();
+        assert!(State::load(&p).unwrap_err().to_string().contains("no schema `version`"));
+    }
+
+    #[test]
+    fn org_check() {
+        let mut s = State::new();
+        let a = OrgRef { api_host: "h".into(), org_id: "A".into() };
+        let b = OrgRef { api_host: "h".into(), org_id: "B".into() };
+        s.check_org(Path::new("s"), &a).unwrap();
+        assert_eq!(s.org.as_ref(), Some(&a));
+        assert!(s.check_org(Path::new("s"), &a).is_ok());
+        let e = s.check_org(Path::new("s"), &b).unwrap_err().to_string();
+        assert!(e.contains("belongs to org `A`") && e.contains("target is org `B`"), "{e}");
+    }
+}

@@ -1,0 +1,382 @@
+//! The reconciler end to end: the real binary against the emulator on a free loopback port.
+
+use crate::common::{BgEmulator, TestDir, code, redact, render};
+use insta::assert_snapshot;
+use std::process::{Command, Output, Stdio};
+
+fn action_yaml(name: &str, timeout: u32, extra_output: bool) -> String {
+    let extra = if extra_output { "\n  plan:\n    type: string\n    from: $.plan" } else { "" };
+    format!(
+        "kind: DataAction\nname: {name}\nintegration: Profile API\ntimeoutSeconds: {timeout}\nrequest:\n  method: GET\n  url: https://api.example.com/users/$esc.url(${{input.userId}})\n  headers:\n    Accept: application/json\ninputs:\n  userId: {{type: string, required: true}}\noutputs:\n  fullName:\n    type: string\n    from: $.name{extra}\n"
+    )
+}
+
+struct Env {
+    dir: TestDir,
+    emu: BgEmulator,
+}
+
+impl Env {
+    fn new() -> Self {
+        Self { dir: TestDir::new(), emu: BgEmulator::with_profile_api() }
+    }
+    fn cmd(&self, args: &[&str]) -> Command {
+        let mut c = self.dir.gcsync();
+        self.emu.env(&mut c);
+        c.args(args);
+        c.stdin(Stdio::null());
+        c
+    }
+    fn run(&self, args: &[&str]) -> Output {
+        self.cmd(args).output().unwrap()
+    }
+    fn snap(&self, args: &[&str]) -> String {
+        redact(&render(&self.run(args), self.dir.path()))
+    }
+    fn write(&self, rel: &str, body: &str) {
+        self.dir.write(rel, body);
+    }
+    fn ok(&self, args: &[&str]) -> String {
+        let out = self.run(args);
+        assert_eq!(code(&out), 0, "{}", render(&out, self.dir.path()));
+        String::from_utf8_lossy(&out.stdout).to_string()
+    }
+    fn state(&self) -> serde_json::Value {
+        serde_json::from_str(&self.dir.read("state/gcsync.state.json")).unwrap()
+    }
+}
+
+#[test]
+fn create_then_no_op_then_update_in_place() {
+    let e = Env::new();
+    e.write("manifests/a.yaml", &action_yaml("Lookup User", 10, false));
+    assert_snapshot!("plan_create_human", e.snap(&["plan"]));
+    assert_snapshot!("plan_create_json", e.snap(&["plan", "--json"]));
+    let out = e.ok(&["apply", "--auto-approve"]);
+    assert!(out.contains("Apply complete: 1 added, 0 changed, 0 replaced, 0 destroyed."), "{out}");
+    let id = e.emu.actions()[0].1.clone();
+    assert_eq!(e.state()["actions"]["Lookup User"]["id"], id.as_str());
+    // Idempotent: apply then plan = no changes.
+    assert_eq!(code(&e.run(&["plan", "--detailed-exitcode"])), 0);
+    let out = e.ok(&["apply", "--auto-approve"]);
+    assert!(out.contains("No changes. The org matches the manifests."), "{out}");
+    // A config change is an update in place with the same id.
+    e.write("manifests/a.yaml", &action_yaml("Lookup User", 25, false));
+    assert_eq!(code(&e.run(&["plan", "--detailed-exitcode"])), 2);
+    assert_snapshot!("plan_update_human", e.snap(&["plan"]));
+    e.ok(&["apply", "--auto-approve"]);
+    let after = e.emu.actions();
+    assert_eq!(after.len(), 1);
+    assert_eq!(after[0].1, id, "same id after an in-place update");
+    assert_eq!(after[0].2, 2, "version moved");
+    assert_eq!(code(&e.run(&["plan", "--detailed-exitcode"])), 0);
+}
+
+#[test]
+fn replace_is_refused_then_allowed() {
+    let e = Env::new();
+    e.write("manifests/a.yaml", &action_yaml("Lookup User", 10, false));
+    e.ok(&["apply", "--auto-approve"]);
+    let old_id = e.emu.actions()[0].1.clone();
+    e.write("manifests/a.yaml", &action_yaml("Lookup User", 10, true));
+    assert_snapshot!("plan_replace_refused", e.snap(&["plan"]));
+    let out = e.run(&["apply", "--auto-approve"]);
+    assert_eq!(code(&out), 1);
+    assert_eq!(e.emu.actions()[0].1, old_id, "nothing changed");
+    let out = e.ok(&["apply", "--auto-approve", "--allow-replace"]);
+    assert!(out.contains("1 replaced"), "{out}");
+    let now = e.emu.actions();
+    assert_eq!(now.len(), 1);
+    assert_ne!(now[0].1, old_id, "a replace gives a new id");
+    // allowReplace in the manifest works too.
+    e.write("manifests/a.yaml", &format!("{}allowReplace: true\n", action_yaml("Lookup User", 10, false)));
+    e.ok(&["apply", "--auto-approve"]);
+    assert_eq!(code(&e.run(&["plan", "--detailed-exitcode"])), 0);
+}
+
+#[test]
+fn delete_only_what_gcsync_owns() {
+    let e = Env::new();
+    // An action made by someone else, in the same integration.
+    let c = e.emu.client();
+    let iid = e.emu.rt.block_on(c.find_integration("Profile API")).unwrap().unwrap().id;
+    let mut body = serde_json::to_value(serde_json::json!({})).unwrap();
+    if let Some(m) = body.as_object_mut() {
+        m.clear();
+    }
+    let unowned = e.emu.rt.block_on(async {
+        let set = {
+            let mut s = gcsync::manifest::ManifestSet::default();
+            let mut d = gcsync::diag::Diagnostics::new();
+            gcsync::manifest::parse::parse_file(
+                std::path::Path::new("x.yaml"),
+                &action_yaml("Hand Made", 5, false),
+                &mut s,
+                &mut d,
+            );
+            s
+        };
+        let mut spec = gcsync::manifest::compile::compile(&set.actions[0]);
+        spec.integration = iid.clone();
+        c.create_action(&spec.to_post_json("integrationId")).await.unwrap()
+    });
+    e.write("manifests/a.yaml", &action_yaml("Keep", 10, false));
+    e.write("manifests/b.yaml", &action_yaml("Drop Me", 10, false));
+    e.ok(&["apply", "--auto-approve"]);
+    std::fs::remove_file(e.dir.path().join("manifests/b.yaml")).unwrap();
+    assert_snapshot!("plan_delete_human", e.snap(&["plan"]));
+    let out = e.ok(&["apply", "--auto-approve"]);
+    assert!(out.contains("1 destroyed"), "{out}");
+    let names: Vec<String> = e.emu.actions().into_iter().map(|a| a.0).collect();
+    assert_eq!(names, vec!["Hand Made".to_string(), "Keep".to_string()]);
+    let hand = e.emu.actions().into_iter().find(|a| a.0 == "Hand Made").unwrap();
+    assert_eq!((hand.1, hand.2), (unowned.id, unowned.version), "unowned action untouched");
+    let _ = body;
+}
+
+#[test]
+fn name_clash_without_state_gives_an_import_hint() {
+    let e = Env::new();
+    e.write("manifests/a.yaml", &action_yaml("Legacy Lookup", 10, false));
+    // Someone created it by hand: apply from another state file, then forget that state.
+    e.ok(&["apply", "--auto-approve", "--state", "other.json"]);
+    let out = e.run(&["plan"]);
+    assert_eq!(code(&out), 1);
+    let text = render(&out, e.dir.path());
+    assert!(
+        text.contains("already exists in the org") && text.contains("gcsync import \"Legacy Lookup\""),
+        "{text}"
+    );
+    // Import adopts it: a manifest and a state entry.
+    e.write("manifests/a.yaml", &action_yaml("Legacy Lookup", 30, false));
+    let out = e.run(&["import", "Legacy Lookup", "-o", "imported"]);
+    assert_eq!(code(&out), 0, "{}", render(&out, e.dir.path()));
+    assert!(e.dir.read("imported/legacy-lookup.yaml").contains("name: Legacy Lookup"));
+    // Now the manifest (timeout 30) is an update of the adopted action, not a clash.
+    let out = e.ok(&["plan", "--json"]);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["changes"][0]["action"], "update");
+    assert_eq!(e.emu.actions().len(), 1);
+}
+
+#[test]
+fn drift_is_detected_and_corrected() {
+    let e = Env::new();
+    e.write("manifests/a.yaml", &action_yaml("Lookup User", 10, false));
+    e.ok(&["apply", "--auto-approve"]);
+    assert_eq!(code(&e.run(&["drift"])), 0);
+    // Someone edits the action in the admin UI.
+    let c = e.emu.client();
+    let (_, id, version) = e.emu.actions().remove(0);
+    e.emu.rt.block_on(async {
+        let full = c.get_action_full(&id, false).await.unwrap();
+        let mut config = serde_json::to_value(full.config.unwrap()).unwrap();
+        config["timeoutSeconds"] = 45.into();
+        c.patch_action(&id, &serde_json::json!({"config": config, "version": version})).await.unwrap();
+    });
+    assert_snapshot!("drift_human", e.snap(&["drift"]));
+    let out = e.run(&["drift", "--json"]);
+    assert_eq!(code(&out), 2);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["actions"][0]["fields"][0]["path"], "config.timeoutSeconds");
+    assert_eq!(v["actions"][0]["fields"][0]["live"], 45);
+    assert_snapshot!("plan_drift_human", e.snap(&["plan"]));
+    e.ok(&["apply", "--auto-approve"]);
+    assert_eq!(code(&e.run(&["drift"])), 0);
+    assert_eq!(code(&e.run(&["plan", "--detailed-exitcode"])), 0);
+}
+
+#[test]
+fn saved_plans_apply_exactly_and_refuse_when_stale() {
+    let e = Env::new();
+    e.write("manifests/a.yaml", &action_yaml("Lookup User", 10, false));
+    e.ok(&["plan", "--out", "p1.json"]);
+    let saved = e.dir.read("p1.json");
+    assert!(saved.contains("\"kind\": \"gcsync-plan\""));
+    e.ok(&["apply", "p1.json"]);
+    assert_eq!(e.emu.actions().len(), 1);
+    // The same plan again: the state moved.
+    let out = e.run(&["apply", "p1.json"]);
+    assert_eq!(code(&out), 1);
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("the saved plan is stale"),
+        "{}",
+        render(&out, e.dir.path())
+    );
+    // Manifests changed after planning.
+    e.write("manifests/a.yaml", &action_yaml("Lookup User", 20, false));
+    e.ok(&["plan", "--out", "p2.json"]);
+    e.write("manifests/a.yaml", &action_yaml("Lookup User", 21, false));
+    let out = e.run(&["apply", "p2.json"]);
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("the manifests changed"),
+        "{}",
+        render(&out, e.dir.path())
+    );
+    // The live action moved after planning.
+    e.write("manifests/a.yaml", &action_yaml("Lookup User", 20, false));
+    e.ok(&["plan", "--out", "p3.json"]);
+    let c = e.emu.client();
+    let (_, id, version) = e.emu.actions().remove(0);
+    e.emu
+        .rt
+        .block_on(c.patch_action(&id, &serde_json::json!({"category": "Moved", "version": version})))
+        .unwrap();
+    let out = e.run(&["apply", "p3.json"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains(&format!("action `{id}` moved from version {version} to {}", version + 1)), "{err}");
+    assert_eq!(code(&out), 1);
+}
+
+#[test]
+fn state_of_another_org_is_refused() {
+    let e = Env::new();
+    e.write("manifests/a.yaml", &action_yaml("Lookup User", 10, false));
+    e.ok(&["apply", "--auto-approve"]);
+    let other = BgEmulator::with_profile_api();
+    let mut cmd = e.dir.gcsync();
+    other.env(&mut cmd);
+    let out = cmd.arg("plan").output().unwrap();
+    assert_eq!(code(&out), 1);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("belongs to org") && err.contains("--state"), "{err}");
+    assert!(other.actions().is_empty());
+}
+
+#[test]
+fn a_second_run_fails_fast_on_the_lock() {
+    let e = Env::new();
+    e.write("manifests/a.yaml", &action_yaml("Lookup User", 10, false));
+    let info = serde_json::json!({"id": "lock-123", "host": gethostname(), "pid": std::process::id(), "operation": "apply", "created": "2026-11-25T10:00:00Z"});
+    e.write("state/gcsync.state.json.lock", &info.to_string());
+    let shown = e
+        .snap(&["apply", "--auto-approve"])
+        .replace(&std::process::id().to_string(), "[PID]")
+        .replace(&gethostname(), "[HOSTNAME]");
+    assert_snapshot!(shown, @r"
+    exit: 1
+    ----- stdout -----
+    ----- stderr -----
+    error: the state is locked by `apply` (pid [PID] on [HOSTNAME], since 2026-11-25T10:00:00Z; lock id lock-123)
+
+    hint: wait for that run to finish; if it is gone for good, `gcsync force-unlock lock-123`
+    ");
+    assert!(e.emu.actions().is_empty(), "nothing applied");
+    assert_eq!(code(&e.run(&["force-unlock", "wrong"])), 1);
+    assert_eq!(code(&e.run(&["force-unlock", "lock-123"])), 0);
+    e.ok(&["apply", "--auto-approve"]);
+}
+
+fn gethostname() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname").map(|s| s.trim().to_string()).unwrap_or_default()
+}
+
+#[test]
+fn apply_refuses_without_a_terminal_or_auto_approve() {
+    let e = Env::new();
+    e.write("manifests/a.yaml", &action_yaml("Lookup User", 10, false));
+    let out = e.run(&["apply"]);
+    assert_eq!(code(&out), 1);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("refusing to apply without confirmation"));
+    assert!(e.emu.actions().is_empty());
+}
+
+#[test]
+fn targets_limit_the_plan() {
+    let e = Env::new();
+    e.write("manifests/a.yaml", &action_yaml("A One", 10, false));
+    e.write("manifests/b.yaml", &action_yaml("B Two", 10, false));
+    let out = e.ok(&["apply", "--auto-approve", "--target", "B Two"]);
+    assert!(out.contains("1 added"), "{out}");
+    let names: Vec<String> = e.emu.actions().into_iter().map(|a| a.0).collect();
+    assert_eq!(names, vec!["B Two".to_string()]);
+    assert_eq!(code(&e.run(&["plan", "--target", "Nope"])), 1);
+}
+
+#[test]
+fn incremental_no_change_plan_uses_three_calls_beyond_auth() {
+    let e = Env::new();
+    for i in 0..5 {
+        e.write(&format!("manifests/a{i}.yaml"), &action_yaml(&format!("Action {i}"), 10, false));
+    }
+    e.ok(&["apply", "--auto-approve"]);
+    e.emu.clear_requests();
+    assert_eq!(code(&e.run(&["plan", "--detailed-exitcode"])), 0);
+    let calls: Vec<String> = e
+        .emu
+        .requests()
+        .iter()
+        .filter(|r| r["path"] != "/oauth/token")
+        .map(|r| format!("{} {}", r["method"].as_str().unwrap(), r["path"].as_str().unwrap()))
+        .collect();
+    assert_eq!(calls, vec!["GET /api/v2/organizations/me", "GET /api/v2/integrations/actions"]);
+    // A full refresh reads everything.
+    e.emu.clear_requests();
+    assert_eq!(code(&e.run(&["plan", "--detailed-exitcode", "--refresh", "full"])), 0);
+    let n = e.emu.requests().len();
+    assert!(n > 15, "{n} calls");
+}
+
+#[test]
+fn apply_converges_under_injected_faults() {
+    let e = Env::new();
+    for i in 0..8 {
+        e.write(&format!("manifests/a{i}.yaml"), &action_yaml(&format!("Action {i}"), 10, false));
+    }
+    e.emu.set_faults(&["429 rate=0.2 retry-after=0", "503 rate=0.2", "drop rate=0.1", "drop-after rate=0.1"]);
+    let mut cmd = e.cmd(&["apply", "--auto-approve"]);
+    let out = cmd.env("GCSYNC_MAX_ATTEMPTS", "12").output().unwrap();
+    assert_eq!(code(&out), 0, "{}", render(&out, e.dir.path()));
+    e.emu.set_faults(&[]);
+    let actions = e.emu.actions();
+    assert_eq!(actions.len(), 8, "no duplicates: {actions:?}");
+    let faults = e.emu.requests().iter().filter(|r| r.get("fault").is_some()).count();
+    assert!(faults > 5, "faults were injected ({faults})");
+    assert_eq!(code(&e.run(&["plan", "--detailed-exitcode"])), 0);
+}
+
+#[test]
+fn an_apply_killed_after_each_mutation_converges_without_duplicates() {
+    // Setup: A, B, C exist; the change set then updates B, deletes C, creates D and E:
+    // four mutations. Kill gcsync while the k-th mutation is held by the org, before
+    // ("hang") or after ("hang-after") the org processed it, then run apply again.
+    for kind in ["hang", "hang-after"] {
+        for k in 1..=4 {
+            let e = Env::new();
+            for n in ["A", "B", "C"] {
+                e.write(&format!("manifests/{n}.yaml"), &action_yaml(&format!("Action {n}"), 10, false));
+            }
+            e.ok(&["apply", "--auto-approve"]);
+            e.write("manifests/B.yaml", &action_yaml("Action B", 33, false));
+            std::fs::remove_file(e.dir.path().join("manifests/C.yaml")).unwrap();
+            for n in ["D", "E"] {
+                e.write(&format!("manifests/{n}.yaml"), &action_yaml(&format!("Action {n}"), 10, false));
+            }
+            e.emu.set_faults(&[&format!(
+                "{kind} nth={k} method=POST,PATCH,DELETE path=/api/v2/integrations/actions"
+            )]);
+            e.emu.clear_requests();
+            let mut child = e
+                .cmd(&["apply", "--auto-approve"])
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .unwrap();
+            e.emu.wait_for(k, "POST,PATCH,DELETE", "/api/v2/integrations/actions");
+            child.kill().unwrap();
+            child.wait().unwrap();
+            e.emu.set_faults(&[]);
+            // State must still be readable.
+            let _ = e.state();
+            let out = e.run(&["apply", "--auto-approve"]);
+            assert_eq!(code(&out), 0, "{kind} k={k}: {}", render(&out, e.dir.path()));
+            let names: Vec<String> = e.emu.actions().into_iter().map(|a| a.0).collect();
+            assert_eq!(names, vec!["Action A", "Action B", "Action D", "Action E"], "{kind} k={k}");
+            let state = e.state();
+            let tracked: Vec<&String> = state["actions"].as_object().unwrap().keys().collect();
+            assert_eq!(tracked, vec!["Action A", "Action B", "Action D", "Action E"], "{kind} k={k}");
+            assert!(state.get("pending").is_none(), "{kind} k={k}: journal cleared");
+            assert_eq!(code(&e.run(&["plan", "--detailed-exitcode"])), 0, "{kind} k={k}");
+        }
+    }
+}
