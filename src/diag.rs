@@ -169,11 +169,17 @@ impl Diagnostics {
     }
 }
 
-/// Source texts by path, for rendering the offending line.
+/// Source texts by path, for rendering the offending line. Texts given with
+/// [`Sources::insert`] are used as they are; any other file is read on demand (only files
+/// with diagnostics ever are), so loading thousands of manifests keeps no copies.
 #[derive(Debug, Default, Clone)]
 pub struct Sources {
     texts: BTreeMap<PathBuf, String>,
+    read: std::cell::RefCell<BTreeMap<PathBuf, Option<std::rc::Rc<str>>>>,
 }
+
+/// Files larger than this are not read to show a source line.
+const MAX_SOURCE_BYTES: u64 = 4 * 1024 * 1024;
 
 impl Sources {
     /// Remembers a file's text.
@@ -181,17 +187,24 @@ impl Sources {
         self.texts.insert(path.to_path_buf(), text);
     }
 
-    /// The text of a file, if known.
-    #[must_use]
-    pub fn get(&self, path: &Path) -> Option<&str> {
-        self.texts.get(path).map(String::as_str)
-    }
-
     /// One line (1-based) of a file.
     #[must_use]
-    pub fn line(&self, path: &Path, line: u32) -> Option<&str> {
+    pub fn line(&self, path: &Path, line: u32) -> Option<String> {
         let idx = usize::try_from(line).ok()?.checked_sub(1)?;
-        self.get(path)?.split('\n').nth(idx).map(|l| l.strip_suffix('\r').unwrap_or(l))
+        let pick =
+            |text: &str| text.split('\n').nth(idx).map(|l| l.strip_suffix('\r').unwrap_or(l).to_string());
+        if let Some(t) = self.texts.get(path) {
+            return pick(t);
+        }
+        let mut cache = self.read.borrow_mut();
+        let text = cache.entry(path.to_path_buf()).or_insert_with(|| {
+            let small = std::fs::metadata(path).is_ok_and(|m| m.len() <= MAX_SOURCE_BYTES);
+            if !small {
+                return None;
+            }
+            std::fs::read(path).ok().and_then(|b| String::from_utf8(b).ok()).map(std::rc::Rc::from)
+        });
+        text.as_deref().and_then(pick)
     }
 }
 
@@ -244,7 +257,7 @@ pub fn render(d: &Diagnostic, sources: &Sources, style: &dyn Style) -> String {
         let pad = " ".repeat(num.len());
         let _ = writeln!(out, "{pad}{} {loc}", style.gutter("-->"));
         if let Some(text) = source_line {
-            let shown = printable(text);
+            let shown = printable(&text);
             let _ = writeln!(out, "{pad} {}", style.gutter("|"));
             let _ = writeln!(out, "{} {} {shown}", style.gutter(&num), style.gutter("|"));
             let col = usize::try_from(d.column.max(1)).unwrap_or(1) - 1;

@@ -65,15 +65,23 @@ pub struct Refreshed {
 /// Reads the org for a plan over `manifests`.
 pub async fn refresh(
     client: &Client,
-    manifests: &ManifestSet,
+    manifests: ManifestSet,
     state: &State,
     opts: &plan::Options,
 ) -> Result<Refreshed, Error> {
     let actions = client.list_actions().await?;
     let summaries: Vec<LiveSummary> = actions.iter().map(summary).collect();
-    let specs = manifests.specs();
-    let names: std::collections::BTreeSet<&str> =
-        specs.iter().map(|(m, _)| m.integration.value.as_str()).collect();
+    drop(actions);
+    // Each manifest is dropped once compiled, which keeps a plan over thousands of actions small.
+    let specs: Vec<(String, String, bool, crate::model::ActionSpec)> = manifests
+        .actions
+        .into_iter()
+        .map(|m| {
+            let spec = crate::manifest::compile::compile(&m);
+            (m.name.value, m.integration.value, m.allow_replace, spec)
+        })
+        .collect();
+    let names: std::collections::BTreeSet<&str> = specs.iter().map(|(_, i, _, _)| i.as_str()).collect();
     let cached: BTreeMap<&str, Option<String>> =
         names.iter().map(|n| (*n, state.cached_integration(n))).collect();
     let resolved: BTreeMap<String, String> = if !opts.full_refresh && cached.values().all(Option::is_some) {
@@ -90,14 +98,9 @@ pub async fn refresh(
     };
     let desired: Vec<Desired> = specs
         .into_iter()
-        .map(|(m, mut spec)| {
-            spec.integration = resolved.get(&m.integration.value).cloned().unwrap_or_default();
-            Desired {
-                name: m.name.value.clone(),
-                spec,
-                integration_name: m.integration.value.clone(),
-                allow_replace: m.allow_replace,
-            }
+        .map(|(name, integration_name, allow_replace, mut spec)| {
+            spec.integration = resolved.get(&integration_name).cloned().unwrap_or_default();
+            Desired { name, spec, integration_name, allow_replace }
         })
         .collect();
     let needed = plan::details_needed(&desired, state, &summaries, opts);

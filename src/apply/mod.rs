@@ -84,6 +84,27 @@ pub async fn apply<R: Remote>(
         plan.changes.iter().filter(|c| c.op != Op::NoOp || needs_record(c, state)).collect();
     ordered.sort_by_key(|c| (c.op, c.name.clone()));
     let total = ordered.len();
+    // Journal every create of the run before the first mutation (one state write): a crash
+    // at any later point leaves enough behind to adopt what the org created.
+    let mut journaled = Vec::new();
+    for c in ordered.iter().filter(|c| matches!(c.op, Op::Create | Op::Replace)) {
+        let (spec, _) = match desired_spec(c) {
+            Ok(x) => x,
+            Err(e) => return Err((done, e)),
+        };
+        state.pending.retain(|p| p.name != c.name);
+        state.pending.push(PendingCreate {
+            name: c.name.clone(),
+            integration_id: spec.integration,
+            integration: c.integration.clone(),
+        });
+        journaled.push(c.name.clone());
+    }
+    if !journaled.is_empty()
+        && let Err(e) = save(state, state_path, "(journal)")
+    {
+        return Err((done, e));
+    }
     for (i, c) in ordered.into_iter().enumerate() {
         progress(i + 1, total, c, None);
         match apply_one(c, state, state_path, remote).await {
@@ -91,7 +112,12 @@ pub async fn apply<R: Remote>(
                 progress(i + 1, total, c, Some(&outcome));
                 done.push((c.name.clone(), outcome));
             }
-            Err(e) => return Err((done, e)),
+            Err(e) => {
+                // Creates never attempted are not in flight; only the failing one may be.
+                state.pending.retain(|p| p.name == c.name);
+                let _ = state.save(state_path);
+                return Err((done, e));
+            }
         }
     }
     Ok(done)
@@ -107,16 +133,12 @@ fn needs_record(c: &Change, state: &State) -> bool {
 }
 
 fn desired_spec(c: &Change) -> Result<(ActionSpec, Value), Error> {
-    let v = c.desired.clone().ok_or_else(|| Error::Corrupt(c.name.clone()))?;
-    let get = |k: &str| v.get(k).cloned().unwrap_or(Value::Null);
-    let spec = ActionSpec {
-        name: get("name").as_str().unwrap_or_default().to_string(),
-        category: get("category").as_str().unwrap_or_default().to_string(),
-        integration: get("integrationId").as_str().unwrap_or_default().to_string(),
-        secure: get("secure").as_bool().unwrap_or(false),
-        config: serde_json::from_value(get("config")).map_err(|_| Error::Corrupt(c.name.clone()))?,
-        contract: serde_json::from_value(get("contract")).map_err(|_| Error::Corrupt(c.name.clone()))?,
-    };
+    let v = c
+        .desired
+        .as_ref()
+        .map(crate::plan::DesiredJson::value)
+        .ok_or_else(|| Error::Corrupt(c.name.clone()))?;
+    let spec = crate::plan::spec_from_post_json(&v).ok_or_else(|| Error::Corrupt(c.name.clone()))?;
     Ok((spec, v))
 }
 
@@ -204,13 +226,16 @@ async fn create<R: Remote>(
     remote: &R,
 ) -> Result<(String, bool), Error> {
     let (spec, desired) = desired_spec(c)?;
-    state.pending.retain(|p| p.name != c.name);
-    state.pending.push(PendingCreate {
-        name: c.name.clone(),
-        integration_id: spec.integration.clone(),
-        integration: c.integration.clone(),
-    });
-    save(state, path, &c.name)?;
+    // Normally journaled up front by `apply`; never create without a journal entry.
+    if !state.pending.iter().any(|p| p.name == c.name && p.integration_id == spec.integration) {
+        state.pending.retain(|p| p.name != c.name);
+        state.pending.push(PendingCreate {
+            name: c.name.clone(),
+            integration_id: spec.integration.clone(),
+            integration: c.integration.clone(),
+        });
+        save(state, path, &c.name)?;
+    }
     let mut last = None;
     for _ in 0..CREATE_ATTEMPTS {
         match remote.create_action(&desired).await {

@@ -206,7 +206,6 @@ pub fn load(paths: &[PathBuf]) -> (ManifestSet, Diagnostics) {
         hasher_input.extend_from_slice(text.as_bytes());
         hasher_input.push(0);
         parse::parse_file(file, &text, &mut set, &mut diags);
-        set.sources.insert(file, text);
     }
     check::check_set(&set, &mut diags);
     set.input_digest = crate::model::digest::digest_bytes(&hasher_input);

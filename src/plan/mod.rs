@@ -146,7 +146,44 @@ pub struct Change {
     /// The desired action as `PostActionInput` JSON (integration as id), for create,
     /// update and replace; also kept for no-ops that refresh state.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub desired: Option<Value>,
+    pub desired: Option<DesiredJson>,
+}
+
+/// A desired action's `PostActionInput`, kept as JSON text: a plan of thousands of creates
+/// holds compact strings rather than JSON trees, and a saved plan embeds it verbatim.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct DesiredJson(Box<serde_json::value::RawValue>);
+
+impl DesiredJson {
+    /// From a spec (integration as id).
+    #[must_use]
+    pub fn from_spec(spec: &ActionSpec) -> Self {
+        let text = spec.to_post_json("integrationId").to_string();
+        Self(serde_json::value::RawValue::from_string(text).unwrap_or_else(|_| Self::null()))
+    }
+
+    fn null() -> Box<serde_json::value::RawValue> {
+        serde_json::value::RawValue::from_string("null".into()).unwrap_or_default()
+    }
+
+    /// The JSON value.
+    #[must_use]
+    pub fn value(&self) -> Value {
+        serde_json::from_str(self.0.get()).unwrap_or(Value::Null)
+    }
+
+    /// The spec it describes.
+    #[must_use]
+    pub fn spec(&self) -> Option<ActionSpec> {
+        spec_from_post_json(&self.value())
+    }
+}
+
+impl PartialEq for DesiredJson {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.get() == other.0.get()
+    }
 }
 
 /// A problem that makes the plan not applyable.
@@ -280,7 +317,7 @@ pub fn plan(desired: &[Desired], state: &State, live: &Live, opts: &Options) -> 
             });
             continue;
         }
-        let desired_json = d.spec.to_post_json("integrationId");
+        let desired_json = DesiredJson::from_spec(&d.spec);
         match state.actions.get(&d.name) {
             None => {
                 let named: Vec<&LiveSummary> = live.summaries.iter().filter(|s| s.name == d.name).collect();
@@ -297,7 +334,7 @@ pub fn plan(desired: &[Desired], state: &State, live: &Live, opts: &Options) -> 
                         integration: d.integration_name.clone(),
                         adopt: false,
                         gone: false,
-                        fields: create_fields(&d.spec, &d.integration_name),
+                        fields: Vec::new(),
                         drift: Vec::new(),
                         desired: Some(desired_json),
                     }),
@@ -331,7 +368,7 @@ pub fn plan(desired: &[Desired], state: &State, live: &Live, opts: &Options) -> 
                     integration: d.integration_name.clone(),
                     adopt: false,
                     gone: false,
-                    fields: create_fields(&d.spec, &d.integration_name),
+                    fields: Vec::new(),
                     drift: vec!["deleted".into()],
                     desired: Some(desired_json),
                 }),
@@ -391,8 +428,15 @@ fn compare(
         gone: false,
         fields: Vec::new(),
         drift: Vec::new(),
-        desired: Some(d.spec.to_post_json("integrationId")),
+        desired: None,
     };
+    // The desired definition travels in the plan only when apply needs it (a change, an
+    // adoption, or a version the state must record); a no-change plan of thousands of
+    // actions stays small.
+    let record_needed = tracked.is_none_or(|t| t.version != s.version || t.id != s.id);
+    if record_needed {
+        change.desired = Some(DesiredJson::from_spec(&d.spec));
+    }
     let Some(live_spec) = detail else {
         // Not read in full: unchanged since the last apply (same version) and the manifest
         // did not change either — or a bug in the caller, reported rather than guessed.
@@ -426,6 +470,7 @@ fn compare(
             change.fields.push(FieldChange { path: path.to_string(), before: b, after });
         }
     }
+    change.desired = Some(DesiredJson::from_spec(&d.spec));
     let immutable: Vec<&str> =
         change.fields.iter().map(|f| f.path.as_str()).filter(|p| REPLACE_FIELDS.contains(p)).collect();
     if immutable.is_empty() {
@@ -453,18 +498,33 @@ fn compare(
     change
 }
 
-/// The fields shown for a create: everything but the name (in the header), with the
-/// integration by name.
-fn create_fields(spec: &ActionSpec, integration_name: &str) -> Vec<FieldChange> {
-    digest::fields(spec)
+/// The fields shown for a create, derived from its desired definition when rendered (not
+/// stored twice in the plan): everything but the name, the integration by name.
+#[must_use]
+pub fn create_fields(c: &Change) -> Vec<FieldChange> {
+    let Some(spec) = c.desired.as_ref().and_then(DesiredJson::spec) else { return Vec::new() };
+    digest::fields(&spec)
         .into_iter()
         .filter(|(path, _)| *path != "name")
         .map(|(path, after)| {
-            let after =
-                if path == "integration" { Value::String(integration_name.to_string()) } else { after };
+            let after = if path == "integration" { Value::String(c.integration.clone()) } else { after };
             FieldChange { path: path.to_string(), before: Value::Null, after }
         })
         .collect()
+}
+
+/// The spec inside a `PostActionInput` JSON (integration = `integrationId`).
+#[must_use]
+pub fn spec_from_post_json(v: &Value) -> Option<ActionSpec> {
+    let get = |k: &str| v.get(k).cloned().unwrap_or(Value::Null);
+    Some(ActionSpec {
+        name: get("name").as_str()?.to_string(),
+        category: get("category").as_str().unwrap_or_default().to_string(),
+        integration: get("integrationId").as_str().unwrap_or_default().to_string(),
+        secure: get("secure").as_bool().unwrap_or(false),
+        config: serde_json::from_value(get("config")).ok()?,
+        contract: serde_json::from_value(get("contract")).ok()?,
+    })
 }
 
 #[cfg(test)]

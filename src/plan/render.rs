@@ -128,7 +128,14 @@ fn render_change(out: &mut String, c: &Change, paint: Paint) {
     for r in &c.reasons {
         let _ = writeln!(out, "    {} {r}", paint.with(&Style::new().yellow(), "!"));
     }
-    for f in &c.fields {
+    let created;
+    let fields = if c.op == Op::Create {
+        created = super::create_fields(c);
+        &created
+    } else {
+        &c.fields
+    };
+    for f in fields {
         render_field(out, f, c.op, paint);
     }
 }
@@ -229,7 +236,7 @@ pub fn json(plan: &Plan, ctx: &Context) -> Value {
                 "adopt": c.adopt,
                 "gone": c.gone,
                 "reasons": c.reasons,
-                "fields": c.fields,
+                "fields": if c.op == Op::Create { super::create_fields(c) } else { c.fields.clone() },
                 "drift": c.drift,
             })
         })

@@ -63,7 +63,9 @@ fn new_manifest_is_created() {
     assert_eq!(ops(&p), vec![("A".into(), Op::Create)]);
     assert!(p.errors.is_empty());
     assert_eq!(p.summary().add, 1);
-    assert!(p.changes[0].fields.iter().all(|f| f.path != "name"));
+    let shown = create_fields(&p.changes[0]);
+    assert!(shown.iter().all(|f| f.path != "name"));
+    assert!(shown.iter().any(|f| f.path == "integration" && f.after == json!("Int")));
 }
 
 // Applied and unchanged everywhere: nothing read in full, no-op.

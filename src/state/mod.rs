@@ -28,8 +28,9 @@ pub struct OrgRef {
     pub org_id: String,
 }
 
-/// One action gcsync owns.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// One action gcsync owns. (Serialized for `state show` with `fields` as a map; the state
+/// file stores `fields` compactly, see [`State`].)
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct TrackedAction {
     /// Genesys action id.
     pub id: String,
@@ -60,16 +61,104 @@ impl TrackedAction {
     }
 }
 
-/// Short (16 hex) digests of each managed field.
+/// Hex digits kept per field digest (drift only needs to tell fields apart; the full
+/// `digest` covers the whole action).
+const FIELD_SIG_LEN: usize = 8;
+
+/// Short digests of each managed field.
 #[must_use]
 pub fn field_digests(spec: &ActionSpec) -> BTreeMap<String, String> {
     digest::fields(spec)
         .into_iter()
         .map(|(k, v)| {
             let d = digest::digest_value(&v);
-            (k.to_string(), d.trim_start_matches("sha256:").chars().take(16).collect())
+            (k.to_string(), d.trim_start_matches("sha256:").chars().take(FIELD_SIG_LEN).collect())
         })
         .collect()
+}
+
+/// The managed field paths, in the order the state file lists their digests.
+fn field_order() -> Vec<&'static str> {
+    digest::fields(&ActionSpec {
+        name: String::new(),
+        category: String::new(),
+        integration: String::new(),
+        secure: false,
+        config: crate::model::ActionConfig::default(),
+        contract: crate::model::Contract::default(),
+    })
+    .into_iter()
+    .map(|(k, _)| k)
+    .collect()
+}
+
+/// A tracked action as stored: `fields` is the concatenation of the field digests in the
+/// file's `field_order` (`-` fill for a field without a digest).
+#[derive(Debug, Serialize, Deserialize)]
+struct WireAction {
+    id: String,
+    integration_id: String,
+    integration: String,
+    version: i64,
+    digest: String,
+    #[serde(default)]
+    fields: String,
+}
+
+impl WireAction {
+    fn from_tracked(t: &TrackedAction, order: &[&str]) -> Self {
+        let mut fields = String::with_capacity(order.len() * FIELD_SIG_LEN);
+        for path in order {
+            match t.fields.get(*path) {
+                Some(sig) if sig.len() == FIELD_SIG_LEN => fields.push_str(sig),
+                _ => fields.push_str(&"-".repeat(FIELD_SIG_LEN)),
+            }
+        }
+        Self {
+            id: t.id.clone(),
+            integration_id: t.integration_id.clone(),
+            integration: t.integration.clone(),
+            version: t.version,
+            digest: t.digest.clone(),
+            fields,
+        }
+    }
+
+    fn into_tracked(self, order: &[String]) -> TrackedAction {
+        let chars: Vec<char> = self.fields.chars().collect();
+        let fields = order
+            .iter()
+            .zip(chars.chunks(FIELD_SIG_LEN))
+            .filter(|(_, c)| c.len() == FIELD_SIG_LEN && !c.contains(&'-'))
+            .map(|(k, c)| (k.clone(), c.iter().collect()))
+            .collect();
+        TrackedAction {
+            id: self.id,
+            integration_id: self.integration_id,
+            integration: self.integration,
+            version: self.version,
+            digest: self.digest,
+            fields,
+        }
+    }
+}
+
+/// The state file as stored.
+#[derive(Debug, Deserialize)]
+struct WireState {
+    version: u32,
+    #[serde(default)]
+    gcsync_version: String,
+    lineage: String,
+    serial: u64,
+    #[serde(default)]
+    org: Option<OrgRef>,
+    #[serde(default)]
+    field_order: Vec<String>,
+    #[serde(default)]
+    actions: BTreeMap<String, WireAction>,
+    #[serde(default)]
+    pending: Vec<PendingCreate>,
 }
 
 /// A create that was sent but whose result was not yet recorded: if the run dies, the next
@@ -86,7 +175,7 @@ pub struct PendingCreate {
 }
 
 /// The state.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone)]
 pub struct State {
     /// Schema version.
     pub version: u32,
@@ -97,25 +186,19 @@ pub struct State {
     /// Incremented on every content change.
     pub serial: u64,
     /// The org this state belongs to (set on the first apply).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub org: Option<OrgRef>,
     /// Owned actions by manifest name.
-    #[serde(default)]
     pub actions: BTreeMap<String, TrackedAction>,
     /// Creates in flight (crash journal).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub pending: Vec<PendingCreate>,
-    /// Digest of the content last read or written (not serialized): an unchanged state is
-    /// not rewritten and its serial does not move.
-    #[serde(skip)]
+    /// The content last read or written (not serialized): an unchanged state is not
+    /// rewritten and its serial does not move.
     written: Option<String>,
     /// Whether this process already kept the previous file as `.backup`.
-    #[serde(skip)]
     backed_up: bool,
     /// Serialized line per action, reused while the entry is unchanged (apply rewrites the
     /// whole file after every mutation; re-serializing thousands of unchanged entries each
     /// time dominated large applies).
-    #[serde(skip)]
     lines: std::cell::RefCell<BTreeMap<String, (TrackedAction, String)>>,
 }
 
@@ -218,9 +301,22 @@ impl State {
         if found == 0 {
             return Err(Error::Invalid { path: path.into(), message: "no schema `version`".into() });
         }
-        let mut state: State = serde_json::from_value(value)
+        let wire: WireState = serde_json::from_value(value)
             .map_err(|e| Error::Invalid { path: path.into(), message: e.to_string() })?;
-        state.written = Some(crate::model::digest::digest_bytes(state.content_text().as_bytes()));
+        let order = wire.field_order;
+        let mut state = State {
+            version: wire.version,
+            gcsync_version: wire.gcsync_version,
+            lineage: wire.lineage,
+            serial: wire.serial,
+            org: wire.org,
+            actions: wire.actions.into_iter().map(|(k, w)| (k, w.into_tracked(&order))).collect(),
+            pending: wire.pending,
+            written: None,
+            backed_up: false,
+            lines: std::cell::RefCell::new(BTreeMap::new()),
+        };
+        state.written = Some(state.content_text());
         Ok(state)
     }
 
@@ -228,10 +324,12 @@ impl State {
     /// one action per line, keys sorted, so diffs stay readable and writes stay cheap.
     fn content_text(&self) -> String {
         let mut out = String::new();
+        let order = field_order();
         out.push_str(&format!("  \"lineage\": {},\n", compact(&self.lineage)));
         if let Some(org) = &self.org {
             out.push_str(&format!("  \"org\": {},\n", compact(org)));
         }
+        out.push_str(&format!("  \"field_order\": {},\n", compact(&order)));
         out.push_str("  \"actions\": {");
         let mut first = true;
         let mut cache = self.lines.borrow_mut();
@@ -251,7 +349,8 @@ impl State {
                     out.push_str(line);
                 }
                 _ => {
-                    let line = format!("    {}: {}", compact(name), compact(t));
+                    let line =
+                        format!("    {}: {}", compact(name), compact(&WireAction::from_tracked(t, &order)));
                     out.push_str(&line);
                     cache.insert(name.clone(), (t.clone(), line));
                 }
@@ -274,8 +373,7 @@ impl State {
     /// serial moves only when the content differs from what is on disk.
     pub fn save(&mut self, path: &Path) -> Result<(), Error> {
         let content = self.content_text();
-        let digest = crate::model::digest::digest_bytes(content.as_bytes());
-        if self.written.as_deref() == Some(digest.as_str()) {
+        if self.written.as_deref() == Some(content.as_str()) {
             return Ok(());
         }
         self.serial += 1;
@@ -292,7 +390,7 @@ impl State {
             reason: crate::manifest::io_reason(&e),
         })?;
         self.backed_up = true;
-        self.written = Some(digest);
+        self.written = Some(content);
         Ok(())
     }
 
@@ -389,6 +487,29 @@ mod tests {
         assert_eq!(backup.actions.len(), 1);
         let text = std::fs::read_to_string(&p).unwrap();
         assert!(text.find("\"A\"").unwrap() < text.find("\"B\"").unwrap(), "sorted keys");
+    }
+
+    #[test]
+    fn field_digests_survive_the_compact_file_format() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("s.json");
+        let spec = crate::model::ActionSpec {
+            name: "A".into(),
+            category: "C".into(),
+            integration: "i".into(),
+            secure: false,
+            config: crate::model::ActionConfig::default(),
+            contract: crate::model::Contract::default(),
+        };
+        let mut s = State::new();
+        let t = TrackedAction::from_spec("id", 3, "I", &spec);
+        assert_eq!(t.fields.len(), 14);
+        s.actions.insert("A".into(), t.clone());
+        s.save(&p).unwrap();
+        let text = std::fs::read_to_string(&p).unwrap();
+        assert!(text.contains("\"field_order\": [\"name\",\"category\""), "{text}");
+        assert_eq!(text.lines().filter(|l| l.contains("\"id\":\"id\"")).count(), 1, "one line per action");
+        assert_eq!(State::load(&p).unwrap().actions["A"], t);
     }
 
     #[test]

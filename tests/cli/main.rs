@@ -5,4 +5,5 @@
 mod common;
 mod convert;
 mod foundation;
+mod quickstart;
 mod reconcile;

@@ -52,6 +52,8 @@ pub fn run(args: &Args, printer: &Printer, globals: &Globals) -> CmdResult {
         ));
     }
     let manifests = super::load_manifests(&args.manifests.paths(), printer)?;
+    let input_digest = manifests.input_digest.clone();
+    let mut manifests = Some(manifests);
     let saved = args.planfile.as_ref().map(|p| SavedPlan::read(p)).transpose()?;
     let rt = crate::cli::org::runtime()?;
     rt.block_on(async {
@@ -64,7 +66,7 @@ pub fn run(args: &Args, printer: &Printer, globals: &Globals) -> CmdResult {
                     saved.check_fresh(
                         &session.state,
                         &session.org_ref,
-                        &manifests.input_digest,
+                        &input_digest,
                         globals.environment.as_deref(),
                         &live,
                     )?;
@@ -86,7 +88,7 @@ pub fn run(args: &Args, printer: &Printer, globals: &Globals) -> CmdResult {
                 None => {
                     let planned = make_plan(
                         &session,
-                        &manifests,
+                        manifests.take().unwrap_or_default(),
                         args.targets.clone(),
                         args.refresh,
                         args.allow_replace,

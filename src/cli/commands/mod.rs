@@ -26,8 +26,10 @@ use std::path::PathBuf;
 /// Loads manifests; on errors prints the diagnostics (stderr) and returns an error.
 /// Warnings are printed and loading succeeds.
 pub fn load_manifests(paths: &[PathBuf], printer: &Printer) -> Result<ManifestSet, CliError> {
-    let (set, diags) = manifest::load(paths);
+    let (mut set, diags) = manifest::load(paths);
     report_load(&set, &diags, printer)?;
+    // Source texts only serve diagnostics, which are printed by now.
+    set.sources = crate::diag::Sources::default();
     Ok(set)
 }
 

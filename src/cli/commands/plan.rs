@@ -54,7 +54,7 @@ pub struct Planned {
 /// Loads manifests, refreshes and plans within an open session.
 pub async fn make_plan(
     session: &Session,
-    manifests: &ManifestSet,
+    manifests: ManifestSet,
     targets: Vec<String>,
     refresh: Refresh,
     allow_replace: bool,
@@ -78,12 +78,13 @@ pub async fn make_plan(
 /// Runs `plan`.
 pub fn run(args: &Args, printer: &Printer, globals: &Globals) -> CmdResult {
     let manifests = super::load_manifests(&args.manifests.paths(), printer)?;
+    let input_digest = manifests.input_digest.clone();
     let rt = crate::cli::org::runtime()?;
     rt.block_on(async {
         let session = session::open(globals, args.state.path(globals), Some("plan"), printer).await?;
         let result = make_plan(
             &session,
-            &manifests,
+            manifests,
             args.targets.clone(),
             args.refresh,
             args.allow_replace,
@@ -100,7 +101,7 @@ pub fn run(args: &Args, printer: &Printer, globals: &Globals) -> CmdResult {
                         &session.state,
                         &session.state_path.display().to_string(),
                         &session.org_ref,
-                        &manifests.input_digest,
+                        &input_digest,
                         globals.environment.clone(),
                         args.targets.clone(),
                         &planned.live,
