@@ -20,7 +20,9 @@ pub mod transport;
 
 pub use action::{CompiledAction, DEFAULT_TIMEOUT_SECONDS, input_defaults};
 pub use credentials::{CredentialKind, Credentials};
-pub use pipeline::{Exchange, ExecEnv, Pending, Prepared, REDACTED, Report, RunOptions, prepare, run};
+pub use pipeline::{
+    Exchange, ExecEnv, Pending, Prepared, REDACTED, Report, RunOptions, parse_json, prepare, run,
+};
 pub use result::{ErrorBody, Operation, Outcome, STEP_NAMES, TestExecutionResult};
 pub use transport::{HttpRequest, HttpResponse, HttpTransport, StubTransport, Transport, TransportError};
 

@@ -494,7 +494,7 @@ impl Pending<'_> {
         let (doc, raw) = if raw.trim().is_empty() {
             (Value::Object(Map::new()), "{}".to_string())
         } else {
-            match serde_json::from_str::<Value>(&raw) {
+            match parse_json(&raw) {
                 Ok(d) => (d, raw),
                 Err(e) => {
                     let err = ErrorBody::new(
@@ -582,7 +582,7 @@ impl Pending<'_> {
             Ok(r) => r,
             Err(e) => return run.fail(step::TRANSFORM, success_transform_error(&e.to_string()), Value::Null),
         };
-        let output = match serde_json::from_str::<Value>(&rendered) {
+        let output = match parse_json(&rendered) {
             Ok(v) => v,
             Err(e) => {
                 let err = success_transform_error(&format!(
@@ -635,6 +635,15 @@ impl CompiledAction {
             (code, p)
         })
     }
+}
+
+/// Parses JSON the way Genesys's Java stack (Jackson defaults) does: the first complete
+/// value counts and trailing content is ignored (`{"a": 1}}` is `{"a": 1}`; several
+/// published Genesys examples rely on it). Empty or whitespace-only text is an error.
+pub fn parse_json(text: &str) -> Result<Value, serde_json::Error> {
+    use serde::Deserialize as _;
+    let mut de = serde_json::Deserializer::from_str(text);
+    Value::deserialize(&mut de)
 }
 
 fn request_transform_error(template: &str, message: &str) -> ErrorBody {
@@ -1125,6 +1134,25 @@ mod tests {
         let r = go(&a, json!({"userId": "1"}), &StubTransport::json(200, &json!({})), &Credentials::none());
         let e = r.result.error.unwrap();
         assert!(e.message.contains("'${input.nope}/x' is not a valid http(s) URL"), "{}", e.message);
+    }
+
+    #[test]
+    fn trailing_content_after_json_is_ignored_like_jackson() {
+        assert_eq!(parse_json("{\"a\": 1}}").unwrap(), json!({"a": 1}));
+        assert_eq!(parse_json(" [1] x").unwrap(), json!([1]));
+        assert!(parse_json("").is_err());
+        assert!(parse_json("{rawResult}").is_err());
+        let a = CompiledAction::new(&spec(|v| {
+            v["config"]["response"]["successTemplate"] =
+                json!("{\"fullName\": ${fullName}, \"companyName\": ${companyName}}}");
+        }));
+        let r = go(
+            &a,
+            json!({"userId": "1", "base": "https://h"}),
+            &StubTransport::json(200, &json!({"name": "A"})),
+            &Credentials::none(),
+        );
+        assert_eq!(r.result.final_result, Some(json!({"fullName": "A", "companyName": ""})));
     }
 
     #[test]

@@ -18,6 +18,7 @@ pub fn check_set(set: &ManifestSet, diags: &mut Diagnostics) {
     let mut seen: BTreeMap<&str, &ActionManifest> = BTreeMap::new();
     for a in &set.actions {
         check_action(a, diags);
+        super::lint::lint_action(a, set.sources.get(&a.file), diags);
         if let Some(first) = seen.get(a.name.value.as_str()) {
             diags.push(
                 Diagnostic::error(

@@ -9,8 +9,10 @@
 
 pub mod check;
 pub mod compile;
+pub mod lint;
 pub mod parse;
 pub mod reader;
+pub mod tests;
 
 use crate::diag::{Diagnostic, Diagnostics, Severity, Sources};
 use crate::model::ActionSpec;
@@ -113,6 +115,9 @@ pub struct InputDecl {
     pub description: Option<String>,
     /// Whether the input is required.
     pub required: bool,
+    /// `default:` (a scalar of the input's type), written into the schema as draft-04
+    /// `default`. Genesys ignores it; `gcsync test` fills missing inputs with it.
+    pub default: Option<Node>,
 }
 
 /// A type in shorthand outputs (recursive for arrays and objects).
