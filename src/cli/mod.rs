@@ -75,6 +75,10 @@ pub enum Command {
 
     /// Evaluate Velocity/JSONPath requests in the oracle's JSON protocol (stdin → stdout).
     Eval(commands::eval::Args),
+
+    /// Run an action as Genesys does (locally, or in the org with --remote) and show every
+    /// step; `--all` runs the manifests' `tests:` cases.
+    Test(commands::test::Args),
 }
 
 /// Runs gcsync with these arguments and returns the process exit code.
@@ -131,12 +135,12 @@ impl Globals {
 
 fn run(cli: Cli, printer: &Printer) -> Result<ExitStatus, CliError> {
     let globals = Globals::from_cli(&cli);
-    let _ = &globals;
     match cli.command {
         Command::Validate(a) => commands::validate::run(&a, printer),
         Command::Render(a) => commands::render::run(&a, printer),
         Command::Convert(a) => commands::convert::run(&a, printer),
         Command::Emulator(a) => commands::emulator::run(&a, printer),
         Command::Eval(a) => commands::eval::run(&a, printer),
+        Command::Test(a) => commands::test::run(&a, printer, &globals),
     }
 }

@@ -75,13 +75,16 @@ pub fn parse_input_assignment(action: &CompiledAction, text: &str) -> Result<(St
     Ok((name, v))
 }
 
-/// The request body `gcsync test` sends: the input schema's `default`s, overlaid with
-/// `given` (an explicit `null` removes a default). Flows and the API get no defaults.
+/// The request body `gcsync test` sends: `given`, then the input schema's `default` of
+/// every input not given (an explicit `null` keeps a default out). Flows and the API get no
+/// defaults.
 #[must_use]
 pub fn with_defaults(action: &CompiledAction, given: &Map<String, Value>) -> Value {
-    let mut body = action.input_defaults();
-    for (k, v) in given {
-        body.insert(k.clone(), v.clone());
+    let mut body = given.clone();
+    for (k, v) in action.input_defaults() {
+        if !body.contains_key(&k) {
+            body.insert(k, v);
+        }
     }
     Value::Object(body)
 }

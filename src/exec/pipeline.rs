@@ -40,7 +40,8 @@ pub struct ExecEnv {
     pub integration_id: String,
     /// `ININ-User-Id`, when a user context exists.
     pub user_id: Option<String>,
-    /// A fixed `ININ-Correlation-Id` (tests); a fresh uuid per run when `None`.
+    /// A fixed `ININ-Correlation-Id` (also every error's `contextId`); a fresh uuid per
+    /// run when `None`.
     pub correlation_id: Option<String>,
 }
 
@@ -148,7 +149,9 @@ impl Run<'_> {
         });
     }
 
-    fn fail(mut self, n: u32, error: ErrorBody, result: Value) -> Report {
+    fn fail(mut self, n: u32, mut error: ErrorBody, result: Value) -> Report {
+        // As on the platform, the error's contextId is the run's correlation id.
+        error.context_id = Some(self.correlation_id.clone());
         self.ops.push(Operation {
             step: n,
             name: step_name(n).to_string(),

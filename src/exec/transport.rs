@@ -185,7 +185,7 @@ impl HttpTransport {
         if let Some(body) = &req.body {
             b = b.body(body.clone());
         }
-        let mut resp = b.send().await.map_err(|e| classify(&e, req.timeout))?;
+        let mut resp = b.send().await.map_err(|e| classify(&e, req.timeout, &url))?;
         let status = resp.status().as_u16();
         let headers = resp
             .headers()
@@ -193,7 +193,7 @@ impl HttpTransport {
             .map(|(k, v)| (k.as_str().to_string(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
             .collect();
         let mut body = Vec::new();
-        while let Some(chunk) = resp.chunk().await.map_err(|e| classify(&e, req.timeout))? {
+        while let Some(chunk) = resp.chunk().await.map_err(|e| classify(&e, req.timeout, &url))? {
             if body.len() + chunk.len() > MAX_RESPONSE_BYTES {
                 return Err(TransportError::TooLarge(MAX_RESPONSE_BYTES));
             }
@@ -214,9 +214,9 @@ impl Transport for HttpTransport {
     }
 }
 
-/// Maps a reqwest error to a failure class, without leaking URLs with secrets (reqwest's
-/// `Display` includes the URL; the cause chain below it does not).
-fn classify(e: &reqwest::Error, timeout: Duration) -> TransportError {
+/// Maps a reqwest error to a failure class with a short, stable message (reqwest's own
+/// `Display` includes the URL, which may carry secrets; the cause chain is summarised).
+fn classify(e: &reqwest::Error, timeout: Duration, url: &str) -> TransportError {
     if e.is_timeout() {
         return TransportError::Timeout(timeout);
     }
@@ -227,23 +227,39 @@ fn classify(e: &reqwest::Error, timeout: Duration) -> TransportError {
         if s.downcast_ref::<rustls::Error>().is_some() {
             tls = true;
         }
-        let text = s.to_string();
-        if text.contains("certificate") || text.contains("tls") || text.contains("TLS") {
-            tls = true;
-        }
-        if chain.last() != Some(&text) {
-            chain.push(text);
-        }
+        chain.push(s.to_string());
         src = s.source();
     }
-    let detail = if chain.is_empty() { "the request failed".to_string() } else { chain.join(": ") };
-    if tls {
-        TransportError::Tls(detail)
-    } else if e.is_connect() || e.is_request() || e.is_body() {
-        TransportError::Connect(detail)
-    } else {
-        TransportError::Other(detail)
+    let text = chain.join(": ");
+    let lower = text.to_ascii_lowercase();
+    let host = reqwest::Url::parse(url)
+        .ok()
+        .map(|u| match (u.host_str(), u.port_or_known_default()) {
+            (Some(h), Some(p)) => format!("{h}:{p}"),
+            (Some(h), None) => h.to_string(),
+            _ => String::new(),
+        })
+        .unwrap_or_default();
+    if lower.contains("dns error") || lower.contains("failed to lookup address") {
+        let name = host.rsplit_once(':').map_or(host.as_str(), |(h, _)| h);
+        return TransportError::Connect(format!("Cannot resolve the host '{name}'"));
     }
+    if lower.contains("connection refused") {
+        return TransportError::Connect(format!("Connection refused by {host}"));
+    }
+    if lower.contains("connection reset") {
+        return TransportError::Connect(format!("Connection reset by {host}"));
+    }
+    let tls_words = ["certificate", "handshake", "corrupt message", "invalidcontenttype", "tls", "alert"];
+    if tls || tls_words.iter().any(|w| lower.contains(w)) {
+        let last = chain.last().cloned().unwrap_or_else(|| "handshake failed".into());
+        return TransportError::Tls(format!("{host}: {last}"));
+    }
+    if e.is_connect() || e.is_request() || e.is_body() {
+        let last = chain.last().cloned().unwrap_or_else(|| "the request failed".into());
+        return TransportError::Connect(format!("Connection to {host} failed: {last}"));
+    }
+    TransportError::Other(chain.last().cloned().unwrap_or_else(|| "the request failed".into()))
 }
 
 #[cfg(test)]

@@ -8,6 +8,7 @@ pub mod convert;
 pub mod emulator;
 pub mod eval;
 pub mod render;
+pub mod test;
 pub mod validate;
 
 use crate::cli::printer::Printer;
