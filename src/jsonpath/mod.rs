@@ -11,7 +11,7 @@
 //! # Usage
 //!
 //! ```
-//! use jsonpath_scratch::jsonpath::JsonPath;
+//! use gcsync::jsonpath::JsonPath;
 //! let doc = serde_json::json!({"company": {"name": "Acme"}, "items": [{"price": 5}, {"price": 20.5}]});
 //! let name = JsonPath::parse("$.company.name").unwrap();
 //! assert_eq!(name.evaluate(&doc).unwrap(), "Acme");

@@ -5,3 +5,4 @@
 mod common;
 mod convert;
 mod foundation;
+mod runtime;

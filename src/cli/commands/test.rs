@@ -338,11 +338,16 @@ async fn remote_test(
 const DETAIL_LIMIT: usize = 160;
 
 fn clip(s: &str) -> String {
+    clip_to(s, DETAIL_LIMIT)
+}
+
+/// One line of at most `limit` characters.
+fn clip_to(s: &str, limit: usize) -> String {
     let one_line: String = s.chars().map(|c| if c == '\n' || c == '\r' { ' ' } else { c }).collect();
-    if one_line.chars().count() <= DETAIL_LIMIT {
+    if one_line.chars().count() <= limit {
         one_line
     } else {
-        format!("{}…", one_line.chars().take(DETAIL_LIMIT).collect::<String>())
+        format!("{}…", one_line.chars().take(limit).collect::<String>())
     }
 }
 
@@ -481,11 +486,11 @@ fn step_details(op: &crate::exec::Operation, exchange: Option<&crate::exec::Exch
                     None => out.push(format!("{} {} → no answer", x.method, x.url)),
                 }
             }
-            if !r.is_null() {
-                out.push(match r {
-                    Value::String(t) => t.clone(),
-                    other => other.to_string(),
-                });
+            match r {
+                Value::Null => {}
+                Value::String(t) if t.trim().is_empty() => {}
+                Value::String(t) => out.push(t.clone()),
+                other => out.push(other.to_string()),
             }
             out
         }
@@ -671,7 +676,7 @@ fn render_cases(printer: &Printer, runs: &[CaseRun], passed: usize, failed: usiz
                     r.location
                 );
                 for p in problems {
-                    let _ = writeln!(s, "          {}", clip(p));
+                    let _ = writeln!(s, "          {}", clip_to(p, 600));
                 }
             }
         }
