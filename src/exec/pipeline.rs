@@ -255,15 +255,15 @@ pub fn prepare<'a>(
 
     // Step 3: the input schema.
     let body_value = Value::Object(body);
-    if let Some(Schema { json: schema, validator: Ok(v) }) = &action.input_schema {
+    if let Some(Schema { json: schema, validator: Ok(v) }) = &action.input_schema
+        && !v.is_valid(&body_value)
+    {
         let errors: Vec<String> = v.iter_errors(&body_value).map(|e| everit_message(&e, schema)).collect();
-        if !errors.is_empty() {
-            let e = ErrorBody::processing(format!(
-                "The request body does not match the input schema: {}",
-                errors.join("; ")
-            ));
-            return Prepared::Done(run.fail(step::INPUT_SCHEMA, e, shown));
-        }
+        let e = ErrorBody::processing(format!(
+            "The request body does not match the input schema: {}",
+            errors.join("; ")
+        ));
+        return Prepared::Done(run.fail(step::INPUT_SCHEMA, e, shown));
     }
     run.ok(step::INPUT_SCHEMA, Value::Null);
     let Value::Object(body) = body_value else {
@@ -480,9 +480,12 @@ impl Pending<'_> {
         let raw = String::from_utf8_lossy(&resp.body).into_owned();
         if !(200..300).contains(&resp.status) {
             let shown = serde_json::from_str::<Value>(&raw).unwrap_or_else(|_| Value::String(quote(&raw)));
+            // 4xx/5xx pass through (our choice, §9 Q8); an informational or redirect status
+            // that reached us (redirects are followed) is a bad gateway answer.
+            let status = if resp.status >= 400 { resp.status } else { 502 };
             let err = ErrorBody::new(
-                resp.status,
-                status_code_name(resp.status),
+                status,
+                status_code_name(status),
                 codes::REMOTE_ENDPOINT,
                 format!(
                     "REST call for action execute failed. Message: Request to backend service failed. Response from web service: {} (HTTP {}) [{corr}]",
@@ -598,15 +601,15 @@ impl Pending<'_> {
         run.ok(step::TRANSFORM, output.clone());
 
         // Step 11: success schema.
-        if let Some(Schema { json: schema, validator: Ok(v) }) = &run.action.output_schema {
+        if let Some(Schema { json: schema, validator: Ok(v) }) = &run.action.output_schema
+            && !v.is_valid(&output)
+        {
             let errors: Vec<String> = v.iter_errors(&output).map(|e| everit_message(&e, schema)).collect();
-            if !errors.is_empty() {
-                let err = ErrorBody::processing(format!(
-                    "The output does not match the success schema: {}",
-                    errors.join("; ")
-                ));
-                return run.fail(step::OUTPUT_SCHEMA, err, output);
-            }
+            let err = ErrorBody::processing(format!(
+                "The output does not match the success schema: {}",
+                errors.join("; ")
+            ));
+            return run.fail(step::OUTPUT_SCHEMA, err, output);
         }
         run.ok(step::OUTPUT_SCHEMA, Value::Null);
 
