@@ -11,20 +11,24 @@
 //!     # `gcsync eval < /tmp/batch.json` (see README "Benchmark")
 //! ```
 
-// An example program: it reports on stdout.
-#![allow(clippy::print_stdout, clippy::unwrap_used, clippy::expect_used)]
-
 use gcsync::exec::{CompiledAction, Credentials, ExecEnv, Prepared, RunOptions, StubTransport};
 use serde_json::{Value, json};
+use std::io::Write as _;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-fn action() -> CompiledAction {
+/// A line on stdout (the example's report).
+fn say(line: &str) {
+    let _ = writeln!(std::io::stdout().lock(), "{line}");
+}
+
+fn action() -> Result<CompiledAction, String> {
     let (set, diags) = gcsync::manifest::load(&[Path::new(env!("CARGO_MANIFEST_DIR")).join("manifests")]);
-    assert!(!diags.has_errors(), "manifests do not load");
-    CompiledAction::new(&gcsync::manifest::compile::compile(
-        set.action("FetchUserProfile").expect("FetchUserProfile"),
-    ))
+    if diags.has_errors() {
+        return Err("the manifests do not load (run `gcsync validate`)".into());
+    }
+    let m = set.action("FetchUserProfile").ok_or("FetchUserProfile is not in manifests/")?;
+    Ok(CompiledAction::new(&gcsync::manifest::compile::compile(m)))
 }
 
 fn profile() -> Value {
@@ -69,14 +73,16 @@ fn measure(
     input: &Value,
     opts: RunOptions,
     expect_ok: bool,
-) {
+) -> Result<(), String> {
     run_n(a, stub, input, opts, 2_000); // warm-up
     let mut total = 0u64;
     let cpu0 = cpu_ns();
     let start = Instant::now();
     while start.elapsed() < Duration::from_secs(3) {
         let ok = run_n(a, stub, input, opts, 1_000);
-        assert_eq!(ok == 1_000, expect_ok, "{label}: unexpected outcome");
+        if (ok == 1_000) != expect_ok {
+            return Err(format!("{label}: unexpected outcome ({ok} of 1000 succeeded)"));
+        }
         total += 1_000;
     }
     let wall = start.elapsed().as_secs_f64();
@@ -86,11 +92,12 @@ fn measure(
         }
         _ => String::new(),
     };
-    println!(
+    say(&format!(
         "{label:<34} {:>7.0} executions/s wall ({:.1} µs each{cpu}; {total} runs)",
         total as f64 / wall,
         wall * 1e6 / total as f64
-    );
+    ));
+    Ok(())
 }
 
 /// The oracle-protocol requests equivalent to `n` executions' template and JSONPath work.
@@ -124,28 +131,31 @@ fn oracle_batch(a: &CompiledAction, n: usize) -> Value {
     Value::Array(out)
 }
 
-fn main() {
+fn main() -> Result<(), String> {
     let args: Vec<String> = std::env::args().collect();
-    let a = action();
+    let a = action()?;
     if let Some(i) = args.iter().position(|x| x == "--oracle-batch") {
-        let path = args.get(i + 1).expect("--oracle-batch FILE [N]");
+        let path = args.get(i + 1).ok_or("usage: --oracle-batch FILE [N]")?;
         let n: usize = args.get(i + 2).and_then(|s| s.parse().ok()).unwrap_or(2_000);
         let batch = oracle_batch(&a, n);
-        std::fs::write(path, batch.to_string()).expect("write the batch");
-        println!("wrote {} requests ({n} executions' worth) to {path}", batch.as_array().map_or(0, Vec::len));
-        return;
+        std::fs::write(path, batch.to_string()).map_err(|e| format!("cannot write {path}: {e}"))?;
+        say(&format!(
+            "wrote {} requests ({n} executions' worth) to {path}",
+            batch.as_array().map_or(0, Vec::len)
+        ));
+        return Ok(());
     }
-    println!(
+    say(&format!(
         "FetchUserProfile, stubbed upstream, single thread ({} build)",
         if cfg!(debug_assertions) { "debug" } else { "release" }
-    );
+    ));
     let found = StubTransport::json(200, &profile());
     let missing = StubTransport::json(404, &json!({"message": "No user with id '404'"}));
     let no_company =
         StubTransport::json(200, &json!({"id": "4", "name": "Dmitri Sola", "email": "d@x.example"}));
-    measure("found (Success, 11 steps)", &a, &found, &input(), RunOptions::default(), true);
-    measure("found, flattened (12 steps)", &a, &found, &input(), RunOptions { flatten: true }, true);
-    measure("no company (default used)", &a, &no_company, &input(), RunOptions::default(), true);
-    measure("not found (Failure at step 8)", &a, &missing, &input(), RunOptions::default(), false);
-    measure("found again (Success, 11 steps)", &a, &found, &input(), RunOptions::default(), true);
+    measure("found (Success, 11 steps)", &a, &found, &input(), RunOptions::default(), true)?;
+    measure("found, flattened (12 steps)", &a, &found, &input(), RunOptions { flatten: true }, true)?;
+    measure("no company (default used)", &a, &no_company, &input(), RunOptions::default(), true)?;
+    measure("not found (Failure at step 8)", &a, &missing, &input(), RunOptions::default(), false)?;
+    measure("found again (Success, 11 steps)", &a, &found, &input(), RunOptions::default(), true)
 }
