@@ -247,14 +247,14 @@ pub fn lint_action(a: &ActionManifest, source: Option<&str>, diags: &mut Diagnos
             }
         }
         match site.kind {
-            Kind::Url => l.escaping_rule(site, &template, &refs, &spec, properties.as_ref(), Check::Url),
+            Kind::Url => l.escaping_rule(site, &template, &refs, properties.as_ref(), Check::Url),
             Kind::Body if matches!(spec.config.request.request_type.as_str(), "POST" | "PUT" | "PATCH") => {
                 let json_body = content_type(a).map_or_else(
                     || matches!(site.text.trim_start().chars().next(), Some('{' | '[')),
                     |ct| ct.to_ascii_lowercase().contains("json"),
                 );
                 if json_body {
-                    l.escaping_rule(site, &template, &refs, &spec, properties.as_ref(), Check::Json);
+                    l.escaping_rule(site, &template, &refs, properties.as_ref(), Check::Json);
                 }
             }
             _ => {}
@@ -302,7 +302,7 @@ fn entries(a: &ActionManifest, spec: &crate::model::ActionSpec) -> Vec<Entry> {
                 Entry { key: o.name.value.clone(), key_pos: o.name.pos, path: Some(o.from.clone()), default }
             })
             .collect(),
-        ContractForm::Raw { translation_map, translation_map_defaults, pos, .. } => {
+        ContractForm::Raw { translation_map, translation_map_defaults, .. } => {
             let defaults: Vec<(Sp<String>, Sp<String>)> =
                 translation_map_defaults.as_ref().map(|m| m.value.clone()).unwrap_or_default();
             translation_map
@@ -321,10 +321,7 @@ fn entries(a: &ActionManifest, spec: &crate::model::ActionSpec) -> Vec<Entry> {
                         })
                         .collect()
                 })
-                .unwrap_or_else(|| {
-                    let _ = pos;
-                    Vec::new()
-                })
+                .unwrap_or_default()
         }
     }
 }
@@ -457,7 +454,6 @@ impl Lint<'_, '_> {
                 break;
             }
         }
-        let _ = template;
     }
 
     /// Renders `site` with a marker per string input and reports inputs whose marker comes
@@ -467,7 +463,6 @@ impl Lint<'_, '_> {
         site: &Site<'_>,
         template: &Template,
         refs: &[crate::velocity::Reference],
-        spec: &crate::model::ActionSpec,
         properties: Option<&Map<String, Value>>,
         check: Check,
     ) {
@@ -500,7 +495,6 @@ impl Lint<'_, '_> {
         ctx.insert("authResponse", VValue::from(&Value::Object(Map::new())));
         ctx.bind_tools(ToolSet::Genesys);
         let Ok(out) = template.render(&ctx, &RenderOptions::default()) else { return };
-        let _ = spec;
         let file = self.a.file.clone();
         for (name, marker) in markers {
             let Some(at) = out.find(&marker) else { continue };

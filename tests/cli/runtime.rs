@@ -291,3 +291,39 @@ fn validate_reports_template_and_path_rules() {
     assert_eq!(code(&out), 1);
     assert_snapshot!("validate_lint_showcase", shown);
 }
+
+#[test]
+fn a_silent_endpoint_is_architects_timeout() {
+    // A listener that accepts connections and never answers: the 1 s timeout is certain.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for s in listener.incoming() {
+            match s {
+                Ok(s) => held.push(s),
+                Err(_) => return,
+            }
+        }
+    });
+    let t = TestDir::new();
+    t.write(
+        "manifests/slow.yaml",
+        format!(
+            "kind: DataAction\nname: Slow\nintegration: Profile API\ntimeoutSeconds: 1\nrequest: {{method: GET, url: 'http://{addr}/slow'}}\ninputs: {{}}\noutputs: {{}}\n"
+        ),
+    );
+    let (out, shown) = run(&t, &["test", "Slow"]);
+    assert_eq!(code(&out), 1);
+    let tail: String = shown.lines().skip_while(|l| !l.starts_with("   8")).collect::<Vec<_>>().join("\n");
+    assert_snapshot!(tail, @r"
+       8  FAIL  Execute
+                GET http://127.0.0.1:[PORT]/slow → no answer
+                status 504, timeout, ACTION.TIMEOUT
+                REST call for action execute failed. Message: The request to the web service timed out after 1 seconds (timeoutSeconds) [[UUID]]
+
+    Timeout: status 504, ACTION.TIMEOUT
+      REST call for action execute failed. Message: The request to the web service timed out after 1 seconds (timeoutSeconds) [[UUID]]
+    ----- stderr -----
+    ");
+}
