@@ -3,8 +3,9 @@
 //! Owns: finding manifest files (`-m DIR|FILE`, default `manifests/`), reading them safely
 //! (size limit, UTF-8, YAML syntax), turning each document into a typed resource with
 //! positions ([`parse`]), compiling actions into the canonical [`ActionSpec`]
-//! ([`compile`]), every offline rule with file:line:column ([`check`]), and the digest
-//! of all manifest inputs that saved plans pin.
+//! ([`compile`]), every offline rule with file:line:column ([`check`], and the template-
+//! and path-aware rules of [`lint`]), the `tests:` cases ([`tests`]), and the digest of all
+//! manifest inputs that saved plans pin.
 //! Must not: call the API, read state, or print.
 
 pub mod check;
