@@ -11,6 +11,7 @@
 //! - `fsutil`: atomic file writes.
 //! - `velocity`, `jsonpath`: leaf engines (Genesys's Velocity dialect, Jayway JSONPath).
 //! - `eval`: the oracle protocol over both engines.
+//! - `exec`: the local runtime (the Genesys pipeline, transports, test cases).
 //! - `remote`: the Genesys client; `emulator`: the local Genesys Cloud.
 
 pub mod apply;
@@ -19,6 +20,7 @@ pub mod convert;
 pub mod diag;
 pub mod emulator;
 pub mod eval;
+pub mod exec;
 pub mod exit;
 pub mod fsutil;
 pub mod jsonpath;

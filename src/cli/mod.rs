@@ -100,6 +100,9 @@ pub enum Command {
 
     /// Remove a state lock left by a run that died.
     ForceUnlock(commands::state::UnlockArgs),
+    /// Run an action as Genesys does (locally, or in the org with --remote) and show every
+    /// step; `--all` runs the manifests' `tests:` cases.
+    Test(commands::test::Args),
 }
 
 /// Runs gcsync with these arguments and returns the process exit code.
@@ -176,5 +179,6 @@ fn run(cli: Cli, printer: &Printer) -> Result<ExitStatus, CliError> {
         Command::Export(a) => commands::export::run(&a, printer, &globals),
         Command::State(a) => commands::state::run(&a, printer, &globals),
         Command::ForceUnlock(a) => commands::state::unlock(&a, printer, &globals),
+        Command::Test(a) => commands::test::run(&a, printer, &globals),
     }
 }

@@ -3,10 +3,13 @@
 //! ErrorBody shape — plus fault injection, an enforced rate limit and a request log.
 //!
 //! Owns: the server ([`start`]), its configuration ([`Config`]) and the request gate
-//! (log → faults → rate limit) in front of the routes.
+//! (log → faults → rate limit) in front of the routes. `/test`, `/execute` and `/draft/test`
+//! run actions with gcsync's runtime (`crate::exec`), whose `*.gcsync.test` requests go to
+//! this server's own demo API ([`demo`]).
 //! Must not: use gcsync's client, plan, apply or state: it is the *other side* of the wire.
-//! It shares only the model types and Genesys's contract rules.
+//! It shares only the model types, Genesys's contract rules and the runtime.
 
+pub mod demo;
 pub mod faults;
 mod routes;
 pub mod store;
@@ -97,6 +100,8 @@ pub(crate) struct Inner {
     pub(crate) arrived: tokio::sync::Notify,
     /// Signalled when the faults are replaced: releases hung requests.
     pub(crate) release: tokio::sync::Notify,
+    /// The runtime's transport for `/test` and `/execute` (`*.gcsync.test` → this server).
+    pub(crate) transport: Result<crate::exec::HttpTransport, String>,
 }
 
 impl App {
@@ -194,6 +199,9 @@ pub async fn start(config: Config) -> Result<Running, String> {
             arrivals: Mutex::new(Vec::new()),
             arrived: tokio::sync::Notify::new(),
             release: tokio::sync::Notify::new(),
+            transport: crate::exec::HttpTransport::new()
+                .map(|t| t.with_local_org(url.clone()))
+                .map_err(|e| e.to_string()),
         }),
     };
     let router = routes::router(app.clone()).layer(axum::middleware::from_fn_with_state(app, gate));

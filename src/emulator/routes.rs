@@ -58,17 +58,19 @@ pub(super) fn router(app: App) -> Router {
         .route(&format!("{actions}/{{id}}"), get(get_published).patch(patch_published).delete(delete_action))
         .route(&format!("{actions}/{{id}}/templates/{{file}}"), get(published_template))
         .route(&format!("{actions}/{{id}}/schemas/{{file}}"), get(published_schema))
-        .route(&format!("{actions}/{{id}}/test"), post(not_implemented_run))
-        .route(&format!("{actions}/{{id}}/execute"), post(not_implemented_run))
+        .route(&format!("{actions}/{{id}}/test"), post(test_published))
+        .route(&format!("{actions}/{{id}}/execute"), post(execute_published))
         .route(
             &format!("{actions}/{{id}}/draft"),
             get(get_draft).post(draft_from_published).patch(patch_draft).delete(delete_draft),
         )
         .route(&format!("{actions}/{{id}}/draft/validation"), get(validate_draft))
         .route(&format!("{actions}/{{id}}/draft/publish"), post(publish_draft))
-        .route(&format!("{actions}/{{id}}/draft/test"), post(not_implemented_run))
+        .route(&format!("{actions}/{{id}}/draft/test"), post(test_draft))
         .route(&format!("{actions}/{{id}}/draft/templates/{{file}}"), get(draft_template))
         .route(&format!("{actions}/{{id}}/draft/schemas/{{file}}"), get(draft_schema))
+        .route("/demo/users", get(super::demo::list_users))
+        .route("/demo/users/{id}", get(super::demo::get_user))
         .route("/__emulator/requests", get(admin_requests).delete(admin_clear_requests))
         .route("/__emulator/faults", put(admin_faults))
         .route("/__emulator/revoke-tokens", post(admin_revoke))
@@ -121,14 +123,6 @@ fn ok_json(v: &Value) -> Response {
 
 async fn fallback() -> Response {
     not_found("Resource")
-}
-
-async fn not_implemented_run() -> Response {
-    error(
-        StatusCode::NOT_IMPLEMENTED,
-        "not.implemented",
-        "The emulator does not run data actions yet (gcsync's runtime arrives with the runtime issue)",
-    )
 }
 
 // --- auth ----------------------------------------------------------------------------------
@@ -1173,6 +1167,153 @@ async fn publish_draft(
     }
 }
 
+// --- actions: run (gcsync's runtime) -------------------------------------------------------
+
+#[derive(Debug, Deserialize, Default)]
+struct RunQuery {
+    flatten: Option<String>,
+}
+
+/// What a run needs from the org, copied out under the lock.
+struct RunSnapshot {
+    spec: crate::model::ActionSpec,
+    credentials: crate::exec::Credentials,
+    env: crate::exec::ExecEnv,
+}
+
+fn run_snapshot(app: &App, id: &str, draft: bool) -> Result<RunSnapshot, Response> {
+    let found = with_org(app, |o| {
+        let Some(rec) = o.actions.get(id) else { return (Err(not_found("Action")), false) };
+        let body = if draft { rec.draft.as_ref() } else { rec.published.as_ref() };
+        let Some(b) = body else { return (Err(not_found(if draft { "Draft" } else { "Action" })), false) };
+        // The integration's credential (`config.credentials.basicAuth = {id}`, whatever its type).
+        let cred = o
+            .integrations
+            .get(&rec.integration_id)
+            .and_then(|i| i.config.get("credentials"))
+            .and_then(Value::as_object)
+            .and_then(|m| m.values().find_map(|c| c.get("id").and_then(Value::as_str)))
+            .and_then(|cid| o.credentials.get(cid));
+        let credentials = match cred {
+            None => Ok(crate::exec::Credentials::none()),
+            Some(c) => {
+                let fields = c
+                    .fields
+                    .iter()
+                    .map(|(k, v)| (k.clone(), v.as_str().map_or_else(|| v.to_string(), str::to_string)))
+                    .collect();
+                crate::exec::Credentials::from_type(&c.type_name, fields).map_err(|e| {
+                    error_details(
+                        StatusCode::BAD_REQUEST,
+                        "bad.request",
+                        &e.to_string(),
+                        Some("ACTION.AUTHENTICATION"),
+                    )
+                })
+            }
+        };
+        let snapshot = credentials.map(|credentials| RunSnapshot {
+            spec: crate::model::ActionSpec {
+                name: b.name.clone(),
+                category: b.category.clone(),
+                integration: rec.integration_id.clone(),
+                secure: b.secure,
+                config: b.config.clone(),
+                contract: b.contract.clone(),
+            },
+            credentials,
+            env: crate::exec::ExecEnv {
+                org_id: o.org_id.clone(),
+                home_org_id: o.org_id.clone(),
+                integration_id: rec.integration_id.clone(),
+                user_id: None,
+                correlation_id: None,
+            },
+        });
+        (snapshot, false)
+    });
+    match found {
+        Ok(Ok(s)) => Ok(s),
+        Ok(Err(r)) | Err(r) => Err(r),
+    }
+}
+
+/// Runs the action; `/execute` answers the output (or the ErrorBody with its status),
+/// `/test` the whole `TestExecutionResult` with 200.
+async fn run_action(
+    app: App,
+    headers: HeaderMap,
+    id: String,
+    q: RunQuery,
+    body: Bytes,
+    draft: bool,
+    execute: bool,
+) -> Response {
+    auth!(app, headers);
+    let input = match parse_json(&body) {
+        Ok(Value::Null) => Value::Object(Map::new()),
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    let snap = match run_snapshot(&app, &id, draft) {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let transport = match &app.inner().transport {
+        Ok(t) => t.clone(),
+        Err(e) => return error(StatusCode::INTERNAL_SERVER_ERROR, "internal.server.error", e),
+    };
+    let action = crate::exec::CompiledAction::new(&snap.spec);
+    let opts = crate::exec::RunOptions { flatten: q.flatten.as_deref() == Some("true") };
+    let report = crate::exec::run(&action, &input, &snap.credentials, &snap.env, opts, &transport).await;
+    if !execute {
+        return ok_json(&serde_json::to_value(&report.result).unwrap_or(Value::Null));
+    }
+    match (report.result.success, report.result.final_result, report.result.error) {
+        (true, Some(out), _) => ok_json(&out),
+        (_, _, Some(e)) => {
+            let status = StatusCode::from_u16(e.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            (
+                status,
+                [(header::CONTENT_TYPE, "application/json")],
+                serde_json::to_string(&e).unwrap_or_default(),
+            )
+                .into_response()
+        }
+        _ => error(StatusCode::INTERNAL_SERVER_ERROR, "internal.server.error", "the run produced no result"),
+    }
+}
+
+async fn test_published(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Query(q): Query<RunQuery>,
+    body: Bytes,
+) -> Response {
+    run_action(app, headers, id, q, body, false, false).await
+}
+
+async fn test_draft(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Query(q): Query<RunQuery>,
+    body: Bytes,
+) -> Response {
+    run_action(app, headers, id, q, body, true, false).await
+}
+
+async fn execute_published(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Query(q): Query<RunQuery>,
+    body: Bytes,
+) -> Response {
+    run_action(app, headers, id, q, body, false, true).await
+}
+
 // --- admin ---------------------------------------------------------------------------------
 
 async fn admin_requests(State(app): State<App>) -> Response {
@@ -1183,6 +1324,9 @@ async fn admin_requests(State(app): State<App>) -> Response {
 async fn admin_clear_requests(State(app): State<App>) -> Response {
     if let Ok(mut l) = app.inner().log.lock() {
         l.clear();
+    }
+    if let Ok(mut a) = app.inner().arrivals.lock() {
+        a.clear();
     }
     StatusCode::NO_CONTENT.into_response()
 }

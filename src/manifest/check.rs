@@ -3,7 +3,8 @@
 //! Owns: running Genesys's documented rules ([`crate::model::rules`]) on each compiled
 //! action and placing every finding on the manifest line that caused it, plus the rules
 //! that span files (unique names) and the shorthand-only rules (output names usable as
-//! template variables).
+//! template variables). `check_set` also runs `lint` (templates, JSONPaths, `tests:`) on
+//! every action; `check_action` alone does not (the corpus round-trip test relies on that).
 //! Must not: parse YAML or do I/O.
 
 use super::compile::compile;
@@ -13,11 +14,26 @@ use crate::model::rules::{self, Level};
 use crate::yaml::Pos;
 use std::collections::BTreeMap;
 
-/// Checks every action and the set as a whole.
+/// Checks every action and the set as a whole (without source texts: template findings
+/// point at the template's scalar rather than the exact column).
 pub fn check_set(set: &ManifestSet, diags: &mut Diagnostics) {
+    check_actions(&set.actions, None, diags);
+    check_names(set, diags);
+}
+
+/// The per-action rules (contract rules, shorthand rules, lint) for the actions of one file,
+/// while its text (`source`, for exact template columns) is at hand.
+pub fn check_actions(actions: &[ActionManifest], source: Option<&str>, diags: &mut Diagnostics) {
+    for a in actions {
+        check_action(a, diags);
+        super::lint::lint_action(a, source, diags);
+    }
+}
+
+/// The rules across files: unique names.
+pub fn check_names(set: &ManifestSet, diags: &mut Diagnostics) {
     let mut seen: BTreeMap<&str, &ActionManifest> = BTreeMap::new();
     for a in &set.actions {
-        check_action(a, diags);
         if let Some(first) = seen.get(a.name.value.as_str()) {
             diags.push(
                 Diagnostic::error(

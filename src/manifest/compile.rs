@@ -39,6 +39,10 @@ pub fn compile(m: &ActionManifest) -> ActionSpec {
                 if let Some(d) = &i.description {
                     p.insert("description".into(), json!(d));
                 }
+                if let Some(d) = &i.default {
+                    // Draft-04 `default`: Genesys ignores it; `gcsync test` fills missing inputs.
+                    p.insert("default".into(), d.to_json());
+                }
                 props.insert(i.name.value.clone(), Value::Object(p));
                 if i.required {
                     required.push(json!(i.name.value));

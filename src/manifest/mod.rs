@@ -3,14 +3,17 @@
 //! Owns: finding manifest files (`-m DIR|FILE`, default `manifests/`), reading them safely
 //! (size limit, UTF-8, YAML syntax), turning each document into a typed resource with
 //! positions ([`parse`]), compiling actions into the canonical [`ActionSpec`]
-//! ([`compile`]), every offline rule with file:line:column ([`check`]), and the digest
-//! of all manifest inputs that saved plans pin.
+//! ([`compile`]), every offline rule with file:line:column ([`check`], and the template-
+//! and path-aware rules of [`lint`]), the `tests:` cases ([`tests`]), and the digest of all
+//! manifest inputs that saved plans pin.
 //! Must not: call the API, read state, or print.
 
 pub mod check;
 pub mod compile;
+pub mod lint;
 pub mod parse;
 pub mod reader;
+pub mod tests;
 
 use crate::diag::{Diagnostic, Diagnostics, Severity, Sources};
 use crate::model::ActionSpec;
@@ -113,6 +116,9 @@ pub struct InputDecl {
     pub description: Option<String>,
     /// Whether the input is required.
     pub required: bool,
+    /// `default:` (a scalar of the input's type), written into the schema as draft-04
+    /// `default`. Genesys ignores it; `gcsync test` fills missing inputs with it.
+    pub default: Option<Node>,
 }
 
 /// A type in shorthand outputs (recursive for arrays and objects).
@@ -205,9 +211,11 @@ pub fn load(paths: &[PathBuf]) -> (ManifestSet, Diagnostics) {
         hasher_input.push(0);
         hasher_input.extend_from_slice(text.as_bytes());
         hasher_input.push(0);
+        let before = set.actions.len();
         parse::parse_file(file, &text, &mut set, &mut diags);
+        check::check_actions(set.actions.get(before..).unwrap_or_default(), Some(&text), &mut diags);
     }
-    check::check_set(&set, &mut diags);
+    check::check_names(&set, &mut diags);
     set.input_digest = crate::model::digest::digest_bytes(&hasher_input);
     set.files = files;
     (set, diags)

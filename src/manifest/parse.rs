@@ -32,7 +32,7 @@ pub const ACTION_KEYS: [&str; 15] = [
     "successTemplate",
 ];
 const REQUEST_KEYS: [&str; 4] = ["method", "url", "headers", "body"];
-const INPUT_KEYS: [&str; 3] = ["type", "description", "required"];
+const INPUT_KEYS: [&str; 4] = ["type", "description", "required", "default"];
 const OUTPUT_KEYS: [&str; 6] = ["type", "description", "from", "default", "items", "properties"];
 const TYPE_KEYS: [&str; 4] = ["type", "description", "items", "properties"];
 const INPUT_TYPES: [&str; 4] = ["string", "integer", "number", "boolean"];
@@ -248,6 +248,7 @@ fn parse_inputs(node: &Node, sink: &mut Sink<'_>) -> Vec<InputDecl> {
         let ty = r.required_string("type", sink);
         let description = r.string("description", sink).map(|s| s.value);
         let required = r.boolean("required", sink).is_some_and(|b| b.value);
+        let default = r.get("default").map(|(_, n)| n.clone()).filter(|n| n.value != Value::Null);
         r.finish(&INPUT_KEYS, sink);
         let Some(ty) = ty else { continue };
         if !INPUT_TYPES.contains(&ty.value.as_str()) {
@@ -264,7 +265,33 @@ fn parse_inputs(node: &Node, sink: &mut Sink<'_>) -> Vec<InputDecl> {
             );
             continue;
         }
-        out.push(InputDecl { name: Sp::new(key.name.clone(), key.pos), ty, description, required });
+        if let Some(d) = &default {
+            let fits = matches!(
+                (ty.value.as_str(), &d.value),
+                ("string", Value::Str(_))
+                    | ("integer", Value::Int(_))
+                    | ("number", Value::Int(_) | Value::Float(_))
+                    | ("boolean", Value::Bool(_))
+            );
+            if !fits {
+                sink.error_hint(
+                    "input-default",
+                    format!(
+                        "the default of {what} is {}, but the input is `{}`",
+                        d.value.type_name(),
+                        ty.value
+                    ),
+                    d.pos,
+                    if ty.value == "string" {
+                        "quote the value to make it a string".to_string()
+                    } else {
+                        format!("write a {} value", ty.value)
+                    },
+                );
+                continue;
+            }
+        }
+        out.push(InputDecl { name: Sp::new(key.name.clone(), key.pos), ty, description, required, default });
     }
     out
 }

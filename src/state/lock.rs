@@ -113,28 +113,47 @@ pub fn acquire(state: &Path, operation: &str, now_rfc3339: &str) -> Result<Guard
         created: now_rfc3339.to_string(),
     };
     let mut broke_stale = None;
+    // The lock appears complete or not at all: write the holder info to a private file,
+    // then hard-link it to the lock path (fails if the lock exists). A crash can never leave
+    // an empty lock behind.
+    let tmp = path.with_extension(format!("lock.{}.{}", info.pid, fastrand::u32(..)));
+    let body = serde_json::to_vec_pretty(&info).unwrap_or_default();
+    let written = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&tmp)
+        .and_then(|mut f| f.write_all(&body).and_then(|()| f.sync_all()));
+    if let Err(e) = written {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(Error::Io { path, reason: crate::manifest::io_reason(&e) });
+    }
+    let result = take(&path, &tmp, info, &mut broke_stale);
+    let _ = std::fs::remove_file(&tmp);
+    result.map(|info| Guard { path, info, broke_stale })
+}
+
+fn take(
+    path: &Path,
+    tmp: &Path,
+    info: LockInfo,
+    broke_stale: &mut Option<LockInfo>,
+) -> Result<LockInfo, Error> {
     for _ in 0..2 {
-        match std::fs::OpenOptions::new().write(true).create_new(true).open(&path) {
-            Ok(mut f) => {
-                let body = serde_json::to_vec_pretty(&info).unwrap_or_default();
-                f.write_all(&body)
-                    .and_then(|()| f.sync_all())
-                    .map_err(|e| Error::Io { path: path.clone(), reason: crate::manifest::io_reason(&e) })?;
-                return Ok(Guard { path, info, broke_stale });
-            }
+        match std::fs::hard_link(tmp, path) {
+            Ok(()) => return Ok(info),
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-                let holder = read(&path)?;
+                let holder = read(path)?;
                 if holder.host == info.host && holder.pid != info.pid && process_gone(holder.pid) {
-                    let _ = std::fs::remove_file(&path);
-                    broke_stale = Some(holder);
+                    let _ = std::fs::remove_file(path);
+                    *broke_stale = Some(holder);
                     continue;
                 }
                 return Err(Error::Held(holder));
             }
-            Err(e) => return Err(Error::Io { path, reason: crate::manifest::io_reason(&e) }),
+            Err(e) => return Err(Error::Io { path: path.into(), reason: crate::manifest::io_reason(&e) }),
         }
     }
-    Err(Error::Io { path, reason: "the lock changed hands while it was being taken".into() })
+    Err(Error::Io { path: path.into(), reason: "the lock changed hands while it was being taken".into() })
 }
 
 /// `force-unlock LOCK_ID`.

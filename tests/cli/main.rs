@@ -7,3 +7,4 @@ mod convert;
 mod foundation;
 mod quickstart;
 mod reconcile;
+mod runtime;

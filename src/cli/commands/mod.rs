@@ -15,6 +15,7 @@ pub mod plan;
 pub mod render;
 pub mod session;
 pub mod state;
+pub mod test;
 pub mod validate;
 
 use crate::cli::printer::Printer;
