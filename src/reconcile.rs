@@ -11,6 +11,8 @@
 
 use crate::manifest::ManifestSet;
 use crate::model::Action;
+use crate::model::integration::IntegrationSpec;
+use crate::plan::integrations::{DesiredIntegration, LiveIntegration, LiveIntegrations};
 use crate::plan::{self, Desired, Live, LiveSummary};
 use crate::remote::{Client, Error as RemoteError, client::resolve_integration};
 use crate::state::{OrgRef, State};
@@ -60,6 +62,10 @@ pub struct Refreshed {
     pub desired: Vec<Desired>,
     /// Live data.
     pub live: Live,
+    /// Declared integrations with credential values resolved.
+    pub desired_integrations: Vec<DesiredIntegration>,
+    /// Live integrations and credentials.
+    pub live_integrations: LiveIntegrations,
 }
 
 /// Reads the org for a plan over `manifests`.
@@ -68,7 +74,10 @@ pub async fn refresh(
     manifests: ManifestSet,
     state: &State,
     opts: &plan::Options,
+    env: &dyn Fn(&str) -> Option<String>,
 ) -> Result<Refreshed, Error> {
+    let integration_specs: Vec<IntegrationSpec> =
+        manifests.integrations.iter().map(crate::manifest::integration::compile).collect();
     let actions = client.list_actions().await?;
     let summaries: Vec<LiveSummary> = actions.iter().map(summary).collect();
     drop(actions);
@@ -84,18 +93,38 @@ pub async fn refresh(
     let names: std::collections::BTreeSet<&str> = specs.iter().map(|(_, i, _, _)| i.as_str()).collect();
     let cached: BTreeMap<&str, Option<String>> =
         names.iter().map(|n| (*n, state.cached_integration(n))).collect();
-    let resolved: BTreeMap<String, String> = if !opts.full_refresh && cached.values().all(Option::is_some) {
-        cached.into_iter().filter_map(|(k, v)| v.map(|v| (k.to_string(), v))).collect()
-    } else {
-        let all = client.list_integrations().await?;
-        let mut out = BTreeMap::new();
-        for n in names {
-            if let Some(i) = resolve_integration(&all, n)? {
-                out.insert(n.to_string(), i.id);
+    let manages_integrations = !integration_specs.is_empty() || !state.integrations.is_empty();
+    let all_integrations =
+        if manages_integrations || opts.full_refresh || !cached.values().all(Option::is_some) {
+            Some(client.list_integrations().await?)
+        } else {
+            None
+        };
+    let mut resolved: BTreeMap<String, String> = match &all_integrations {
+        None => cached.into_iter().filter_map(|(k, v)| v.map(|v| (k.to_string(), v))).collect(),
+        Some(all) => {
+            let mut out = BTreeMap::new();
+            for n in names {
+                if let Some(i) = resolve_integration(all, n)? {
+                    out.insert(n.to_string(), i.id);
+                }
+            }
+            out
+        }
+    };
+    // Integrations the manifests declare: the owned one's id, or `pending:<name>` when this
+    // plan creates it (apply fills in the id).
+    for i in &integration_specs {
+        match state.integrations.get(&i.name) {
+            Some(t) if all_integrations.as_ref().is_some_and(|all| all.iter().any(|l| l.id == t.id)) => {
+                resolved.insert(i.name.clone(), t.id.clone());
+            }
+            _ if resolved.contains_key(&i.name) => {}
+            _ => {
+                resolved.insert(i.name.clone(), format!("{}{}", plan::PENDING_INTEGRATION, i.name));
             }
         }
-        out
-    };
+    }
     let desired: Vec<Desired> = specs
         .into_iter()
         .map(|(name, integration_name, allow_replace, mut spec)| {
@@ -105,7 +134,61 @@ pub async fn refresh(
         .collect();
     let needed = plan::details_needed(&desired, state, &summaries, opts);
     let details = fetch_details(client, needed.iter().map(String::as_str)).await?;
-    Ok(Refreshed { desired, live: Live { summaries, details } })
+    let mut live_integrations = LiveIntegrations::default();
+    if manages_integrations && let Some(all) = &all_integrations {
+        let wants_credentials = integration_specs.iter().any(|i| i.credential.is_some())
+            || state.integrations.values().any(|t| t.credential.is_some());
+        if wants_credentials {
+            for c in client.list_credentials().await? {
+                let (Some(id), Some(name)) =
+                    (c.get("id").and_then(|v| v.as_str()), c.get("name").and_then(|v| v.as_str()))
+                else {
+                    continue;
+                };
+                live_integrations.credential_ids.insert(id.to_string());
+                live_integrations.credential_names.insert(name.to_string(), id.to_string());
+            }
+        }
+        let relevant: std::collections::BTreeSet<&str> = integration_specs
+            .iter()
+            .map(|i| i.name.as_str())
+            .chain(state.integrations.keys().map(String::as_str))
+            .collect();
+        for i in all {
+            let mut config = i.config.as_ref().and_then(|c| c.get("current")).cloned();
+            if config.is_none() && relevant.contains(i.name.as_str()) {
+                config = Some(client.get_integration_config(&i.id).await?);
+            }
+            let key = crate::model::integration::credential_key(i.type_id());
+            live_integrations.integrations.push(LiveIntegration {
+                id: i.id.clone(),
+                name: i.name.clone(),
+                type_id: i.type_id().to_string(),
+                enabled: i.intended_state.as_deref() == Some("ENABLED"),
+                notes: i.notes.clone().unwrap_or_default(),
+                credential_id: config
+                    .as_ref()
+                    .and_then(|c| c.pointer(&format!("/credentials/{key}/id")))
+                    .and_then(|v| v.as_str())
+                    .map(str::to_string),
+            });
+        }
+        live_integrations.actions =
+            summaries.iter().map(|s| (s.name.clone(), s.integration_id.clone())).collect();
+    }
+    let desired_integrations = integration_specs
+        .into_iter()
+        .map(|spec| {
+            let values = spec
+                .credential
+                .iter()
+                .flat_map(|c| c.fields.iter())
+                .map(|(field, var)| (field.clone(), env(var).filter(|v| !v.is_empty())))
+                .collect();
+            DesiredIntegration { spec, values, new_salt: uuid::Uuid::new_v4().simple().to_string() }
+        })
+        .collect();
+    Ok(Refreshed { desired, live: Live { summaries, details }, desired_integrations, live_integrations })
 }
 
 /// Full definitions (templates inlined) of these actions, read concurrently within the

@@ -9,6 +9,8 @@
 //! Must not: re-plan, skip the caller's staleness checks, or print (progress goes to the
 //! caller's hook).
 
+pub mod integrations;
+
 use crate::model::ActionSpec;
 use crate::plan::{Change, Op, Plan};
 use crate::remote::{Error as RemoteError, Remote};
@@ -43,6 +45,14 @@ pub enum Error {
     /// A planned change carries no desired definition (a corrupt plan file).
     #[error("`{0}`: the plan has no desired definition for this change")]
     Corrupt(String),
+    /// Something the plan relied on changed before it was applied.
+    #[error("`{name}`: {message}; nothing more was applied")]
+    Stale {
+        /// Name concerned.
+        name: String,
+        /// What changed.
+        message: String,
+    },
     /// The plan cannot be applied.
     #[error("the plan has errors and cannot be applied")]
     PlanHasErrors,
@@ -63,32 +73,77 @@ pub enum Outcome {
     Deleted,
     /// Recorded in state only.
     Recorded,
+    /// An integration step.
+    Integration(integrations::IntegrationOutcome),
 }
 
-/// Progress hook: (index from 1, total, change, outcome or `None` when starting).
-pub type Progress<'a> = dyn FnMut(usize, usize, &Change, Option<&Outcome>) + 'a;
+/// One step of an apply, for progress reporting.
+#[derive(Debug, Clone, Copy)]
+pub struct Step<'a> {
+    /// `integration` or `action`.
+    pub kind: &'static str,
+    /// Manifest name.
+    pub name: &'a str,
+    /// Kind of change.
+    pub op: Op,
+}
 
-/// Applies `plan`. State is saved to `state_path` after every remote mutation.
+/// Progress hook: (index from 1, total, step, outcome or `None` when starting).
+pub type Progress<'a> = dyn FnMut(usize, usize, Step<'_>, Option<&Outcome>) + 'a;
+
+/// Applies `plan`: integration creates and updates, then actions, then integration deletes.
+/// State is saved to `state_path` after every remote mutation. `env` reads credential
+/// values (checked against the plan's hashes).
 pub async fn apply<R: Remote>(
     plan: &Plan,
     state: &mut State,
     state_path: &Path,
     remote: &R,
+    env: &dyn Fn(&str) -> Option<String>,
     progress: &mut Progress<'_>,
 ) -> Result<Vec<(String, Outcome)>, (Vec<(String, Outcome)>, Error)> {
     let mut done = Vec::new();
     if !plan.errors.is_empty() {
         return Err((done, Error::PlanHasErrors));
     }
+    let integrations_first: Vec<&crate::plan::integrations::IntegrationChange> = plan
+        .integrations
+        .iter()
+        .filter(|i| matches!(i.op, Op::Create | Op::Update) || (i.op == Op::NoOp && i.adopt))
+        .collect();
+    let integrations_last: Vec<&crate::plan::integrations::IntegrationChange> =
+        plan.integrations.iter().filter(|i| i.op == Op::Delete).collect();
     let mut ordered: Vec<&Change> =
         plan.changes.iter().filter(|c| c.op != Op::NoOp || needs_record(c, state)).collect();
     ordered.sort_by_key(|c| (c.op, c.name.clone()));
-    let total = ordered.len();
-    // Journal every create of the run before the first mutation (one state write): a crash
-    // at any later point leaves enough behind to adopt what the org created.
+    let total = integrations_first.len() + ordered.len() + integrations_last.len();
+    let mut i = 0;
+    for ic in integrations_first {
+        i += 1;
+        let step = Step { kind: "integration", name: &ic.name, op: ic.op };
+        progress(i, total, step, None);
+        let r = if ic.op == Op::NoOp {
+            integrations::record(ic, state, state_path)
+        } else {
+            integrations::apply_one(ic, state, state_path, remote, env).await
+        };
+        match r {
+            Ok(o) => {
+                let o = Outcome::Integration(o);
+                progress(i, total, step, Some(&o));
+                done.push((ic.name.clone(), o));
+            }
+            Err(e) => {
+                let _ = state.save(state_path);
+                return Err((done, e));
+            }
+        }
+    }
+    // Journal every action create of the run before its first mutation (one state write): a
+    // crash at any later point leaves enough behind to adopt what the org created.
     let mut journaled = Vec::new();
     for c in ordered.iter().filter(|c| matches!(c.op, Op::Create | Op::Replace)) {
-        let (spec, _) = match desired_spec(c) {
+        let (spec, _) = match desired_spec(c, state) {
             Ok(x) => x,
             Err(e) => return Err((done, e)),
         };
@@ -105,11 +160,13 @@ pub async fn apply<R: Remote>(
     {
         return Err((done, e));
     }
-    for (i, c) in ordered.into_iter().enumerate() {
-        progress(i + 1, total, c, None);
+    for c in ordered {
+        i += 1;
+        let step = Step { kind: "action", name: &c.name, op: c.op };
+        progress(i, total, step, None);
         match apply_one(c, state, state_path, remote).await {
             Ok(outcome) => {
-                progress(i + 1, total, c, Some(&outcome));
+                progress(i, total, step, Some(&outcome));
                 done.push((c.name.clone(), outcome));
             }
             Err(e) => {
@@ -118,6 +175,19 @@ pub async fn apply<R: Remote>(
                 let _ = state.save(state_path);
                 return Err((done, e));
             }
+        }
+    }
+    for ic in integrations_last {
+        i += 1;
+        let step = Step { kind: "integration", name: &ic.name, op: ic.op };
+        progress(i, total, step, None);
+        match integrations::delete(ic, state, state_path, remote).await {
+            Ok(o) => {
+                let o = Outcome::Integration(o);
+                progress(i, total, step, Some(&o));
+                done.push((ic.name.clone(), o));
+            }
+            Err(e) => return Err((done, e)),
         }
     }
     Ok(done)
@@ -132,17 +202,27 @@ fn needs_record(c: &Change, state: &State) -> bool {
     }
 }
 
-fn desired_spec(c: &Change) -> Result<(ActionSpec, Value), Error> {
-    let v = c
+/// The desired spec and its `PostActionInput` JSON, with an integration this run created
+/// (`pending:<name>` in the plan) replaced by its id.
+fn desired_spec(c: &Change, state: &State) -> Result<(ActionSpec, Value), Error> {
+    let mut v = c
         .desired
         .as_ref()
         .map(crate::plan::DesiredJson::value)
         .ok_or_else(|| Error::Corrupt(c.name.clone()))?;
-    let spec = crate::plan::spec_from_post_json(&v).ok_or_else(|| Error::Corrupt(c.name.clone()))?;
+    let mut spec = crate::plan::spec_from_post_json(&v).ok_or_else(|| Error::Corrupt(c.name.clone()))?;
+    if let Some(name) = spec.integration.strip_prefix(crate::plan::PENDING_INTEGRATION) {
+        let id = state.integrations.get(name).map(|t| t.id.clone()).ok_or_else(|| Error::Stale {
+            name: c.name.clone(),
+            message: format!("integration `{name}` was not created"),
+        })?;
+        spec.integration = id.clone();
+        v["integrationId"] = Value::String(id);
+    }
     Ok((spec, v))
 }
 
-fn save(state: &mut State, path: &Path, name: &str) -> Result<(), Error> {
+pub(crate) fn save(state: &mut State, path: &Path, name: &str) -> Result<(), Error> {
     state.save(path).map_err(|source| Error::State { name: name.to_string(), source: Box::new(source) })
 }
 
@@ -158,7 +238,7 @@ async fn apply_one<R: Remote>(
 ) -> Result<Outcome, Error> {
     match c.op {
         Op::NoOp => {
-            let (spec, _) = desired_spec(c)?;
+            let (spec, _) = desired_spec(c, state)?;
             let id = c.id.clone().unwrap_or_default();
             state.pending.retain(|p| p.name != c.name);
             state.actions.insert(
@@ -181,7 +261,7 @@ async fn apply_one<R: Remote>(
             Ok(Outcome::Replaced(id))
         }
         Op::Update => {
-            let (spec, desired) = desired_spec(c)?;
+            let (spec, desired) = desired_spec(c, state)?;
             let id = c.id.clone().ok_or_else(|| Error::Corrupt(c.name.clone()))?;
             if c.adopt {
                 state.pending.retain(|p| p.name != c.name);
@@ -225,7 +305,7 @@ async fn create<R: Remote>(
     path: &Path,
     remote: &R,
 ) -> Result<(String, bool), Error> {
-    let (spec, desired) = desired_spec(c)?;
+    let (spec, desired) = desired_spec(c, state)?;
     // Normally journaled up front by `apply`; never create without a journal entry.
     if !state.pending.iter().any(|p| p.name == c.name && p.integration_id == spec.integration) {
         state.pending.retain(|p| p.name != c.name);

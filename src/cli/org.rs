@@ -87,7 +87,6 @@ pub async fn connect(choice: &TargetChoice, printer: &Printer) -> Result<Org, Cl
         TargetChoice::Local => {
             let running = emulator::start(emulator::Config {
                 data: Some(PathBuf::from(LOCAL_ORG_DATA)),
-                seed_integrations: vec![("Profile API".into(), "custom-rest-actions".into())],
                 ..emulator::Config::default()
             })
             .await

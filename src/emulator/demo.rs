@@ -6,7 +6,9 @@
 //! department}`; users 4, 9, 14 and 19 have no company; any other id → 404 JSON error) and
 //! `GET /demo/users` (all of them). The data is generated here (fictional names, `.example`
 //! mail domains, RFC 2606) and never changes.
-//! Must not: require a token (the demo API stands for a public web service, not Genesys).
+//! `GET /demo/secure/users/{id}` serves the same profiles behind Basic authentication (for
+//! the credential example).
+//! Must not: require a Genesys token (the demo API stands for a web service, not Genesys).
 
 use axum::extract::Path;
 use axum::http::{StatusCode, header};
@@ -100,6 +102,28 @@ pub(super) async fn get_user(Path(id): Path<String>) -> Response {
             &json!({"message": format!("No user with id '{id}'"), "code": "not.found", "status": 404}),
         ),
     }
+}
+
+/// `GET /demo/secure/users/{id}`: the same profiles behind Basic authentication (any
+/// non-empty user name is accepted; the point is that the integration's credential is
+/// applied). Without it: 401, as a protected web service answers.
+pub(super) async fn get_secure_user(headers: axum::http::HeaderMap, Path(id): Path<String>) -> Response {
+    use base64::Engine as _;
+    let user = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Basic "))
+        .and_then(|b| base64::engine::general_purpose::STANDARD.decode(b.trim()).ok())
+        .and_then(|b| String::from_utf8(b).ok())
+        .and_then(|s| s.split_once(':').map(|(u, _)| u.to_string()))
+        .filter(|u| !u.is_empty());
+    if user.is_none() {
+        return json_response(
+            StatusCode::UNAUTHORIZED,
+            &json!({"message": "Basic authentication required", "code": "unauthorized", "status": 401}),
+        );
+    }
+    get_user(Path(id)).await
 }
 
 /// `GET /demo/users`.

@@ -71,6 +71,7 @@ pub(super) fn router(app: App) -> Router {
         .route(&format!("{actions}/{{id}}/draft/schemas/{{file}}"), get(draft_schema))
         .route("/demo/users", get(super::demo::list_users))
         .route("/demo/users/{id}", get(super::demo::get_user))
+        .route("/demo/secure/users/{id}", get(super::demo::get_secure_user))
         .route("/__emulator/requests", get(admin_requests).delete(admin_clear_requests))
         .route("/__emulator/faults", put(admin_faults))
         .route("/__emulator/revoke-tokens", post(admin_revoke))
@@ -517,6 +518,49 @@ async fn put_integration_config(
             }
         }
         i.config = cfg.clone();
+        // Binding a User Defined (OAuth) credential makes Genesys create the integration's
+        // custom authentication action (id `customAuth_-_<integrationId>`, published, fixed
+        // contract; only its request/response configuration is editable).
+        let oauth =
+            cred_ids.iter().any(|c| o.credentials.get(c).is_some_and(|c| c.type_name == "userDefinedOAuth"));
+        let auth_id = format!("customAuth_-_{id}");
+        if oauth && !o.actions.contains_key(&auth_id) {
+            let body = ActionBody {
+                name: format!("Custom Auth ({id})"),
+                category: "Custom Auth".into(),
+                secure: false,
+                version: 1,
+                config: ActionConfig {
+                    timeout_seconds: None,
+                    request: crate::model::RequestConfig {
+                        request_url_template: "${credentials.loginUrl}".into(),
+                        request_type: "POST".into(),
+                        request_template: Some(crate::model::DEFAULT_REQUEST_TEMPLATE.into()),
+                        ..crate::model::RequestConfig::default()
+                    },
+                    response: crate::model::ResponseConfig {
+                        success_template: Some(crate::model::DEFAULT_SUCCESS_TEMPLATE.into()),
+                        ..crate::model::ResponseConfig::default()
+                    },
+                    extra: Map::new(),
+                },
+                contract: serde_json::from_value(json!({
+                    "input": {"inputSchema": {"type": "object", "properties": {}}},
+                    "output": {"successSchema": {"type": "object", "properties": {}, "additionalProperties": true}}
+                }))
+                .unwrap_or_default(),
+            };
+            o.actions.insert(
+                auth_id.clone(),
+                ActionRec {
+                    id: auth_id,
+                    integration_id: id.clone(),
+                    published: Some(body),
+                    draft: None,
+                    publish_count: 1,
+                },
+            );
+        }
         (Ok(cfg), true)
     });
     match result {

@@ -10,6 +10,7 @@
 
 pub mod check;
 pub mod compile;
+pub mod integration;
 pub mod lint;
 pub mod parse;
 pub mod reader;
@@ -26,7 +27,7 @@ use std::path::{Path, PathBuf};
 pub const MAX_FILE_BYTES: u64 = 4 * 1024 * 1024;
 
 /// The kinds of resource a manifest document may declare.
-pub const KINDS: [&str; 1] = ["DataAction"];
+pub const KINDS: [&str; 2] = ["DataAction", "Integration"];
 
 /// A `kind: DataAction` document.
 #[derive(Debug, Clone)]
@@ -53,8 +54,8 @@ pub struct ActionManifest {
     pub request: RequestManifest,
     /// The contract, in one of its two forms.
     pub contract: ContractForm,
-    /// The whole document, for placing diagnostics.
-    pub node: Node,
+    /// The `tests:` node, read by the runtime (`gcsync test`).
+    pub tests: Option<Node>,
 }
 
 /// `request:` of a data action.
@@ -152,6 +153,8 @@ pub struct OutputDecl {
 pub struct ManifestSet {
     /// Data actions, in file order.
     pub actions: Vec<ActionManifest>,
+    /// Integrations, in file order.
+    pub integrations: Vec<integration::IntegrationManifest>,
     /// Source texts for diagnostics.
     pub sources: Sources,
     /// Every file read, sorted.
@@ -216,6 +219,7 @@ pub fn load(paths: &[PathBuf]) -> (ManifestSet, Diagnostics) {
         check::check_actions(set.actions.get(before..).unwrap_or_default(), Some(&text), &mut diags);
     }
     check::check_names(&set, &mut diags);
+    integration::check_names(&set.integrations, &mut diags);
     set.input_digest = crate::model::digest::digest_bytes(&hasher_input);
     set.files = files;
     (set, diags)

@@ -87,6 +87,11 @@ fn parse_document(file: &Path, doc: Node, set: &mut ManifestSet, sink: &mut Sink
                 set.actions.push(a);
             }
         }
+        "Integration" => {
+            if let Some(i) = super::integration::parse(file, &doc, sink) {
+                set.integrations.push(i);
+            }
+        }
         other => {
             let hint = match suggest(other, &KINDS) {
                 Some(s) => format!("did you mean `{s}`? kinds that exist: {}", KINDS.join(", ")),
@@ -127,7 +132,7 @@ fn parse_action(file: &Path, doc: &Node, sink: &mut Sink<'_>) -> Option<ActionMa
         );
     }
     // `tests:` is read by the runtime (`gcsync test`); accepted here.
-    r.get("tests");
+    let tests = r.get("tests").map(|(_, n)| n.clone());
     r.finish(&ACTION_KEYS, sink);
     Some(ActionManifest {
         file: file.to_path_buf(),
@@ -141,8 +146,13 @@ fn parse_action(file: &Path, doc: &Node, sink: &mut Sink<'_>) -> Option<ActionMa
         allow_replace,
         request: request?,
         contract: contract?,
-        node: doc.clone(),
+        tests,
     })
+}
+
+/// Reads a `request:` mapping (data actions and custom auth actions).
+pub(crate) fn parse_request_node(node: &Node, what: &str, sink: &mut Sink<'_>) -> Option<RequestManifest> {
+    parse_request(node, what, sink)
 }
 
 fn parse_request(node: &Node, what: &str, sink: &mut Sink<'_>) -> Option<RequestManifest> {

@@ -38,8 +38,7 @@ const FAILURE_KEYS: [&str; 5] = ["status", "errorCode", "code", "step", "message
 
 /// The cases of `a` (cases with problems are reported and left out).
 pub fn parse_tests(a: &ActionManifest, sink: &mut Sink<'_>) -> Vec<TestCase> {
-    let Value::Map(entries) = &a.node.value else { return Vec::new() };
-    let Some((_, node)) = entries.iter().find(|(k, _)| k.name == "tests") else { return Vec::new() };
+    let Some(node) = &a.tests else { return Vec::new() };
     let items = match &node.value {
         Value::Seq(items) => items,
         Value::Null => return Vec::new(),

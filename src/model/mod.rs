@@ -9,6 +9,7 @@
 //! Must not: know YAML, manifests, HTTP, or state files.
 
 pub mod digest;
+pub mod integration;
 pub mod rules;
 
 use serde::{Deserialize, Serialize};

@@ -13,6 +13,7 @@
 //! Must not: talk to the API, read files, or print (see `render`, `file`).
 
 pub mod file;
+pub mod integrations;
 pub mod render;
 
 use crate::model::ActionSpec;
@@ -21,6 +22,9 @@ use crate::state::{State, field_digests};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
+
+/// Prefix of the integration id of an action whose integration this plan creates.
+pub const PENDING_INTEGRATION: &str = "pending:";
 
 /// Version of the JSON plan format (`plan --json`, `plan --out`). Bump on any change that
 /// would break a parser.
@@ -201,6 +205,10 @@ pub struct PlanError {
 /// The plan.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Plan {
+    /// Integration changes (no-ops included, sorted by name); applied before actions,
+    /// deletes after them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub integrations: Vec<integrations::IntegrationChange>,
     /// Changes (no-ops included, sorted by name).
     pub changes: Vec<Change>,
     /// Errors (a plan with errors is not applied).
@@ -226,8 +234,8 @@ impl Plan {
     #[must_use]
     pub fn summary(&self) -> Summary {
         let mut s = Summary::default();
-        for c in &self.changes {
-            match c.op {
+        for op in self.changes.iter().map(|c| c.op).chain(self.integrations.iter().map(|i| i.op)) {
+            match op {
                 Op::Create => s.add += 1,
                 Op::Update => s.change += 1,
                 Op::Replace => s.replace += 1,
@@ -242,6 +250,7 @@ impl Plan {
     #[must_use]
     pub fn has_changes(&self) -> bool {
         self.changes.iter().any(|c| c.op != Op::NoOp)
+            || self.integrations.iter().any(|i| i.op != Op::NoOp || i.adopt)
     }
 
     /// Whether any drift was seen.
@@ -309,6 +318,7 @@ pub fn plan(desired: &[Desired], state: &State, live: &Live, opts: &Options) -> 
     }
 
     for d in desired.iter().filter(|d| in_scope(&d.name, opts)) {
+        // `pending:<name>`: an integration this plan creates; apply fills in its id.
         if d.spec.integration.is_empty() {
             errors.push(PlanError {
                 name: d.name.clone(),
@@ -404,7 +414,51 @@ pub fn plan(desired: &[Desired], state: &State, live: &Live, opts: &Options) -> 
         });
     }
     changes.sort_by(|a, b| a.name.cmp(&b.name));
-    Plan { changes, errors }
+    Plan { integrations: Vec::new(), changes, errors }
+}
+
+/// Plans integrations and actions together. Pure.
+#[must_use]
+pub fn plan_all(
+    desired: &[Desired],
+    desired_integrations: &[integrations::DesiredIntegration],
+    state: &State,
+    live: &Live,
+    live_integrations: &integrations::LiveIntegrations,
+    opts: &Options,
+) -> Plan {
+    let mut p = plan(desired, state, live, opts);
+    let kept: BTreeMap<String, String> =
+        desired.iter().map(|d| (d.name.clone(), d.integration_name.clone())).collect();
+    let deleted: BTreeSet<String> =
+        p.changes.iter().filter(|c| c.op == Op::Delete).map(|c| c.name.clone()).collect();
+    let in_scope_integrations: Vec<integrations::DesiredIntegration> = desired_integrations
+        .iter()
+        .filter(|d| opts.targets.is_empty() || opts.targets.iter().any(|t| t == &d.spec.name))
+        .cloned()
+        .collect();
+    let mut scoped_state = state.clone();
+    if !opts.targets.is_empty() {
+        scoped_state.integrations.retain(|name, _| {
+            opts.targets.iter().any(|t| t == name)
+                || in_scope_integrations.iter().any(|d| &d.spec.name == name)
+        });
+    }
+    let mut errors = Vec::new();
+    p.integrations = integrations::plan(
+        &in_scope_integrations,
+        &scoped_state,
+        live_integrations,
+        &kept,
+        &deleted,
+        &mut errors,
+    );
+    // `--target` of an integration name is a known name.
+    p.errors.retain(|e| {
+        !(e.message.contains("names no action") && desired_integrations.iter().any(|d| d.spec.name == e.name))
+    });
+    p.errors.extend(errors);
+    p
 }
 
 /// Compares a desired action with an existing live one.

@@ -8,6 +8,7 @@
 //! (`format_version` "1", documented in README).
 //! Must not: decide anything (the plan is given) or write to the terminal itself.
 
+use super::integrations::{CredentialOp, IntegrationChange};
 use super::{Change, FORMAT_VERSION, FieldChange, Op, Plan};
 use crate::model::digest;
 use console::Style;
@@ -68,6 +69,10 @@ pub fn human(plan: &Plan, ctx: &Context, paint: Paint) -> String {
         format!("`{}` ({})", ctx.org_name, ctx.org_id)
     };
     let _ = writeln!(out, "Plan for {env}org {org} at {}, state `{}`", ctx.api_host, ctx.state_path);
+    for i in plan.integrations.iter().filter(|i| i.op != Op::NoOp || i.adopt) {
+        out.push('\n');
+        render_integration(&mut out, i, paint);
+    }
     let shown: Vec<&Change> =
         plan.changes.iter().filter(|c| c.op != Op::NoOp || !c.drift.is_empty() || c.adopt).collect();
     for c in &shown {
@@ -105,6 +110,64 @@ pub fn summary_line(plan: &Plan) -> String {
         "Plan: {} to add, {} to change, {} to replace, {} to destroy.",
         s.add, s.change, s.replace, s.destroy
     )
+}
+
+fn render_integration(out: &mut String, c: &IntegrationChange, paint: Paint) {
+    let what = match c.op {
+        Op::Create => "will be created",
+        Op::Update => "will be updated in place",
+        Op::Delete if c.gone => "is gone from the org; its state entry will be removed",
+        Op::Delete => "will be deleted (with its credential)",
+        Op::NoOp if c.adopt => "will be adopted (no change)",
+        _ => "matches the manifest",
+    };
+    let ty = c.desired.as_ref().map(|d| format!(" ({})", d.type_id)).unwrap_or_default();
+    let id = c.id.as_ref().map(|i| format!(", id `{i}`")).unwrap_or_default();
+    let _ = writeln!(
+        out,
+        "{} integration {} {what}{ty}{}",
+        paint.op(c.op, c.op.symbol()),
+        paint.with(&Style::new().bold(), &c.name),
+        if id.is_empty() { String::new() } else { format!(" ({})", id.trim_start_matches(", ")) }
+    );
+    for r in &c.reasons {
+        let _ = writeln!(out, "    {} {r}", paint.with(&Style::new().yellow(), "!"));
+    }
+    for f in &c.fields {
+        if c.op == Op::Create {
+            let _ =
+                writeln!(out, "    {}: {}", f.path, paint.with(&Style::new().green(), &value_text(&f.after)));
+        } else {
+            let _ = writeln!(
+                out,
+                "    {}: {} → {}",
+                f.path,
+                paint.with(&Style::new().red(), &value_text(&f.before)),
+                paint.with(&Style::new().green(), &value_text(&f.after))
+            );
+        }
+    }
+    let cred = c.desired.as_ref().and_then(|d| d.credential.as_ref());
+    let fields = |cr: &crate::model::integration::CredentialSpec| {
+        cr.fields.iter().map(|(f, v)| format!("{f} ← ${v}")).collect::<Vec<_>>().join(", ")
+    };
+    match (c.credential.op, cred) {
+        (CredentialOp::Create, Some(cr)) => {
+            let _ = writeln!(
+                out,
+                "    credential: {} will be created ({}; values from the environment, never shown)",
+                cr.type_name,
+                fields(cr)
+            );
+        }
+        (CredentialOp::Update, Some(cr)) => {
+            let _ = writeln!(out, "    credential: {} will be updated ({})", cr.type_name, fields(cr));
+        }
+        (CredentialOp::Delete, _) => {
+            let _ = writeln!(out, "    credential: will be deleted");
+        }
+        _ => {}
+    }
 }
 
 fn render_change(out: &mut String, c: &Change, paint: Paint) {
@@ -241,9 +304,34 @@ pub fn json(plan: &Plan, ctx: &Context) -> Value {
             })
         })
         .collect();
+    let integrations: Vec<Value> = plan
+        .integrations
+        .iter()
+        .filter(|i| i.op != Op::NoOp || i.adopt)
+        .map(|i| {
+            json!({
+                "name": i.name,
+                "action": i.op,
+                "id": i.id,
+                "type": i.desired.as_ref().map(|d| d.type_id.clone()),
+                "adopt": i.adopt,
+                "gone": i.gone,
+                "reasons": i.reasons,
+                "fields": i.fields,
+                "credential": {
+                    "action": i.credential.op,
+                    "id": i.credential.id,
+                    "type": i.desired.as_ref().and_then(|d| d.credential.as_ref()).map(|c| c.type_name.clone()),
+                    "fields_from_env": i.desired.as_ref().and_then(|d| d.credential.as_ref()).map(|c| c.fields.clone()),
+                    "rotated": i.credential.rotated,
+                },
+            })
+        })
+        .collect();
     let s = plan.summary();
     json!({
         "format_version": FORMAT_VERSION,
+        "integrations": integrations,
         "environment": ctx.environment,
         "org": {"api_host": ctx.api_host, "org_id": ctx.org_id, "name": ctx.org_name},
         "state": {"path": ctx.state_path, "lineage": ctx.lineage, "serial": ctx.serial},

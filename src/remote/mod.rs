@@ -29,6 +29,28 @@ pub trait Remote {
     async fn delete_action(&self, id: &str) -> Result<bool>;
     /// Published actions named exactly `name`.
     async fn find_actions_by_name(&self, name: &str) -> Result<Vec<Action>>;
+    /// `GET /actions/{id}` with config (for the custom auth action's version).
+    async fn get_action(&self, id: &str) -> Result<Action>;
+    /// Every integration.
+    async fn list_integrations(&self) -> Result<Vec<Integration>>;
+    /// `POST /integrations`.
+    async fn create_integration(&self, name: &str, type_id: &str, notes: &str) -> Result<Integration>;
+    /// `PATCH /integrations/{id}`.
+    async fn patch_integration(&self, id: &str, body: &Value) -> Result<Integration>;
+    /// `DELETE /integrations/{id}`; `Ok(false)` when already gone.
+    async fn delete_integration(&self, id: &str) -> Result<bool>;
+    /// `GET /integrations/{id}/config/current`.
+    async fn get_integration_config(&self, id: &str) -> Result<Value>;
+    /// `PUT /integrations/{id}/config/current`.
+    async fn put_integration_config(&self, id: &str, body: &Value) -> Result<Value>;
+    /// Every credential (no values).
+    async fn list_credentials(&self) -> Result<Vec<Value>>;
+    /// `POST /integrations/credentials` (body never logged).
+    async fn create_credential(&self, body: &Value) -> Result<Value>;
+    /// `PUT /integrations/credentials/{id}` (body never logged).
+    async fn update_credential(&self, id: &str, body: &Value) -> Result<Value>;
+    /// `DELETE /integrations/credentials/{id}`; `Ok(false)` when already gone.
+    async fn delete_credential(&self, id: &str) -> Result<bool>;
 }
 
 impl Remote for Client {
@@ -43,6 +65,39 @@ impl Remote for Client {
     }
     async fn find_actions_by_name(&self, name: &str) -> Result<Vec<Action>> {
         Client::find_actions_by_name(self, name).await
+    }
+    async fn get_action(&self, id: &str) -> Result<Action> {
+        Client::get_action(self, id, false).await
+    }
+    async fn list_integrations(&self) -> Result<Vec<Integration>> {
+        Client::list_integrations(self).await
+    }
+    async fn create_integration(&self, name: &str, type_id: &str, notes: &str) -> Result<Integration> {
+        Client::create_integration(self, name, type_id, notes).await
+    }
+    async fn patch_integration(&self, id: &str, body: &Value) -> Result<Integration> {
+        Client::patch_integration(self, id, body).await
+    }
+    async fn delete_integration(&self, id: &str) -> Result<bool> {
+        Client::delete_integration(self, id).await
+    }
+    async fn get_integration_config(&self, id: &str) -> Result<Value> {
+        Client::get_integration_config(self, id).await
+    }
+    async fn put_integration_config(&self, id: &str, body: &Value) -> Result<Value> {
+        Client::put_integration_config(self, id, body).await
+    }
+    async fn list_credentials(&self) -> Result<Vec<Value>> {
+        Client::list_credentials(self).await
+    }
+    async fn create_credential(&self, body: &Value) -> Result<Value> {
+        Client::create_credential(self, body).await
+    }
+    async fn update_credential(&self, id: &str, body: &Value) -> Result<Value> {
+        Client::update_credential(self, id, body).await
+    }
+    async fn delete_credential(&self, id: &str) -> Result<bool> {
+        Client::delete_credential(self, id).await
     }
 }
 

@@ -159,6 +159,38 @@ struct WireState {
     actions: BTreeMap<String, WireAction>,
     #[serde(default)]
     pending: Vec<PendingCreate>,
+    #[serde(default)]
+    integrations: BTreeMap<String, TrackedIntegration>,
+    #[serde(default)]
+    pending_integrations: Vec<String>,
+}
+
+/// An integration gcsync owns.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TrackedIntegration {
+    /// Integration id.
+    pub id: String,
+    /// Integration type.
+    pub type_id: String,
+    /// Digest of the last applied non-secret definition.
+    pub digest: String,
+    /// Its credential.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub credential: Option<TrackedCredential>,
+}
+
+/// The credential of an owned integration: salted hashes of the field values, never the
+/// values.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TrackedCredential {
+    /// Credential id.
+    pub id: String,
+    /// Credential type.
+    pub type_name: String,
+    /// Random salt (hex) for the hashes.
+    pub salt: String,
+    /// Field → salted sha256 of its value (see `model::integration::salted_hash`).
+    pub hashes: BTreeMap<String, String>,
 }
 
 /// A create that was sent but whose result was not yet recorded: if the run dies, the next
@@ -191,6 +223,10 @@ pub struct State {
     pub actions: BTreeMap<String, TrackedAction>,
     /// Creates in flight (crash journal).
     pub pending: Vec<PendingCreate>,
+    /// Owned integrations by manifest name.
+    pub integrations: BTreeMap<String, TrackedIntegration>,
+    /// Integration creates in flight (crash journal), by name.
+    pub pending_integrations: Vec<String>,
     /// The content last read or written (not serialized): an unchanged state is not
     /// rewritten and its serial does not move.
     written: Option<String>,
@@ -265,6 +301,8 @@ impl State {
             org: None,
             actions: BTreeMap::new(),
             pending: Vec::new(),
+            integrations: BTreeMap::new(),
+            pending_integrations: Vec::new(),
             written: None,
             backed_up: false,
             lines: std::cell::RefCell::new(BTreeMap::new()),
@@ -312,6 +350,8 @@ impl State {
             org: wire.org,
             actions: wire.actions.into_iter().map(|(k, w)| (k, w.into_tracked(&order))).collect(),
             pending: wire.pending,
+            integrations: wire.integrations,
+            pending_integrations: wire.pending_integrations,
             written: None,
             backed_up: false,
             lines: std::cell::RefCell::new(BTreeMap::new()),
@@ -330,6 +370,17 @@ impl State {
             out.push_str(&format!("  \"org\": {},\n", compact(org)));
         }
         out.push_str(&format!("  \"field_order\": {},\n", compact(&order)));
+        if !self.integrations.is_empty() {
+            out.push_str("  \"integrations\": {");
+            for (i, (name, t)) in self.integrations.iter().enumerate() {
+                out.push_str(if i == 0 { "\n" } else { ",\n" });
+                out.push_str(&format!("    {}: {}", compact(name), compact(t)));
+            }
+            out.push_str("\n  },\n");
+        }
+        if !self.pending_integrations.is_empty() {
+            out.push_str(&format!("  \"pending_integrations\": {},\n", compact(&self.pending_integrations)));
+        }
         out.push_str("  \"actions\": {");
         let mut first = true;
         let mut cache = self.lines.borrow_mut();
@@ -401,6 +452,8 @@ impl State {
             && self.org == other.org
             && self.actions == other.actions
             && self.pending == other.pending
+            && self.integrations == other.integrations
+            && self.pending_integrations == other.pending_integrations
     }
 
     /// Refuses a target org that is not the one this state belongs to; records the org
@@ -422,10 +475,13 @@ impl State {
         }
     }
 
-    /// The cached integration id for an integration name, if every tracked action that
-    /// names it agrees.
+    /// The cached integration id for an integration name: the owned integration's id, or
+    /// what every tracked action that names it agrees on.
     #[must_use]
     pub fn cached_integration(&self, name: &str) -> Option<String> {
+        if let Some(i) = self.integrations.get(name) {
+            return Some(i.id.clone());
+        }
         let mut ids =
             self.actions.values().filter(|a| a.integration == name).map(|a| a.integration_id.clone());
         let first = ids.next()?;

@@ -22,7 +22,7 @@ fn validate_repo_manifests() {
     assert_snapshot!(run(t.gcsync().arg("validate"), t.path()), @r"
     exit: 0
     ----- stdout -----
-    1 action in 1 file: no problems found
+    1 action, 1 integration in 2 files: no problems found
     ----- stderr -----
     ");
 }
@@ -45,7 +45,11 @@ fn validate_accepts_files_and_repeated_paths() {
         .output()
         .unwrap();
     assert_eq!(code(&out), 0, "{}", String::from_utf8_lossy(&out.stderr));
-    assert!(String::from_utf8_lossy(&out.stdout).contains("2 actions in 2 files"));
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("2 actions in 2 files"),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
 }
 
 #[test]

@@ -9,7 +9,8 @@ fn local_apply_creates_fetch_user_profile_then_reports_no_changes() {
     let text = render(&out, t.path());
     assert_eq!(code(&out), 0, "{text}");
     assert!(text.contains("+ FetchUserProfile will be created"), "{text}");
-    assert!(text.contains("Apply complete: 1 added, 0 changed, 0 replaced, 0 destroyed."), "{text}");
+    assert!(text.contains("+ integration Profile API will be created"), "{text}");
+    assert!(text.contains("Apply complete: 2 added, 0 changed, 0 replaced, 0 destroyed."), "{text}");
     assert!(t.path().join("state/local-org.json").exists());
     let state: serde_json::Value = serde_json::from_str(&t.read("state/local.state.json")).unwrap();
     assert!(state["actions"]["FetchUserProfile"]["id"].as_str().unwrap().starts_with("custom_-_"));

@@ -2,13 +2,14 @@
 
 use super::plan::make_plan;
 use super::session::{self, StateArgs};
-use crate::apply::{self, Outcome};
+use crate::apply::integrations::IntegrationOutcome;
+use crate::apply::{self, Outcome, Step};
 use crate::cli::printer::Printer;
 use crate::cli::{Globals, ManifestArgs};
 use crate::exit::{CliError, CmdResult, ExitStatus};
 use crate::plan::file::SavedPlan;
 use crate::plan::render::{self, Paint};
-use crate::plan::{Change, Op, Plan};
+use crate::plan::{Op, Plan};
 use crate::reconcile::{self, Refresh};
 use serde_json::json;
 use std::io::BufRead as _;
@@ -87,6 +88,7 @@ pub fn run(args: &Args, printer: &Printer, globals: &Globals) -> CmdResult {
                 }
                 None => {
                     let planned = make_plan(
+                        printer,
                         &session,
                         manifests.take().unwrap_or_default(),
                         args.targets.clone(),
@@ -115,15 +117,22 @@ pub fn run(args: &Args, printer: &Printer, globals: &Globals) -> CmdResult {
             if saved.is_none() && !args.auto_approve {
                 confirm(printer)?;
             }
-            let total_changes = plan.changes.iter().filter(|c| c.op != Op::NoOp).count();
-            let mut progress = |i: usize, n: usize, c: &Change, outcome: Option<&Outcome>| {
-                report_progress(printer, i, n, c, outcome);
+            let mut progress = |i: usize, n: usize, step: Step<'_>, outcome: Option<&Outcome>| {
+                report_progress(printer, i, n, step, outcome);
+            };
+            let env = |var: &str| {
+                let v = std::env::var(var).ok();
+                if let Some(v) = &v {
+                    printer.add_secret(v);
+                }
+                v
             };
             let outcome = apply::apply(
                 &plan,
                 &mut session.state,
                 &session.state_path,
                 &session.org.client,
+                &env,
                 &mut progress,
             )
             .await;
@@ -138,7 +147,6 @@ pub fn run(args: &Args, printer: &Printer, globals: &Globals) -> CmdResult {
                     } else {
                         printer.outln(&format!("\n{}", completion_line(&done)));
                     }
-                    let _ = total_changes;
                     Ok(ExitStatus::Success)
                 }
                 Err((done, e)) => {
@@ -170,18 +178,20 @@ fn confirm(printer: &Printer) -> Result<(), CliError> {
     if answer.trim() == "yes" { Ok(()) } else { Err(CliError::new("apply cancelled; nothing was changed")) }
 }
 
-fn report_progress(printer: &Printer, i: usize, n: usize, c: &Change, outcome: Option<&Outcome>) {
-    let verb = match c.op {
+fn report_progress(printer: &Printer, i: usize, n: usize, step: Step<'_>, outcome: Option<&Outcome>) {
+    let verb = match step.op {
         Op::Create => "creating",
         Op::Update => "updating",
         Op::Replace => "replacing",
         Op::Delete => "deleting",
         Op::NoOp => "recording",
     };
+    let label =
+        if step.kind == "integration" { format!("integration {}", step.name) } else { step.name.to_string() };
     match outcome {
         None => {
             if printer.stderr_is_tty() {
-                printer.progress(&format!("[{i}/{n}] {verb} {}…", c.name));
+                printer.progress(&format!("[{i}/{n}] {verb} {label}…"));
             }
         }
         Some(o) => {
@@ -192,9 +202,15 @@ fn report_progress(printer: &Printer, i: usize, n: usize, c: &Change, outcome: O
                 Outcome::Replaced(id) => format!("replaced (new id `{id}`)"),
                 Outcome::Deleted => "deleted".to_string(),
                 Outcome::Recorded => "recorded in state".to_string(),
+                Outcome::Integration(IntegrationOutcome::Created(id)) => format!("created `{id}`"),
+                Outcome::Integration(IntegrationOutcome::Updated) => "updated".to_string(),
+                Outcome::Integration(IntegrationOutcome::Deleted) => "deleted".to_string(),
+                Outcome::Integration(IntegrationOutcome::Recorded) => {
+                    "adopted (created by an interrupted earlier apply)".to_string()
+                }
             };
             printer.progress_done();
-            printer.info(&format!("[{i}/{n}] {} {}: {what}", c.op.symbol(), c.name));
+            printer.info(&format!("[{i}/{n}] {} {label}: {what}", step.op.symbol()));
         }
     }
 }
@@ -203,10 +219,13 @@ fn completion_line(done: &[(String, Outcome)]) -> String {
     let count = |f: fn(&Outcome) -> bool| done.iter().filter(|(_, o)| f(o)).count();
     format!(
         "Apply complete: {} added, {} changed, {} replaced, {} destroyed.",
-        count(|o| matches!(o, Outcome::Created(_) | Outcome::Adopted(_))),
-        count(|o| matches!(o, Outcome::Updated(_))),
+        count(|o| matches!(
+            o,
+            Outcome::Created(_) | Outcome::Adopted(_) | Outcome::Integration(IntegrationOutcome::Created(_))
+        )),
+        count(|o| matches!(o, Outcome::Updated(_) | Outcome::Integration(IntegrationOutcome::Updated))),
         count(|o| matches!(o, Outcome::Replaced(_))),
-        count(|o| matches!(o, Outcome::Deleted)),
+        count(|o| matches!(o, Outcome::Deleted | Outcome::Integration(IntegrationOutcome::Deleted))),
     )
 }
 
@@ -221,6 +240,16 @@ fn result_json(plan: &Plan, done: &[(String, Outcome)], ctx: &render::Context) -
                 Outcome::Replaced(id) => ("replaced", json!(id)),
                 Outcome::Deleted => ("deleted", serde_json::Value::Null),
                 Outcome::Recorded => ("recorded", serde_json::Value::Null),
+                Outcome::Integration(IntegrationOutcome::Created(id)) => ("integration-created", json!(id)),
+                Outcome::Integration(IntegrationOutcome::Updated) => {
+                    ("integration-updated", serde_json::Value::Null)
+                }
+                Outcome::Integration(IntegrationOutcome::Deleted) => {
+                    ("integration-deleted", serde_json::Value::Null)
+                }
+                Outcome::Integration(IntegrationOutcome::Recorded) => {
+                    ("integration-recorded", serde_json::Value::Null)
+                }
             };
             json!({"name": name, "outcome": outcome, "detail": detail})
         })

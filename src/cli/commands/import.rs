@@ -14,12 +14,17 @@ use std::path::{Path, PathBuf};
 /// Arguments of `import`.
 #[derive(Debug, clap::Args)]
 #[command(
-    after_help = "Each argument is an action id (custom_-_…) or an exact action name. The manifest is written to DIR\n(default manifests/) and the action is recorded in the state, so gcsync manages it from now on."
+    after_help = "Each argument is an action id (custom_-_…) or an exact action name. The manifest is written to DIR\n(default manifests/) and the action is recorded in the state, so gcsync manages it from now on.\n\n`--integration NAME` adopts an existing integration instead: it must be declared by a `kind: Integration`\nmanifest (in -m DIR); its id and credential are recorded, and the next apply brings notes, enabled state and\nthe credential's values (from the environment) in line with the manifest."
 )]
 pub struct Args {
     /// Action names or ids.
-    #[arg(value_name = "NAME|ID", required = true)]
+    #[arg(value_name = "NAME|ID", required_unless_present = "integration")]
     actions: Vec<String>,
+    /// Adopt the org's integration of this exact name (declared by an Integration manifest).
+    #[arg(long, value_name = "NAME")]
+    integration: Option<String>,
+    #[command(flatten)]
+    manifests: crate::cli::ManifestArgs,
     /// Directory for the manifests.
     #[arg(short, long, value_name = "DIR", default_value = "manifests")]
     out: PathBuf,
@@ -36,8 +41,12 @@ pub fn run(args: &Args, printer: &Printer, globals: &Globals) -> CmdResult {
     rt.block_on(async {
         let mut session = session::open(globals, args.state.path(globals), Some("import"), printer).await?;
         let result = async {
+            let all_integrations = session.org.client.list_integrations().await?;
+            if let Some(name) = &args.integration {
+                adopt_integration(&mut session, name, &all_integrations, &args.manifests, printer).await?;
+            }
             let integrations: BTreeMap<String, String> =
-                session.org.client.list_integrations().await?.into_iter().map(|i| (i.id, i.name)).collect();
+                all_integrations.into_iter().map(|i| (i.id, i.name)).collect();
             for arg in &args.actions {
                 let action = find(&session.org.client, arg).await?;
                 if let Some((name, _)) = session.state.actions.iter().find(|(_, t)| t.id == action.id) {
@@ -96,6 +105,62 @@ pub fn run(args: &Args, printer: &Printer, globals: &Globals) -> CmdResult {
         session.close().await;
         result
     })
+}
+
+/// Records an existing integration as the one an Integration manifest declares.
+async fn adopt_integration(
+    session: &mut super::session::Session,
+    name: &str,
+    all: &[crate::remote::Integration],
+    manifests: &crate::cli::ManifestArgs,
+    printer: &Printer,
+) -> Result<(), CliError> {
+    if session.state.integrations.contains_key(name) {
+        return Err(CliError::new(format!("integration `{name}` is already managed by gcsync")));
+    }
+    let set = super::load_manifests(&manifests.paths(), printer)?;
+    let declared = set.integrations.iter().find(|i| i.name.value == name).ok_or_else(|| {
+        CliError::new(format!("no `kind: Integration` manifest declares `{name}`"))
+            .hint("write the Integration manifest first (name, type, credential with `{env: VAR}` fields), then import")
+    })?;
+    let spec = crate::manifest::integration::compile(declared);
+    let live = crate::remote::client::resolve_integration(all, name)?
+        .ok_or_else(|| CliError::new(format!("no integration named `{name}` in the org")))?;
+    if live.type_id() != spec.type_id {
+        return Err(CliError::new(format!(
+            "integration `{name}` is of type `{}` in the org, the manifest says `{}`",
+            live.type_id(),
+            spec.type_id
+        )));
+    }
+    let config = session.org.client.get_integration_config(&live.id).await?;
+    let key = crate::model::integration::credential_key(&spec.type_id);
+    let credential = config
+        .pointer(&format!("/credentials/{key}/id"))
+        .and_then(|v| v.as_str())
+        .zip(spec.credential.as_ref())
+        .map(|(id, c)| crate::state::TrackedCredential {
+            id: id.to_string(),
+            type_name: c.type_name.clone(),
+            // Unknown values: the next plan re-sends them from the environment.
+            salt: String::new(),
+            hashes: BTreeMap::new(),
+        });
+    session.state.integrations.insert(
+        name.to_string(),
+        crate::state::TrackedIntegration {
+            id: live.id.clone(),
+            type_id: spec.type_id.clone(),
+            digest: String::new(),
+            credential,
+        },
+    );
+    session.state.save(&session.state_path)?;
+    printer.info(&format!(
+        "adopted integration `{name}` ({}); `gcsync plan` shows what apply brings in line",
+        live.id
+    ));
+    Ok(())
 }
 
 /// The manifest file for an action name.

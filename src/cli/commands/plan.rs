@@ -53,6 +53,7 @@ pub struct Planned {
 
 /// Loads manifests, refreshes and plans within an open session.
 pub async fn make_plan(
+    printer: &Printer,
     session: &Session,
     manifests: ManifestSet,
     targets: Vec<String>,
@@ -61,8 +62,21 @@ pub async fn make_plan(
     environment: Option<String>,
 ) -> Result<Planned, CliError> {
     let opts = plan::Options { targets, allow_replace, full_refresh: refresh == Refresh::Full };
-    let refreshed = reconcile::refresh(&session.org.client, manifests, &session.state, &opts).await?;
-    let plan = plan::plan(&refreshed.desired, &session.state, &refreshed.live, &opts);
+    let env = |var: &str| std::env::var(var).ok();
+    let refreshed = reconcile::refresh(&session.org.client, manifests, &session.state, &opts, &env).await?;
+    for d in &refreshed.desired_integrations {
+        for v in d.values.values().flatten() {
+            printer.add_secret(v);
+        }
+    }
+    let plan = plan::plan_all(
+        &refreshed.desired,
+        &refreshed.desired_integrations,
+        &session.state,
+        &refreshed.live,
+        &refreshed.live_integrations,
+        &opts,
+    );
     let ctx = render::Context {
         org_name: session.org_name.clone(),
         api_host: session.org_ref.api_host.clone(),
@@ -83,6 +97,7 @@ pub fn run(args: &Args, printer: &Printer, globals: &Globals) -> CmdResult {
     rt.block_on(async {
         let session = session::open(globals, args.state.path(globals), Some("plan"), printer).await?;
         let result = make_plan(
+            printer,
             &session,
             manifests,
             args.targets.clone(),

@@ -26,6 +26,7 @@ pub fn run(args: &Args, printer: &Printer) -> CmdResult {
             "valid": errors == 0,
             "files": set.files.len(),
             "actions": set.actions.len(),
+            "integrations": set.integrations.len(),
             "errors": errors,
             "warnings": warnings,
             "diagnostics": diags.sorted(),
@@ -35,16 +36,21 @@ pub fn run(args: &Args, printer: &Printer) -> CmdResult {
         printer.diagnostics(&diags, &set.sources, true);
         let files = set.files.len();
         let actions = set.actions.len();
-        let summary = if errors == 0 && warnings == 0 {
-            format!("{actions} action{} in {files} file{}: no problems found", plural(actions), plural(files))
+        let integrations = set.integrations.len();
+        let what = if integrations == 0 {
+            format!("{actions} action{} in {files} file{}", plural(actions), plural(files))
         } else {
             format!(
-                "{errors} error{}, {warnings} warning{} ({actions} action{} in {files} file{})",
-                plural(errors),
-                plural(warnings),
+                "{actions} action{}, {integrations} integration{} in {files} file{}",
                 plural(actions),
+                plural(integrations),
                 plural(files)
             )
+        };
+        let summary = if errors == 0 && warnings == 0 {
+            format!("{what}: no problems found")
+        } else {
+            format!("{errors} error{}, {warnings} warning{} ({what})", plural(errors), plural(warnings))
         };
         printer.outln(&summary);
     }
