@@ -5,6 +5,7 @@
 mod common;
 mod convert;
 mod foundation;
+mod integrations;
 mod quickstart;
 mod reconcile;
 mod runtime;

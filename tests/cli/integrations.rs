@@ -1,0 +1,308 @@
+//! Integrations and credentials as manifests: the whole chain from an empty org, rotation,
+//! refused deletes, adoption, and the security test (no secret byte anywhere gcsync writes).
+
+use crate::common::{BgEmulator, TestDir, code, render};
+use std::process::{Command, Output, Stdio};
+
+const USER: &str = "ada-user-7Q2";
+const PASSWORD: &str = "pw-Zebra-Quartz-9931";
+const ROTATED: &str = "pw-Rotated-Heron-4410";
+
+fn integration_yaml(notes: &str) -> String {
+    format!(
+        "kind: Integration\nname: Secured API\ntype: custom-rest-actions\nnotes: {notes}\ncredential:\n  type: basicAuth\n  fields:\n    userName: {{env: SEC_API_USER}}\n    password: {{env: SEC_API_PASSWORD}}\n"
+    )
+}
+
+fn action_yaml(name: &str) -> String {
+    format!(
+        "kind: DataAction\nname: {name}\nintegration: Secured API\nrequest:\n  method: GET\n  url: https://profiles.gcsync.test/secure/users/$esc.url(${{input.userId}})\ninputs:\n  userId: {{type: string, required: true}}\noutputs:\n  fullName: {{type: string, from: $.name}}\n"
+    )
+}
+
+struct Env {
+    dir: TestDir,
+    emu: BgEmulator,
+}
+
+impl Env {
+    fn new() -> Self {
+        Self { dir: TestDir::new(), emu: BgEmulator::start(gcsync::emulator::Config::default()) }
+    }
+    fn cmd(&self, password: Option<&str>, args: &[&str]) -> Command {
+        let mut c = self.dir.gcsync();
+        self.emu.env(&mut c);
+        if let Some(p) = password {
+            c.env("SEC_API_USER", USER).env("SEC_API_PASSWORD", p);
+        }
+        c.args(args).stdin(Stdio::null());
+        c
+    }
+    fn run(&self, password: Option<&str>, args: &[&str]) -> Output {
+        self.cmd(password, args).output().unwrap()
+    }
+    fn ok(&self, password: Option<&str>, args: &[&str]) -> String {
+        let out = self.run(password, args);
+        assert_eq!(code(&out), 0, "{}", render(&out, self.dir.path()));
+        String::from_utf8_lossy(&out.stdout).to_string()
+    }
+    fn integration(&self) -> Option<gcsync::remote::Integration> {
+        let c = self.emu.client();
+        self.emu.rt.block_on(c.find_integration("Secured API")).unwrap()
+    }
+}
+
+#[test]
+fn one_apply_creates_credential_integration_and_action_from_an_empty_org() {
+    let e = Env::new();
+    e.dir.write("m/api.yaml", integration_yaml("v1"));
+    e.dir.write("m/action.yaml", action_yaml("Fetch Secured"));
+    assert!(e.integration().is_none(), "empty org");
+    let out = e.ok(Some(PASSWORD), &["apply", "-m", "m", "--auto-approve"]);
+    assert!(out.contains("+ integration Secured API will be created"), "{out}");
+    assert!(
+        out.contains(
+            "credential: basicAuth will be created (password ← $SEC_API_PASSWORD, userName ← $SEC_API_USER"
+        ),
+        "{out}"
+    );
+    assert!(out.contains("Apply complete: 2 added"), "{out}");
+    let i = e.integration().expect("integration created");
+    assert_eq!(i.intended_state.as_deref(), Some("ENABLED"));
+    let c = e.emu.client();
+    let config = e.emu.rt.block_on(c.get_integration_config(&i.id)).unwrap();
+    let cred_id = config["credentials"]["basicAuth"]["id"]
+        .as_str()
+        .expect("credential bound under basicAuth")
+        .to_string();
+    let creds = e.emu.rt.block_on(c.list_credentials()).unwrap();
+    assert!(creds.iter().any(|c| c["id"] == cred_id.as_str() && c["type"]["name"] == "basicAuth"));
+    let actions = e.emu.actions();
+    assert_eq!(actions.len(), 1);
+    let action = e.emu.rt.block_on(c.get_action(&actions[0].1, false)).unwrap();
+    assert_eq!(action.integration_id, i.id, "the action belongs to the new integration");
+    assert_eq!(code(&e.run(Some(PASSWORD), &["plan", "-m", "m", "--detailed-exitcode"])), 0);
+    // The org's /test applies the credential (the demo API answers 401 without it).
+    let out = e.run(Some(PASSWORD), &["test", "Fetch Secured", "-m", "m", "--remote", "--input", "userId=1"]);
+    assert_eq!(code(&out), 0, "{}", render(&out, e.dir.path()));
+    let state: serde_json::Value = serde_json::from_str(&e.dir.read("state/gcsync.state.json")).unwrap();
+    let hashes = &state["integrations"]["Secured API"]["credential"]["hashes"];
+    assert!(hashes["password"].as_str().unwrap().starts_with("sha256:"));
+}
+
+#[test]
+fn a_changed_variable_is_a_credential_rotation_and_a_missing_one_an_error() {
+    let e = Env::new();
+    e.dir.write("m/api.yaml", integration_yaml("v1"));
+    e.ok(Some(PASSWORD), &["apply", "-m", "m", "--auto-approve"]);
+    let out = e.run(Some(ROTATED), &["plan", "-m", "m", "--detailed-exitcode"]);
+    assert_eq!(code(&out), 2);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("credential `password` changed in the environment (rotation)"), "{text}");
+    assert!(text.contains("Plan: 0 to add, 1 to change, 0 to replace, 0 to destroy."), "{text}");
+    e.ok(Some(ROTATED), &["apply", "-m", "m", "--auto-approve"]);
+    assert_eq!(code(&e.run(Some(ROTATED), &["plan", "-m", "m", "--detailed-exitcode"])), 0);
+    // A changed definition (notes) is an in-place update too.
+    e.dir.write("m/api.yaml", integration_yaml("v2"));
+    assert_eq!(code(&e.run(Some(ROTATED), &["plan", "-m", "m", "--detailed-exitcode"])), 2);
+    e.ok(Some(ROTATED), &["apply", "-m", "m", "--auto-approve"]);
+    assert_eq!(e.integration().unwrap().notes.as_deref(), Some("v2"));
+    // No variables at all: a plan error naming them.
+    let out = e.run(None, &["plan", "-m", "m"]);
+    assert_eq!(code(&out), 1);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("`SEC_API_PASSWORD`, `SEC_API_USER`, which are not set"), "{text}");
+    // A saved plan refuses other secret values than the ones it was planned with.
+    e.ok(Some(PASSWORD), &["plan", "-m", "m", "--out", "p.json"]);
+    let out = e.run(Some("pw-Something-Else-000"), &["apply", "p.json", "-m", "m"]);
+    assert_eq!(code(&out), 1);
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .contains("the value of `SEC_API_PASSWORD` changed since the plan was made")
+    );
+}
+
+#[test]
+fn deleting_an_integration_is_refused_while_it_has_actions_gcsync_does_not_own() {
+    let e = Env::new();
+    e.dir.write("m/api.yaml", integration_yaml("v1"));
+    e.dir.write("m/mine.yaml", action_yaml("Mine"));
+    e.ok(Some(PASSWORD), &["apply", "-m", "m", "--auto-approve"]);
+    // Someone adds an action to the integration by hand.
+    let iid = e.integration().unwrap().id;
+    let c = e.emu.client();
+    let mut body = serde_json::json!({
+        "name": "Hand Made", "category": "x", "integrationId": iid,
+        "config": {"request": {"requestUrlTemplate": "https://x", "requestType": "GET"}, "response": {}},
+        "contract": {"input": {"inputSchema": {"type": "object"}}, "output": {"successSchema": {"type": "object"}}}
+    });
+    e.emu.rt.block_on(c.create_action(&body)).unwrap();
+    std::fs::remove_file(e.dir.path().join("m/api.yaml")).unwrap();
+    std::fs::remove_file(e.dir.path().join("m/mine.yaml")).unwrap();
+    e.dir.write("m/other.yaml", "kind: Integration\nname: Other\ntype: custom-rest-actions\n");
+    let out = e.run(Some(PASSWORD), &["plan", "-m", "m"]);
+    assert_eq!(code(&out), 1);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("integration `Secured API` cannot be deleted: it still has actions gcsync does not manage: `Hand Made`"), "{text}");
+    // Without the stranger, actions and then the integration (and its credential) go.
+    let hand = e.emu.actions().into_iter().find(|a| a.0 == "Hand Made").unwrap();
+    e.emu.rt.block_on(c.delete_action(&hand.1)).unwrap();
+    let out = e.ok(Some(PASSWORD), &["apply", "-m", "m", "--auto-approve"]);
+    assert!(out.contains("- integration Secured API will be deleted (with its credential)"), "{out}");
+    assert!(e.integration().is_none());
+    assert!(e.emu.actions().is_empty());
+    assert!(e.emu.rt.block_on(c.list_credentials()).unwrap().is_empty());
+    body["name"] = "unused".into();
+}
+
+#[test]
+fn an_unowned_integration_with_the_same_name_is_refused_then_adopted_by_import() {
+    let e = Env::new();
+    let c = e.emu.client();
+    e.emu.rt.block_on(c.create_integration("Secured API", "custom-rest-actions", "")).unwrap();
+    e.dir.write("m/api.yaml", integration_yaml("adopted"));
+    let out = e.run(Some(PASSWORD), &["plan", "-m", "m"]);
+    assert_eq!(code(&out), 1);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("import --integration"));
+    e.ok(Some(PASSWORD), &["import", "--integration", "Secured API", "-m", "m"]);
+    let out = e.ok(Some(PASSWORD), &["apply", "-m", "m", "--auto-approve"]);
+    assert!(out.contains("~ integration Secured API will be updated in place"), "{out}");
+    assert_eq!(e.integration().unwrap().notes.as_deref(), Some("adopted"));
+    assert_eq!(code(&e.run(Some(PASSWORD), &["plan", "-m", "m", "--detailed-exitcode"])), 0);
+}
+
+#[test]
+fn the_loader_rejects_inline_secret_values_without_echoing_them() {
+    let t = TestDir::new();
+    t.write(
+        "m/api.yaml",
+        "kind: Integration\nname: Leaky\ntype: custom-rest-actions\ncredential:\n  type: basicAuth\n  fields:\n    userName: {env: U}\n    password: hunter2-Inline-Secret\n",
+    );
+    let out = t.gcsync().args(["validate", "-m", "m"]).output().unwrap();
+    assert_eq!(code(&out), 1);
+    let all = render(&out, t.path());
+    assert!(all.contains("error[inline-secret]"), "{all}");
+    assert!(all.contains("api.yaml:8:15"), "{all}");
+    // The caret line shows the source, so the value is on screen once, as the user wrote it;
+    // the message itself never repeats it.
+    let message_lines: Vec<&str> =
+        all.lines().filter(|l| l.starts_with("error[") || l.contains("hint:")).collect();
+    assert!(message_lines.iter().all(|l| !l.contains("hunter2")), "{message_lines:?}");
+}
+
+#[test]
+fn the_local_org_runs_the_whole_example_chain() {
+    let t = TestDir::new().with_repo_manifests();
+    let examples = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/manifests");
+    std::fs::create_dir_all(t.path().join("examples")).unwrap();
+    for e in std::fs::read_dir(examples).unwrap() {
+        let e = e.unwrap();
+        std::fs::copy(e.path(), t.path().join("examples").join(e.file_name())).unwrap();
+    }
+    let run = |args: &[&str]| {
+        t.gcsync()
+            .env("PROFILE_API_USER", "ada")
+            .env("PROFILE_API_PASSWORD", "pw-Local-Chain-77")
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let out = run(&["--local", "apply", "-m", "manifests", "-m", "examples", "--auto-approve"]);
+    let text = render(&out, t.path());
+    assert_eq!(code(&out), 0, "{text}");
+    assert!(text.contains("Apply complete: 4 added"), "{text}");
+    let out = run(&[
+        "--local",
+        "test",
+        "FetchSecuredUserProfile",
+        "-m",
+        "manifests",
+        "-m",
+        "examples",
+        "--remote",
+        "--input",
+        "userId=2",
+    ]);
+    let text = render(&out, t.path());
+    assert_eq!(code(&out), 0, "{text}");
+    assert!(text.contains("Bruno Castell"), "{text}");
+}
+
+/// Runs a full lifecycle (create, no-op, rotate, saved plan, delete) with `-vv` and searches
+/// every byte gcsync wrote — stdout, stderr, state, backup, plan files, the lock file while a
+/// run holds it — for the secret values (and their Basic-auth encoding).
+#[test]
+fn no_secret_byte_anywhere_gcsync_writes() {
+    use base64::Engine as _;
+    let e = Env::new();
+    e.dir.write("m/api.yaml", integration_yaml("v1"));
+    e.dir.write("m/action.yaml", action_yaml("Fetch Secured"));
+    let mut written: Vec<(String, Vec<u8>)> = Vec::new();
+    fn record(written: &mut Vec<(String, Vec<u8>)>, label: &str, out: &Output) {
+        written.push((format!("{label} stdout"), out.stdout.clone()));
+        written.push((format!("{label} stderr"), out.stderr.clone()));
+    }
+    for (pw, args) in [
+        (PASSWORD, vec!["-vv", "validate", "-m", "m"]),
+        (PASSWORD, vec!["-vv", "plan", "-m", "m", "--out", "p1.json"]),
+        (PASSWORD, vec!["-vv", "apply", "p1.json", "-m", "m"]),
+        (PASSWORD, vec!["-vv", "plan", "-m", "m", "--json"]),
+        (PASSWORD, vec!["-vv", "drift"]),
+        (PASSWORD, vec!["-vv", "test", "Fetch Secured", "-m", "m", "--remote", "--input", "userId=3"]),
+        (ROTATED, vec!["-vv", "plan", "-m", "m", "--out", "p2.json"]),
+        (ROTATED, vec!["-vv", "apply", "p2.json", "-m", "m", "--json"]),
+        (ROTATED, vec!["-vv", "state", "show", "Fetch Secured"]),
+    ] {
+        let out = e.run(Some(pw), &args);
+        assert!(code(&out) == 0, "{args:?}: {}", render(&out, e.dir.path()));
+        record(&mut written, &args.join(" "), &out);
+    }
+    // The lock file while an apply holds it: hold the credential update in the org.
+    e.dir.write("m/api.yaml", integration_yaml("v3"));
+    e.emu.set_faults(&["hang method=PUT path=/api/v2/integrations/credentials"]);
+    e.emu.clear_requests();
+    let mut child = e
+        .cmd(Some(PASSWORD), &["-vv", "apply", "-m", "m", "--auto-approve"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    e.emu.wait_for(1, "PUT", "/api/v2/integrations/credentials");
+    written.push((
+        "lock file".into(),
+        std::fs::read(e.dir.path().join("state/gcsync.state.json.lock")).unwrap(),
+    ));
+    child.kill().unwrap();
+    let out = child.wait_with_output().unwrap();
+    record(&mut written, "killed apply", &out);
+    e.emu.set_faults(&[]);
+    // Delete everything.
+    std::fs::remove_dir_all(e.dir.path().join("m")).unwrap();
+    e.dir.write("m/none.yaml", "kind: Integration\nname: Placeholder\ntype: custom-rest-actions\n");
+    let out = e.run(Some(PASSWORD), &["-vv", "apply", "-m", "m", "--auto-approve"]);
+    assert_eq!(code(&out), 0, "{}", render(&out, e.dir.path()));
+    record(&mut written, "delete apply", &out);
+    for f in ["state/gcsync.state.json", "state/gcsync.state.json.backup", "p1.json", "p2.json"] {
+        written.push((f.into(), std::fs::read(e.dir.path().join(f)).unwrap()));
+    }
+    let needles: Vec<String> = [PASSWORD, ROTATED, USER]
+        .iter()
+        .map(|s| (*s).to_string())
+        .chain(
+            [PASSWORD, ROTATED]
+                .iter()
+                .map(|p| base64::engine::general_purpose::STANDARD.encode(format!("{USER}:{p}"))),
+        )
+        .collect();
+    let mut hits = Vec::new();
+    for (label, bytes) in &written {
+        let text = String::from_utf8_lossy(bytes);
+        for n in &needles {
+            if text.contains(n.as_str()) {
+                hits.push(format!("{label} contains {n}"));
+            }
+        }
+    }
+    assert!(hits.is_empty(), "secrets leaked: {hits:#?}");
+    assert!(written.iter().map(|(_, b)| b.len()).sum::<usize>() > 10_000, "the test looked at real output");
+}
