@@ -226,6 +226,34 @@ fn the_local_org_runs_the_whole_example_chain() {
     let text = render(&out, t.path());
     assert_eq!(code(&out), 0, "{text}");
     assert!(text.contains("Bruno Castell"), "{text}");
+    // The local runtime reads the declared credential's variables too (Basic auth applied).
+    let out = run(&[
+        "--local",
+        "test",
+        "FetchSecuredUserProfile",
+        "-m",
+        "manifests",
+        "-m",
+        "examples",
+        "--input",
+        "userId=2",
+    ]);
+    let text = render(&out, t.path());
+    assert_eq!(code(&out), 0, "{text}");
+    assert!(
+        text.contains("Authorization: Basic [redacted]") && !text.contains("pw-Local-Chain-77"),
+        "{text}"
+    );
+    let out = t
+        .gcsync()
+        .args(["--local", "test", "FetchSecuredUserProfile", "-m", "manifests", "-m", "examples"])
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 1);
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("`PROFILE_API_USER`")
+            || String::from_utf8_lossy(&out.stderr).contains("`PROFILE_API_PASSWORD`")
+    );
 }
 
 /// Runs a full lifecycle (create, no-op, rotate, saved plan, delete) with `-vv` and searches

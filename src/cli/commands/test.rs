@@ -146,15 +146,42 @@ fn given_inputs(args: &Args, action: &CompiledAction) -> Result<Map<String, Valu
     Ok(given)
 }
 
-/// Credentials from `--credential FIELD=ENV_VAR`; values are registered as secrets.
-fn credentials(args: &Args, printer: &Printer) -> Result<Credentials, CliError> {
+/// Credentials from `--credential FIELD=ENV_VAR`, else from the `kind: Integration`
+/// manifest declaring the action's integration (`fields: {F: {env: VAR}}`); values are
+/// registered as secrets.
+fn credentials(
+    args: &Args,
+    printer: &Printer,
+    set: &crate::manifest::ManifestSet,
+    integration: &str,
+) -> Result<Credentials, CliError> {
     if args.credentials.is_empty() {
         if let Some(t) = &args.credential_type {
             return Err(CliError::new(format!(
                 "`--credential-type {t}` needs `--credential FIELD=ENV_VAR` values"
             )));
         }
-        return Ok(Credentials::none());
+        let declared = set
+            .integrations
+            .iter()
+            .find(|i| i.name.value == integration)
+            .and_then(|i| crate::manifest::integration::compile(i).credential);
+        let Some(cred) = declared else { return Ok(Credentials::none()) };
+        let mut fields = BTreeMap::new();
+        for (field, var) in &cred.fields {
+            let value = std::env::var(var).ok().filter(|v| !v.is_empty()).ok_or_else(|| {
+                CliError::new(format!(
+                    "environment variable `{var}` (credential field `{field}` of integration `{integration}`) is not set"
+                ))
+            })?;
+            printer.add_secret(&value);
+            fields.insert(field.clone(), value);
+        }
+        let c = Credentials::from_type(&cred.type_name, fields).map_err(|e| CliError::new(e.to_string()))?;
+        for s in c.secrets() {
+            printer.add_secret(&s);
+        }
+        return Ok(c);
     }
     let mut fields = BTreeMap::new();
     for c in &args.credentials {
@@ -218,7 +245,7 @@ async fn run_local(args: &Args, printer: &Printer, globals: &Globals) -> CmdResu
     let manifest = find_action(&set, name)?;
     let action = CompiledAction::new(&crate::manifest::compile::compile(manifest));
     let body = crate::exec::with_defaults(&action, &given_inputs(args, &action)?);
-    let creds = credentials(args, printer)?;
+    let creds = credentials(args, printer, &set, &manifest.integration.value)?;
     guard_writes(&action.method, name, args.allow_writes, "its live endpoint")?;
     let (transport, env, org) = real_transport(globals, printer).await?;
     let report =
@@ -522,11 +549,21 @@ async fn run_cases(args: &Args, printer: &Printer, globals: &Globals) -> CmdResu
         Some(n) => vec![find_action(&set, n)?],
         None => set.actions.iter().collect(),
     };
-    let creds = credentials(args, printer)?;
+    // `--credential` flags apply to every action; otherwise each action's declared
+    // integration credential is used when its variables are set (stubbed cases run without
+    // it when they are not).
+    let flag_creds =
+        if args.credentials.is_empty() { None } else { Some(credentials(args, printer, &set, "")?) };
     let run_live = args.live || matches!(globals.target, TargetChoice::Local);
     let mut live_transport: Option<(HttpTransport, ExecEnv, Option<org::Org>)> = None;
     let mut runs: Vec<CaseRun> = Vec::new();
     for a in actions {
+        let creds = match &flag_creds {
+            Some(c) => c.clone(),
+            None => {
+                credentials(args, printer, &set, &a.integration.value).unwrap_or_else(|_| Credentials::none())
+            }
+        };
         let mut diags = crate::diag::Diagnostics::new();
         let mut sink = crate::manifest::reader::Sink { file: &a.file, diags: &mut diags };
         let cases: Vec<TestCase> = crate::manifest::tests::parse_tests(a, &mut sink);
