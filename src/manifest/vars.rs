@@ -496,7 +496,7 @@ mod tests {
             split("é{{ var.a }}ü"),
             Ok(vec![
                 Piece::Text("é".into()),
-                Piece::Ref { name: "a".into(), at: 2, len: 9 },
+                Piece::Ref { name: "a".into(), at: 2, len: 11 },
                 Piece::Text("ü".into()),
             ])
         );

@@ -51,13 +51,13 @@ pub fn run(args: &Args, printer: &Printer, globals: &Globals) -> CmdResult {
             "`--target` and `--allow-replace` belong to the plan; a saved plan is applied exactly as saved",
         ));
     }
-    let manifests = super::load_manifests(&args.manifests.paths(), printer, globals)?;
-    let input_digest = manifests.input_digest.clone();
-    let mut manifests = Some(manifests);
     let saved = args.planfile.as_ref().map(|p| SavedPlan::read(p)).transpose()?;
     if let (Some(saved), Some(path)) = (&saved, &args.planfile) {
         check_environment(saved, path, globals.environment.as_deref())?;
     }
+    let manifests = super::load_manifests(&args.manifests.paths(), printer, globals)?;
+    let input_digest = manifests.input_digest.clone();
+    let mut manifests = Some(manifests);
     let rt = crate::cli::org::runtime()?;
     rt.block_on(async {
         let mut session = session::open(globals, args.state.path(globals), Some("apply"), printer).await?;

@@ -107,13 +107,16 @@ fn run_all(args: &Args, printer: &Printer, globals: &Globals) -> CmdResult {
             failed += 1;
         }
         if args.json {
-            let mut r = report_json(&set, &diags);
-            if let Value::Object(m) = &mut r {
-                m.remove("format_version");
-                m.insert("name".into(), json!(name));
-                m.insert("file".into(), json!(file));
-            }
-            reports.push(r);
+            reports.push(json!({
+                "name": name,
+                "file": file,
+                "valid": !diags.has_errors(),
+                "files": set.files.len(),
+                "actions": set.actions.len(),
+                "errors": diags.error_count(),
+                "warnings": diags.warning_count(),
+                "diagnostics": diags.sorted(),
+            }));
         } else {
             if i > 0 {
                 printer.outln("");
