@@ -506,6 +506,31 @@ mod tests {
         assert_eq!(split("\\{{ var.a }}"), Ok(vec![Piece::Text("{{ var.a }}".into())]));
     }
 
+    proptest::proptest! {
+        /// Arbitrary scalars never panic; text without `{{` is never touched; a resolved
+        /// scalar with only defined text variables has no reference left.
+        #[test]
+        fn arbitrary_scalars(s in "[ -~é\\n{}]{0,40}") {
+            let pieces = split(&s);
+            if !s.contains("{{") {
+                proptest::prop_assert_eq!(pieces.clone(), Ok(if s.is_empty() { vec![] } else { vec![Piece::Text(s.clone())] }));
+            }
+            let v = vars("a: x\nb: 2\n");
+            let mut diags = Diagnostics::new();
+            let mut used = BTreeSet::new();
+            let mut sink = Sink { file: Path::new("m.yaml"), diags: &mut diags };
+            let doc = Node { value: Value::Str(s.clone()), pos: Pos::new(1, 1) };
+            let out = resolve_documents(vec![doc], Some(&v), None, &mut sink, &mut used);
+            if let (Ok(p), [node]) = (&pieces, out.as_slice()) {
+                let no_unknown = p.iter().all(|x| !matches!(x, Piece::Ref { name, .. } if name != "a" && name != "b"));
+                proptest::prop_assert!(no_unknown);
+                if let Value::Str(r) = &node.value {
+                    proptest::prop_assert!(split(r).map_or(true, |q| !q.iter().any(is_ref)) || s.contains("\\{{"));
+                }
+            }
+        }
+    }
+
     #[test]
     fn digest_input_depends_on_environment_and_values() {
         let a = vars("x: 1\ny: two\n");
