@@ -193,3 +193,33 @@ impl From<crate::apply::Error> for CliError {
         c.hint("the state records everything applied so far; fix the cause and run `gcsync apply` again")
     }
 }
+
+impl From<crate::environments::Error> for CliError {
+    fn from(e: crate::environments::Error) -> Self {
+        use crate::environments::Error as E;
+        let hint = match &e {
+            E::NoDirectory { .. } => Some(
+                "an environment is a file `environments/NAME.yaml` (README \"Environments\"); `--environments-dir DIR` or `GCSYNC_ENVIRONMENTS` names another directory"
+                    .to_string(),
+            ),
+            E::Unknown { name, known, .. } if known.is_empty() => {
+                Some(format!("the directory has no environment files; create `{name}.yaml` there"))
+            }
+            E::Unknown { name, known, .. } => {
+                let list = known.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ");
+                let names: Vec<&str> = known.iter().map(String::as_str).collect();
+                Some(match crate::manifest::reader::suggest(name, &names) {
+                    Some(s) => format!("did you mean `{s}`? environments: {list}"),
+                    None => format!("environments: {list}"),
+                })
+            }
+            E::Invalid { .. } => Some("`gcsync validate --all-envs` checks every environment file".to_string()),
+            E::BadName { .. } | E::Io { .. } => None,
+        };
+        let mut c = CliError::new(e.to_string());
+        if let Some(h) = hint {
+            c = c.hint(h);
+        }
+        c
+    }
+}

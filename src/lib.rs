@@ -13,12 +13,14 @@
 //! - `eval`: the oracle protocol over both engines.
 //! - `exec`: the local runtime (the Genesys pipeline, transports, test cases).
 //! - `remote`: the Genesys client; `emulator`: the local Genesys Cloud.
+//! - `environments`: environment files (target org, state path, `vars:` per environment).
 
 pub mod apply;
 pub mod cli;
 pub mod convert;
 pub mod diag;
 pub mod emulator;
+pub mod environments;
 pub mod eval;
 pub mod exec;
 pub mod exit;

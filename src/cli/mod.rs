@@ -35,6 +35,21 @@ pub struct Cli {
     #[arg(long, global = true)]
     pub local: bool,
 
+    /// Use environment NAME (`environments/NAME.yaml`): its org, its state file
+    /// (default state/NAME.state.json) and its `vars:` for `{{ var.X }}` in manifests.
+    #[arg(long = "env", global = true, value_name = "NAME")]
+    pub env: Option<String>,
+
+    /// Where environment files are.
+    #[arg(
+        long = "environments-dir",
+        global = true,
+        value_name = "DIR",
+        env = "GCSYNC_ENVIRONMENTS",
+        default_value = crate::environments::DEFAULT_DIR
+    )]
+    pub environments_dir: PathBuf,
+
     /// The command.
     #[command(subcommand)]
     pub command: Command,
@@ -125,7 +140,7 @@ pub fn main_with_args(args: Vec<std::ffi::OsString>) -> u8 {
         }
     };
     let printer = Printer::new(cli.color, cli.verbose, cli.quiet);
-    let status = match run(cli, &printer) {
+    let status = match Globals::from_cli(&cli, &printer).and_then(|g| run(cli, &printer, &g)) {
         Ok(s) => s,
         Err(e) => {
             printer.error(&e);
@@ -144,41 +159,93 @@ pub struct Globals {
     pub default_state: std::path::PathBuf,
     /// The environment (`--env`), if any.
     pub environment: Option<String>,
+    /// The environment's file, read (`--env`).
+    pub env: Option<crate::environments::Environment>,
+    /// Where environment files are (`--environments-dir`, `GCSYNC_ENVIRONMENTS`).
+    pub environments_dir: PathBuf,
 }
 
 impl Globals {
-    fn from_cli(cli: &Cli) -> Self {
-        if cli.local {
+    fn from_cli(cli: &Cli, printer: &Printer) -> Result<Self, CliError> {
+        let environments_dir = cli.environments_dir.clone();
+        if let Some(name) = &cli.env {
+            if cli.local {
+                return Err(CliError::new("`--env` and `--local` cannot be used together").hint(
+                    "an environment whose file says `target: {local: true}` uses an embedded local org of its own",
+                ));
+            }
+            let command = match &cli.command {
+                Command::Convert(_) => Some("convert"),
+                Command::Emulator(_) => Some("emulator"),
+                Command::Eval(_) => Some("eval"),
+                _ => None,
+            };
+            if let Some(c) = command {
+                return Err(CliError::new(format!("`gcsync {c}` does not use an environment; drop `--env`")));
+            }
+            let env = load_environment(&environments_dir, name, printer)?;
+            return Ok(Self {
+                target: org::TargetChoice::of(&env),
+                default_state: env.state.clone(),
+                environment: Some(env.name.clone()),
+                env: Some(env),
+                environments_dir,
+            });
+        }
+        Ok(if cli.local {
             Self {
                 target: org::TargetChoice::Local,
                 default_state: org::LOCAL_STATE.into(),
                 environment: None,
+                env: None,
+                environments_dir,
             }
         } else {
             Self {
                 target: org::TargetChoice::Env(crate::remote::config::EnvNames::default()),
                 default_state: org::DEFAULT_STATE.into(),
                 environment: None,
+                env: None,
+                environments_dir,
             }
-        }
+        })
+    }
+
+    /// The variables for `{{ var.X }}` (the environment's), if an environment was chosen.
+    #[must_use]
+    pub fn vars(&self) -> Option<&crate::manifest::vars::Vars> {
+        self.env.as_ref().map(|e| &e.vars)
     }
 }
 
-fn run(cli: Cli, printer: &Printer) -> Result<ExitStatus, CliError> {
-    let globals = Globals::from_cli(&cli);
+/// Reads environment `name`; the problems of an invalid file are printed (stderr) first.
+pub fn load_environment(
+    dir: &std::path::Path,
+    name: &str,
+    printer: &Printer,
+) -> Result<crate::environments::Environment, CliError> {
+    crate::environments::load(dir, name).map_err(|e| {
+        if let crate::environments::Error::Invalid { diags, .. } = &e {
+            printer.diagnostics(diags, &crate::diag::Sources::default(), false);
+        }
+        e.into()
+    })
+}
+
+fn run(cli: Cli, printer: &Printer, globals: &Globals) -> Result<ExitStatus, CliError> {
     match cli.command {
-        Command::Validate(a) => commands::validate::run(&a, printer),
-        Command::Render(a) => commands::render::run(&a, printer),
+        Command::Validate(a) => commands::validate::run(&a, printer, globals),
+        Command::Render(a) => commands::render::run(&a, printer, globals),
         Command::Convert(a) => commands::convert::run(&a, printer),
         Command::Emulator(a) => commands::emulator::run(&a, printer),
         Command::Eval(a) => commands::eval::run(&a, printer),
-        Command::Plan(a) => commands::plan::run(&a, printer, &globals),
-        Command::Apply(a) => commands::apply::run(&a, printer, &globals),
-        Command::Drift(a) => commands::drift::run(&a, printer, &globals),
-        Command::Import(a) => commands::import::run(&a, printer, &globals),
-        Command::Export(a) => commands::export::run(&a, printer, &globals),
-        Command::State(a) => commands::state::run(&a, printer, &globals),
-        Command::ForceUnlock(a) => commands::state::unlock(&a, printer, &globals),
-        Command::Test(a) => commands::test::run(&a, printer, &globals),
+        Command::Plan(a) => commands::plan::run(&a, printer, globals),
+        Command::Apply(a) => commands::apply::run(&a, printer, globals),
+        Command::Drift(a) => commands::drift::run(&a, printer, globals),
+        Command::Import(a) => commands::import::run(&a, printer, globals),
+        Command::Export(a) => commands::export::run(&a, printer, globals),
+        Command::State(a) => commands::state::run(&a, printer, globals),
+        Command::ForceUnlock(a) => commands::state::unlock(&a, printer, globals),
+        Command::Test(a) => commands::test::run(&a, printer, globals),
     }
 }

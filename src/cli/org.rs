@@ -1,14 +1,17 @@
 //! Which org a command talks to, and the connection to it.
 //!
 //! Owns: the global target choice — `--local` (the embedded local org: the emulator run
-//! in-process, its data in `state/local-org.json`, its state in `state/local.state.json`)
-//! or the `GENESYS_CLOUD_*` variables — client settings from `GCSYNC_*` variables, wiring
+//! in-process, its data in `state/local-org.json`, its state in `state/local.state.json`),
+//! an environment's target (`--env NAME`: its fixed region/API URL or the variables it
+//! names, or `local: true`, a local org of its own), or the `GENESYS_CLOUD_*` variables —
+//! client settings from `GCSYNC_*` variables, wiring
 //! the client's log to the Printer, and registering secrets with the Printer so they are
 //! redacted everywhere.
 //! Must not: plan, apply or read state.
 
 use crate::cli::printer::Printer;
 use crate::emulator;
+use crate::environments::{self, Environment};
 use crate::exit::CliError;
 use crate::remote::config::{EnvNames, Target, from_env};
 use crate::remote::{Client, ClientOptions, Secret};
@@ -30,6 +33,45 @@ pub enum TargetChoice {
     Local,
     /// A real (or emulated) org from environment variables with these names.
     Env(EnvNames),
+    /// An environment's embedded local org (`local: true`): an org of its own.
+    LocalData {
+        /// The environment's name (the org is named after it).
+        name: String,
+        /// The org's data file.
+        data: PathBuf,
+    },
+    /// An environment's org (`--env NAME`).
+    Environment {
+        /// The environment's name.
+        name: String,
+        /// Its file (for messages).
+        file: PathBuf,
+        /// Fixed values and variable names.
+        remote: environments::Remote,
+    },
+}
+
+impl TargetChoice {
+    /// The target of an environment.
+    #[must_use]
+    pub fn of(env: &Environment) -> Self {
+        match &env.target {
+            environments::Target::Local { data } => {
+                TargetChoice::LocalData { name: env.name.clone(), data: data.clone() }
+            }
+            environments::Target::Remote(remote) => TargetChoice::Environment {
+                name: env.name.clone(),
+                file: env.file.clone(),
+                remote: remote.clone(),
+            },
+        }
+    }
+
+    /// Whether this is an embedded local org (`--local`, or an environment's `local: true`).
+    #[must_use]
+    pub fn is_local(&self) -> bool {
+        matches!(self, TargetChoice::Local | TargetChoice::LocalData { .. })
+    }
 }
 
 /// A live connection.
@@ -84,14 +126,22 @@ pub fn client_options(printer: &Printer) -> Result<ClientOptions, CliError> {
 pub async fn connect(choice: &TargetChoice, printer: &Printer) -> Result<Org, CliError> {
     let options = client_options(printer)?;
     match choice {
-        TargetChoice::Local => {
+        TargetChoice::Local | TargetChoice::LocalData { .. } => {
+            let defaults = emulator::Config::default();
+            let (data, org_name) = match choice {
+                TargetChoice::LocalData { name, data } => {
+                    (data.clone(), format!("{} ({name})", defaults.org_name))
+                }
+                _ => (PathBuf::from(LOCAL_ORG_DATA), defaults.org_name.clone()),
+            };
             let running = emulator::start(emulator::Config {
-                data: Some(PathBuf::from(LOCAL_ORG_DATA)),
+                data: Some(data.clone()),
+                org_name,
                 ..emulator::Config::default()
             })
             .await
             .map_err(|e| CliError::new(format!("cannot start the local org: {e}")))?;
-            printer.debug(1, "local", &format!("local org at {} (data in {LOCAL_ORG_DATA})", running.url));
+            printer.debug(1, "local", &format!("local org at {} (data in {})", running.url, data.display()));
             let target = Target {
                 api_base: running.url.clone(),
                 login_base: running.url.clone(),
@@ -109,6 +159,25 @@ pub async fn connect(choice: &TargetChoice, printer: &Printer) -> Result<Org, Cl
             })?;
             printer.add_secret(target.client_secret.expose());
             printer.debug(1, "remote", &format!("target {} (login {})", target.api_base, target.login_base));
+            let client = Client::new(target, options).map_err(|e| CliError::new(e.to_string()))?;
+            Ok(Org { client, local: None })
+        }
+        TargetChoice::Environment { name, file, remote } => {
+            let target = remote.resolve(|k| std::env::var(k).ok()).map_err(|e| {
+                CliError::new(e.to_string()).hint(format!(
+                    "environment `{name}` (`{}`) takes the org from {} and the credentials from `{}` / `{}`; see README \"Environments\"",
+                    file.display(),
+                    remote.describe(),
+                    remote.names.client_id,
+                    remote.names.client_secret
+                ))
+            })?;
+            printer.add_secret(target.client_secret.expose());
+            printer.debug(
+                1,
+                "remote",
+                &format!("environment {name}: target {} (login {})", target.api_base, target.login_base),
+            );
             let client = Client::new(target, options).map_err(|e| CliError::new(e.to_string()))?;
             Ok(Org { client, local: None })
         }

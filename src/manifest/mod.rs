@@ -4,8 +4,9 @@
 //! (size limit, UTF-8, YAML syntax), turning each document into a typed resource with
 //! positions ([`parse`]), compiling actions into the canonical [`ActionSpec`]
 //! ([`compile`]), every offline rule with file:line:column ([`check`], and the template-
-//! and path-aware rules of [`lint`]), the `tests:` cases ([`tests`]), and the digest of all
-//! manifest inputs that saved plans pin.
+//! and path-aware rules of [`lint`]), the `tests:` cases ([`tests`]), `{{ var.NAME }}`
+//! substitution with an environment's variables ([`vars`]), and the digest of all manifest
+//! inputs (and the environment's values) that saved plans pin.
 //! Must not: call the API, read state, or print.
 
 pub mod check;
@@ -15,6 +16,7 @@ pub mod lint;
 pub mod parse;
 pub mod reader;
 pub mod tests;
+pub mod vars;
 
 use crate::diag::{Diagnostic, Diagnostics, Severity, Sources};
 use crate::model::ActionSpec;
@@ -159,8 +161,11 @@ pub struct ManifestSet {
     pub sources: Sources,
     /// Every file read, sorted.
     pub files: Vec<PathBuf>,
-    /// sha256 over every manifest input (path + bytes), pinned by saved plans.
+    /// sha256 over every manifest input (path + bytes; with an environment also its name
+    /// and every variable's value), pinned by saved plans.
     pub input_digest: String,
+    /// Names of the environment's variables the manifests used.
+    pub vars_used: std::collections::BTreeSet<String>,
 }
 
 impl ManifestSet {
@@ -182,6 +187,13 @@ impl ManifestSet {
 /// others: a broken file does not hide problems in the next one.
 #[must_use]
 pub fn load(paths: &[PathBuf]) -> (ManifestSet, Diagnostics) {
+    load_with(paths, None)
+}
+
+/// [`load`] for an environment: `{{ var.NAME }}` takes its values, the digest covers them,
+/// and variables no manifest uses are warnings (at the environment file).
+#[must_use]
+pub fn load_with(paths: &[PathBuf], vars: Option<&vars::Vars>) -> (ManifestSet, Diagnostics) {
     let mut diags = Diagnostics::new();
     let mut set = ManifestSet::default();
     let mut files = Vec::new();
@@ -215,11 +227,31 @@ pub fn load(paths: &[PathBuf]) -> (ManifestSet, Diagnostics) {
         hasher_input.extend_from_slice(text.as_bytes());
         hasher_input.push(0);
         let before = set.actions.len();
-        parse::parse_file(file, &text, &mut set, &mut diags);
+        parse::parse_file_with(file, &text, vars, &mut set, &mut diags);
         check::check_actions(set.actions.get(before..).unwrap_or_default(), Some(&text), &mut diags);
     }
     check::check_names(&set, &mut diags);
     integration::check_names(&set.integrations, &mut diags);
+    if let Some(v) = vars {
+        hasher_input.extend_from_slice(&v.digest_input());
+        if !diags.has_errors() {
+            for (k, _) in v.values.iter().filter(|(k, _)| !set.vars_used.contains(&k.name)) {
+                diags.push(
+                    Diagnostic::warning(
+                        "unused-var",
+                        format!(
+                            "variable `{}` of environment `{}` is not used by any manifest",
+                            k.name, v.environment
+                        ),
+                        &v.file,
+                        k.pos,
+                    )
+                    .with_width(k.name.chars().count())
+                    .with_hint("remove it, or use it as `{{ var.NAME }}` in a manifest"),
+                );
+            }
+        }
+    }
     set.input_digest = crate::model::digest::digest_bytes(&hasher_input);
     set.files = files;
     (set, diags)
@@ -273,7 +305,7 @@ fn collect_files(path: &Path, out: &mut Vec<PathBuf>, diags: &mut Diagnostics) {
 
 /// Reads a manifest file as UTF-8 text, refusing huge and non-text files with a located
 /// message.
-fn read_manifest_file(file: &Path, diags: &mut Diagnostics) -> Option<String> {
+pub(crate) fn read_manifest_file(file: &Path, diags: &mut Diagnostics) -> Option<String> {
     let size = std::fs::metadata(file).map(|m| m.len()).unwrap_or(0);
     if size > MAX_FILE_BYTES {
         diags.push(

@@ -40,6 +40,18 @@ const OUTPUT_TYPES: [&str; 6] = ["string", "integer", "number", "boolean", "arra
 
 /// Parses one file's documents into `set`.
 pub fn parse_file(file: &Path, text: &str, set: &mut ManifestSet, diags: &mut Diagnostics) {
+    parse_file_with(file, text, None, set, diags);
+}
+
+/// [`parse_file`] with an environment's variables: `{{ var.NAME }}` is substituted in the
+/// YAML tree before typed reading ([`super::vars`]).
+pub fn parse_file_with(
+    file: &Path,
+    text: &str,
+    vars: Option<&super::vars::Vars>,
+    set: &mut ManifestSet,
+    diags: &mut Diagnostics,
+) {
     let mut sink = Sink { file, diags };
     let docs = match yaml::parse_documents(text) {
         Ok(d) => d,
@@ -56,6 +68,7 @@ pub fn parse_file(file: &Path, text: &str, set: &mut ManifestSet, diags: &mut Di
     if docs.is_empty() {
         sink.warning("empty-file", "the file has no YAML documents", crate::yaml::Pos::new(1, 1), None);
     }
+    let docs = super::vars::resolve_documents(docs, vars, Some(text), &mut sink, &mut set.vars_used);
     for doc in docs {
         parse_document(file, doc, set, &mut sink);
     }

@@ -164,7 +164,9 @@ pub fn from_env(names: &EnvNames, get: impl Fn(&str) -> Option<String>) -> Resul
     Ok(Target { api_base, login_base, client_id, client_secret: Secret::new(client_secret) })
 }
 
-fn check_url(var: &str, url: &str) -> Result<(), ConfigError> {
+/// Checks an API base URL (`var` names where it came from, for the message): `https://`, or
+/// `http://` for a loopback host.
+pub fn check_url(var: &str, url: &str) -> Result<(), ConfigError> {
     if let Some(rest) = url.strip_prefix("http://") {
         if is_loopback(host_of(rest)) {
             return Ok(());

@@ -4,6 +4,7 @@
 
 mod common;
 mod convert;
+mod environments;
 mod foundation;
 mod integrations;
 mod quickstart;

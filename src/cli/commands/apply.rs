@@ -52,10 +52,13 @@ pub fn run(args: &Args, printer: &Printer, globals: &Globals) -> CmdResult {
             "`--target` and `--allow-replace` belong to the plan; a saved plan is applied exactly as saved",
         ));
     }
-    let manifests = super::load_manifests(&args.manifests.paths(), printer)?;
+    let saved = args.planfile.as_ref().map(|p| SavedPlan::read(p)).transpose()?;
+    if let (Some(saved), Some(path)) = (&saved, &args.planfile) {
+        check_environment(saved, path, globals.environment.as_deref())?;
+    }
+    let manifests = super::load_manifests(&args.manifests.paths(), printer, globals)?;
     let input_digest = manifests.input_digest.clone();
     let mut manifests = Some(manifests);
-    let saved = args.planfile.as_ref().map(|p| SavedPlan::read(p)).transpose()?;
     let rt = crate::cli::org::runtime()?;
     rt.block_on(async {
         let mut session = session::open(globals, args.state.path(globals), Some("apply"), printer).await?;
@@ -161,6 +164,35 @@ pub fn run(args: &Args, printer: &Printer, globals: &Globals) -> CmdResult {
         session.close().await;
         result
     })
+}
+
+/// Refuses a saved plan made for another environment before anything is locked or read:
+/// its state and org are another environment's.
+fn check_environment(
+    saved: &SavedPlan,
+    path: &std::path::Path,
+    environment: Option<&str>,
+) -> Result<(), CliError> {
+    if saved.environment.as_deref() == environment {
+        return Ok(());
+    }
+    let made = saved
+        .environment
+        .as_deref()
+        .map_or("without an environment".to_string(), |e| format!("for environment `{e}`"));
+    let here = environment.map_or("without an environment".to_string(), |e| format!("to environment `{e}`"));
+    let fix = match (saved.environment.as_deref(), environment) {
+        (Some(e), _) => format!("apply it with `gcsync --env {e} apply {}`", path.display()),
+        (None, Some(_)) => format!("apply it without `--env`: `gcsync apply {}`", path.display()),
+        (None, None) => String::new(),
+    };
+    let new_plan = environment
+        .map_or("`gcsync plan --out FILE`".to_string(), |e| format!("`gcsync --env {e} plan --out FILE`"));
+    Err(CliError::new(format!(
+        "the saved plan `{}` was made {made}; refusing to apply it {here}",
+        path.display()
+    ))
+    .hint(format!("{fix}, or make a plan for this environment with {new_plan}")))
 }
 
 /// Asks for `yes` on a terminal; refuses without one.

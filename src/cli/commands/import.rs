@@ -43,7 +43,8 @@ pub fn run(args: &Args, printer: &Printer, globals: &Globals) -> CmdResult {
         let result = async {
             let all_integrations = session.org.client.list_integrations().await?;
             if let Some(name) = &args.integration {
-                adopt_integration(&mut session, name, &all_integrations, &args.manifests, printer).await?;
+                adopt_integration(&mut session, name, &all_integrations, &args.manifests, printer, globals)
+                    .await?;
             }
             let integrations: BTreeMap<String, String> =
                 all_integrations.into_iter().map(|i| (i.id, i.name)).collect();
@@ -114,11 +115,12 @@ async fn adopt_integration(
     all: &[crate::remote::Integration],
     manifests: &crate::cli::ManifestArgs,
     printer: &Printer,
+    globals: &Globals,
 ) -> Result<(), CliError> {
     if session.state.integrations.contains_key(name) {
         return Err(CliError::new(format!("integration `{name}` is already managed by gcsync")));
     }
-    let set = super::load_manifests(&manifests.paths(), printer)?;
+    let set = super::load_manifests(&manifests.paths(), printer, globals)?;
     let declared = set.integrations.iter().find(|i| i.name.value == name).ok_or_else(|| {
         CliError::new(format!("no `kind: Integration` manifest declares `{name}`"))
             .hint("write the Integration manifest first (name, type, credential with `{env: VAR}` fields), then import")

@@ -18,16 +18,21 @@ pub mod state;
 pub mod test;
 pub mod validate;
 
+use crate::cli::Globals;
 use crate::cli::printer::Printer;
 use crate::diag::Diagnostics;
 use crate::exit::CliError;
 use crate::manifest::{self, ManifestSet};
 use std::path::PathBuf;
 
-/// Loads manifests; on errors prints the diagnostics (stderr) and returns an error.
-/// Warnings are printed and loading succeeds.
-pub fn load_manifests(paths: &[PathBuf], printer: &Printer) -> Result<ManifestSet, CliError> {
-    let (mut set, diags) = manifest::load(paths);
+/// Loads manifests (with the environment's `vars:` when `--env` was given); on errors prints
+/// the diagnostics (stderr) and returns an error. Warnings are printed and loading succeeds.
+pub fn load_manifests(
+    paths: &[PathBuf],
+    printer: &Printer,
+    globals: &Globals,
+) -> Result<ManifestSet, CliError> {
+    let (mut set, diags) = manifest::load_with(paths, globals.vars());
     report_load(&set, &diags, printer)?;
     // Source texts only serve diagnostics, which are printed by now.
     set.sources = crate::diag::Sources::default();

@@ -91,7 +91,7 @@ pub async fn make_plan(
 
 /// Runs `plan`.
 pub fn run(args: &Args, printer: &Printer, globals: &Globals) -> CmdResult {
-    let manifests = super::load_manifests(&args.manifests.paths(), printer)?;
+    let manifests = super::load_manifests(&args.manifests.paths(), printer, globals)?;
     let input_digest = manifests.input_digest.clone();
     let rt = crate::cli::org::runtime()?;
     rt.block_on(async {

@@ -1,8 +1,9 @@
-//! `gcsync render`: the compiled canonical JSON of actions, deterministic bytes.
+//! `gcsync render`: the compiled canonical JSON of actions, deterministic bytes (with
+//! `--env NAME`, after `{{ var.X }}` substitution with that environment's values).
 
 use super::load_manifests;
-use crate::cli::ManifestArgs;
 use crate::cli::printer::Printer;
+use crate::cli::{Globals, ManifestArgs};
 use crate::exit::{CliError, CmdResult, ExitStatus};
 use serde_json::Value;
 
@@ -19,9 +20,9 @@ pub struct Args {
     manifests: ManifestArgs,
 }
 
-/// Runs `render`.
-pub fn run(args: &Args, printer: &Printer) -> CmdResult {
-    let set = load_manifests(&args.manifests.paths(), printer)?;
+/// Runs `render` (with `--env NAME`: the actions resolved for that environment).
+pub fn run(args: &Args, printer: &Printer, globals: &Globals) -> CmdResult {
+    let set = load_manifests(&args.manifests.paths(), printer, globals)?;
     let mut specs = set.specs();
     specs.sort_by(|a, b| a.1.name.cmp(&b.1.name));
     let mut selected = Vec::new();

@@ -12,19 +12,30 @@ use crate::reconcile;
 use crate::state::{OrgRef, State, lock};
 use std::path::PathBuf;
 
-/// `--state FILE` (also `GCSYNC_STATE`).
+/// `--state FILE` (also `GCSYNC_STATE`, which `--env` ignores).
 #[derive(Debug, Clone, clap::Args)]
 pub struct StateArgs {
-    /// State file (default: state/gcsync.state.json; state/local.state.json with --local).
-    #[arg(long = "state", value_name = "FILE", env = "GCSYNC_STATE")]
+    /// State file (default: state/gcsync.state.json; state/local.state.json with --local;
+    /// the environment's `state:` with --env). Also GCSYNC_STATE, except with --env: an
+    /// environment keeps its own state file.
+    #[arg(long = "state", value_name = "FILE")]
     pub state: Option<PathBuf>,
 }
 
 impl StateArgs {
-    /// The state path for this run.
+    /// The state path for this run: `--state`, else (without `--env`) `GCSYNC_STATE`, else
+    /// the target's default.
     #[must_use]
     pub fn path(&self, globals: &Globals) -> PathBuf {
-        self.state.clone().unwrap_or_else(|| globals.default_state.clone())
+        if let Some(p) = &self.state {
+            return p.clone();
+        }
+        if globals.env.is_none()
+            && let Some(p) = std::env::var_os("GCSYNC_STATE").filter(|v| !v.is_empty())
+        {
+            return PathBuf::from(p);
+        }
+        globals.default_state.clone()
     }
 }
 

@@ -9,7 +9,7 @@
 //! Must not: implement pipeline steps (that is `crate::exec`).
 
 use super::load_manifests;
-use crate::cli::org::{self, TargetChoice};
+use crate::cli::org;
 use crate::cli::printer::Printer;
 use crate::cli::{Globals, ManifestArgs};
 use crate::exec::cases::{self, CaseSource, TestCase};
@@ -226,8 +226,8 @@ async fn real_transport(
 ) -> Result<(HttpTransport, ExecEnv, Option<org::Org>), CliError> {
     let transport = HttpTransport::new().map_err(|e| CliError::new(e.to_string()))?;
     match &globals.target {
-        TargetChoice::Local => {
-            let o = org::connect(&TargetChoice::Local, printer).await?;
+        local if local.is_local() => {
+            let o = org::connect(local, printer).await?;
             let url = o.local.as_ref().map(|l| l.url.clone()).unwrap_or_default();
             let info =
                 o.client.org().await.map_err(|e| CliError::from_error("cannot read the local org", &e))?;
@@ -235,13 +235,13 @@ async fn real_transport(
             printer.debug(1, "test", &format!("*.gcsync.test is served by the local org at {url}/demo"));
             Ok((transport.with_local_org(url), env, Some(o)))
         }
-        TargetChoice::Env(_) => Ok((transport, ExecEnv::default(), None)),
+        _ => Ok((transport, ExecEnv::default(), None)),
     }
 }
 
 async fn run_local(args: &Args, printer: &Printer, globals: &Globals) -> CmdResult {
     let name = require_name(args)?;
-    let set = load_manifests(&args.manifests.paths(), printer)?;
+    let set = load_manifests(&args.manifests.paths(), printer, globals)?;
     let manifest = find_action(&set, name)?;
     let action = CompiledAction::new(&crate::manifest::compile::compile(manifest));
     let body = crate::exec::with_defaults(&action, &given_inputs(args, &action)?);
@@ -257,7 +257,7 @@ async fn run_local(args: &Args, printer: &Printer, globals: &Globals) -> CmdResu
     for s in &report.secrets {
         printer.add_secret(s);
     }
-    let mode = if matches!(globals.target, TargetChoice::Local) { "locally (local org)" } else { "locally" };
+    let mode = if globals.target.is_local() { "locally (local org)" } else { "locally" };
     print_run(printer, args.json, name, mode, &report.result, report.exchange.as_ref());
     hints(printer, &report, globals);
     Ok(outcome_status(&report.result))
@@ -275,10 +275,7 @@ fn hints(printer: &Printer, report: &Report, globals: &Globals) {
         .ok()
         .and_then(|u| u.host_str().map(str::to_ascii_lowercase))
         .is_some_and(|h| h.ends_with(crate::exec::transport::LOCAL_DEMO_DOMAIN));
-    if failed.step == crate::exec::result::step::EXECUTE
-        && local_host
-        && matches!(globals.target, TargetChoice::Env(_))
-    {
+    if failed.step == crate::exec::result::step::EXECUTE && local_host && !globals.target.is_local() {
         printer.info(
             "\nhint: `*.gcsync.test` hosts are served by the local org only: run `gcsync --local test ...`",
         );
@@ -544,7 +541,7 @@ struct CaseRun {
 }
 
 async fn run_cases(args: &Args, printer: &Printer, globals: &Globals) -> CmdResult {
-    let set = load_manifests(&args.manifests.paths(), printer)?;
+    let set = load_manifests(&args.manifests.paths(), printer, globals)?;
     let actions: Vec<&ActionManifest> = match &args.name {
         Some(n) => vec![find_action(&set, n)?],
         None => set.actions.iter().collect(),
@@ -554,7 +551,7 @@ async fn run_cases(args: &Args, printer: &Printer, globals: &Globals) -> CmdResu
     // it when they are not).
     let flag_creds =
         if args.credentials.is_empty() { None } else { Some(credentials(args, printer, &set, "")?) };
-    let run_live = args.live || matches!(globals.target, TargetChoice::Local);
+    let run_live = args.live || globals.target.is_local();
     let mut live_transport: Option<(HttpTransport, ExecEnv, Option<org::Org>)> = None;
     let mut runs: Vec<CaseRun> = Vec::new();
     for a in actions {

@@ -1,10 +1,14 @@
 //! `gcsync validate`: every offline problem in one run, located, with exit 1 on any error.
+//! With `--env NAME` the manifests are checked as resolved for that environment; with
+//! `--all-envs`, every environment file and the manifests resolved for each.
 
-use crate::cli::ManifestArgs;
 use crate::cli::printer::Printer;
-use crate::exit::{CmdResult, ExitStatus};
-use crate::manifest;
-use serde_json::json;
+use crate::cli::{Globals, ManifestArgs};
+use crate::diag::{Diagnostics, Sources};
+use crate::environments;
+use crate::exit::{CliError, CmdResult, ExitStatus};
+use crate::manifest::{self, ManifestSet};
+use serde_json::{Value, json};
 
 /// Arguments of `validate`.
 #[derive(Debug, clap::Args)]
@@ -14,47 +18,145 @@ pub struct Args {
     /// Machine-readable report on stdout (`format_version` "1").
     #[arg(long)]
     json: bool,
+    /// Validate against every environment file (and the files themselves); exit 1 if any
+    /// environment has errors.
+    #[arg(long)]
+    all_envs: bool,
 }
 
 /// Runs `validate`.
-pub fn run(args: &Args, printer: &Printer) -> CmdResult {
-    let (set, diags) = manifest::load(&args.manifests.paths());
-    let (errors, warnings) = (diags.error_count(), diags.warning_count());
+pub fn run(args: &Args, printer: &Printer, globals: &Globals) -> CmdResult {
+    if args.all_envs {
+        if globals.environment.is_some() {
+            return Err(CliError::new("`--all-envs` checks every environment; drop `--env`"));
+        }
+        return run_all(args, printer, globals);
+    }
+    let (set, diags) = manifest::load_with(&args.manifests.paths(), globals.vars());
+    let errors = diags.error_count();
     if args.json {
-        let report = json!({
-            "format_version": "1",
-            "valid": errors == 0,
-            "files": set.files.len(),
-            "actions": set.actions.len(),
-            "integrations": set.integrations.len(),
-            "errors": errors,
-            "warnings": warnings,
-            "diagnostics": diags.sorted(),
-        });
+        let mut report = report_json(&set, &diags);
+        if let (Some(env), Value::Object(m)) = (&globals.env, &mut report) {
+            m.insert("environment".into(), json!(env.name));
+        }
         printer.outln(&serde_json::to_string_pretty(&report).unwrap_or_default());
     } else {
         printer.diagnostics(&diags, &set.sources, true);
-        let files = set.files.len();
-        let actions = set.actions.len();
-        let integrations = set.integrations.len();
-        let what = if integrations == 0 {
-            format!("{actions} action{} in {files} file{}", plural(actions), plural(files))
-        } else {
-            format!(
-                "{actions} action{}, {integrations} integration{} in {files} file{}",
-                plural(actions),
-                plural(integrations),
-                plural(files)
-            )
-        };
-        let summary = if errors == 0 && warnings == 0 {
-            format!("{what}: no problems found")
-        } else {
-            format!("{errors} error{}, {warnings} warning{} ({what})", plural(errors), plural(warnings))
-        };
-        printer.outln(&summary);
+        let env = globals.environment.as_ref().map(|e| format!("environment `{e}`: ")).unwrap_or_default();
+        printer.outln(&format!("{env}{}", summary(&set, &diags)));
     }
     Ok(if errors > 0 { ExitStatus::Error } else { ExitStatus::Success })
+}
+
+/// The `--json` report of one load.
+fn report_json(set: &ManifestSet, diags: &Diagnostics) -> Value {
+    json!({
+        "format_version": "1",
+        "valid": diags.error_count() == 0,
+        "files": set.files.len(),
+        "actions": set.actions.len(),
+        "integrations": set.integrations.len(),
+        "errors": diags.error_count(),
+        "warnings": diags.warning_count(),
+        "diagnostics": diags.sorted(),
+    })
+}
+
+/// `N actions in N files: no problems found` / `N errors, N warnings (...)`.
+fn summary(set: &ManifestSet, diags: &Diagnostics) -> String {
+    let (errors, warnings) = (diags.error_count(), diags.warning_count());
+    let files = set.files.len();
+    let actions = set.actions.len();
+    let integrations = set.integrations.len();
+    let what = if integrations == 0 {
+        format!("{actions} action{} in {files} file{}", plural(actions), plural(files))
+    } else {
+        format!(
+            "{actions} action{}, {integrations} integration{} in {files} file{}",
+            plural(actions),
+            plural(integrations),
+            plural(files)
+        )
+    };
+    if errors == 0 && warnings == 0 {
+        format!("{what}: no problems found")
+    } else {
+        format!("{errors} error{}, {warnings} warning{} ({what})", plural(errors), plural(warnings))
+    }
+}
+
+/// `--all-envs`: each environment's file, then the manifests resolved for it.
+fn run_all(args: &Args, printer: &Printer, globals: &Globals) -> CmdResult {
+    let dir = &globals.environments_dir;
+    if !dir.is_dir() {
+        return Err(CliError::new(format!("no environments directory `{}`", dir.display())).hint(
+            "an environment is a file `environments/NAME.yaml` (README \"Environments\"); `--environments-dir DIR` names another directory",
+        ));
+    }
+    let names = environments::list(dir)?;
+    if names.is_empty() {
+        return Err(CliError::new(format!("no environment files in `{}`", dir.display()))
+            .hint("an environment is a file `NAME.yaml` there (README \"Environments\")"));
+    }
+    let mut reports = Vec::new();
+    let mut failed = 0;
+    for (i, name) in names.iter().enumerate() {
+        let (file, set, diags) = match environments::load(dir, name) {
+            Ok(env) => {
+                let (set, diags) = manifest::load_with(&args.manifests.paths(), Some(&env.vars));
+                (env.file, set, diags)
+            }
+            Err(environments::Error::Invalid { file, diags, .. }) => (file, ManifestSet::default(), diags),
+            Err(e) => return Err(e.into()),
+        };
+        if diags.has_errors() {
+            failed += 1;
+        }
+        if args.json {
+            reports.push(json!({
+                "name": name,
+                "file": file,
+                "valid": !diags.has_errors(),
+                "files": set.files.len(),
+                "actions": set.actions.len(),
+                "errors": diags.error_count(),
+                "warnings": diags.warning_count(),
+                "diagnostics": diags.sorted(),
+            }));
+        } else {
+            if i > 0 {
+                printer.outln("");
+            }
+            printer.outln(&format!("== environment `{name}` ({})", file.display()));
+            printer.diagnostics(&diags, &Sources::default(), true);
+            let what = if set.files.is_empty() && diags.has_errors() {
+                format!(
+                    "{} error{} in the environment file",
+                    diags.error_count(),
+                    plural(diags.error_count())
+                )
+            } else {
+                summary(&set, &diags)
+            };
+            printer.outln(&format!("environment `{name}`: {what}"));
+        }
+    }
+    if args.json {
+        let report = json!({
+            "format_version": "1",
+            "valid": failed == 0,
+            "environments": reports,
+        });
+        printer.outln(&serde_json::to_string_pretty(&report).unwrap_or_default());
+    } else {
+        let n = names.len();
+        printer.outln(&if failed == 0 {
+            format!("\n{n} environment{}: all valid", plural(n))
+        } else {
+            format!("\n{n} environment{}: {failed} with errors", plural(n))
+        });
+    }
+    Ok(if failed > 0 { ExitStatus::Error } else { ExitStatus::Success })
 }
 
 /// "s" unless one.
