@@ -14,10 +14,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 fn config() -> Config {
-    Config {
-        seed_integrations: vec![("Profile API".into(), "custom-rest-actions".into())],
-        ..Config::default()
-    }
+    common_emulator::profile_api_config()
 }
 
 async fn integration_id(c: &gcsync::remote::Client) -> String {

@@ -14,10 +14,7 @@ use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 
 fn config() -> Config {
-    Config {
-        seed_integrations: vec![("Profile API".into(), "custom-rest-actions".into())],
-        ..Config::default()
-    }
+    common_emulator::profile_api_config()
 }
 
 #[test]

@@ -14,10 +14,7 @@ use serde_json::{Value, json};
 use std::path::Path;
 
 fn config() -> Config {
-    Config {
-        seed_integrations: vec![("Profile API".into(), "custom-rest-actions".into())],
-        ..Config::default()
-    }
+    common_emulator::profile_api_config()
 }
 
 /// FetchUserProfile from the repository's manifests, as the API takes it.

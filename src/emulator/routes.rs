@@ -56,8 +56,18 @@ pub(super) fn router(app: App) -> Router {
         .route(&format!("{actions}/drafts"), get(list_drafts).post(create_draft))
         .route(&format!("{actions}/categories"), get(categories))
         .route(&format!("{actions}/{{id}}"), get(get_published).patch(patch_published).delete(delete_action))
-        .route(&format!("{actions}/{{id}}/templates/{{file}}"), get(published_template))
-        .route(&format!("{actions}/{{id}}/schemas/{{file}}"), get(published_schema))
+        .route(
+            &format!("{actions}/{{id}}/templates/{{file}}"),
+            get(|State(a): State<App>, h: HeaderMap, Path((id, f)): Path<(String, String)>| {
+                action_file(a, h, id, f, false, template)
+            }),
+        )
+        .route(
+            &format!("{actions}/{{id}}/schemas/{{file}}"),
+            get(|State(a): State<App>, h: HeaderMap, Path((id, f)): Path<(String, String)>| {
+                action_file(a, h, id, f, false, schema)
+            }),
+        )
         .route(&format!("{actions}/{{id}}/test"), post(test_published))
         .route(&format!("{actions}/{{id}}/execute"), post(execute_published))
         .route(
@@ -67,8 +77,18 @@ pub(super) fn router(app: App) -> Router {
         .route(&format!("{actions}/{{id}}/draft/validation"), get(validate_draft))
         .route(&format!("{actions}/{{id}}/draft/publish"), post(publish_draft))
         .route(&format!("{actions}/{{id}}/draft/test"), post(test_draft))
-        .route(&format!("{actions}/{{id}}/draft/templates/{{file}}"), get(draft_template))
-        .route(&format!("{actions}/{{id}}/draft/schemas/{{file}}"), get(draft_schema))
+        .route(
+            &format!("{actions}/{{id}}/draft/templates/{{file}}"),
+            get(|State(a): State<App>, h: HeaderMap, Path((id, f)): Path<(String, String)>| {
+                action_file(a, h, id, f, true, template)
+            }),
+        )
+        .route(
+            &format!("{actions}/{{id}}/draft/schemas/{{file}}"),
+            get(|State(a): State<App>, h: HeaderMap, Path((id, f)): Path<(String, String)>| {
+                action_file(a, h, id, f, true, schema)
+            }),
+        )
         .route("/demo/users", get(super::demo::list_users))
         .route("/demo/users/{id}", get(super::demo::get_user))
         .route("/demo/secure/users/{id}", get(super::demo::get_secure_user))
@@ -949,40 +969,17 @@ fn schema(b: &ActionBody, file: &str) -> Response {
     ok_json(&s.unwrap_or(Value::Null))
 }
 
-async fn published_template(
-    State(app): State<App>,
+/// A template or schema file of the published action or its draft.
+async fn action_file(
+    app: App,
     headers: HeaderMap,
-    Path((id, file)): Path<(String, String)>,
+    id: String,
+    file: String,
+    draft: bool,
+    render: fn(&ActionBody, &str) -> Response,
 ) -> Response {
     auth!(app, headers);
-    read(&app, &id, false, |_, b| template(b, &file))
-}
-
-async fn draft_template(
-    State(app): State<App>,
-    headers: HeaderMap,
-    Path((id, file)): Path<(String, String)>,
-) -> Response {
-    auth!(app, headers);
-    read(&app, &id, true, |_, b| template(b, &file))
-}
-
-async fn published_schema(
-    State(app): State<App>,
-    headers: HeaderMap,
-    Path((id, file)): Path<(String, String)>,
-) -> Response {
-    auth!(app, headers);
-    read(&app, &id, false, |_, b| schema(b, &file))
-}
-
-async fn draft_schema(
-    State(app): State<App>,
-    headers: HeaderMap,
-    Path((id, file)): Path<(String, String)>,
-) -> Response {
-    auth!(app, headers);
-    read(&app, &id, true, |_, b| schema(b, &file))
+    read(&app, &id, draft, |_, b| render(b, &file))
 }
 
 // --- actions: update -----------------------------------------------------------------------

@@ -8,6 +8,14 @@ use gcsync::remote::{Client, ClientOptions, Secret};
 use serde_json::Value;
 use std::time::Duration;
 
+/// An org with the "Profile API" integration already there.
+pub fn profile_api_config() -> Config {
+    Config {
+        seed_integrations: vec![("Profile API".into(), "custom-rest-actions".into())],
+        ..Config::default()
+    }
+}
+
 /// Starts an emulator with `config` (port forced to 0).
 pub async fn start(mut config: Config) -> Running {
     config.port = 0;
