@@ -380,3 +380,46 @@ fn an_apply_killed_after_each_mutation_converges_without_duplicates() {
         }
     }
 }
+
+#[test]
+fn export_writes_every_action_and_never_an_empty_template() {
+    let e = Env::new();
+    for i in 0..3 {
+        e.write(&format!("manifests/a{i}.yaml"), &action_yaml(&format!("Exported {i}"), 10 + i, false));
+    }
+    e.ok(&["apply", "--auto-approve"]);
+    let out = e.run(&["export", "-o", "exported"]);
+    assert_eq!(code(&out), 0, "{}", render(&out, e.dir.path()));
+    // The exported manifests render to exactly what the originals render to.
+    let original = e.ok(&["render"]);
+    let exported = e.ok(&["render", "-m", "exported"]);
+    assert_eq!(original, exported);
+    // A template the API cannot deliver is an error for that action, not an empty file.
+    e.emu.set_faults(&["500 path=/api/v2/integrations/actions/ nth=2"]);
+    let out = e.cmd(&["export", "-o", "again"]).env("GCSYNC_MAX_ATTEMPTS", "1").output().unwrap();
+    e.emu.set_faults(&[]);
+    assert_eq!(code(&out), 1, "{}", render(&out, e.dir.path()));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not exported"), "{}", render(&out, e.dir.path()));
+    let written = std::fs::read_dir(e.dir.path().join("again")).map(|d| d.count()).unwrap_or(0);
+    assert_eq!(written, 2, "the other actions are exported");
+    // Import by id adopts an action gcsync does not manage yet.
+    let c = e.emu.client();
+    let iid = e.emu.rt.block_on(c.find_integration("Profile API")).unwrap().unwrap().id;
+    let mut spec = gcsync::plan::spec_from_post_json(
+        &serde_json::from_str::<serde_json::Value>(&e.ok(&["render", "Exported 0"]))
+            .map(|mut v| {
+                v["integrationId"] = v["integration"].clone();
+                v
+            })
+            .unwrap(),
+    )
+    .unwrap();
+    spec.name = "By Id".into();
+    spec.integration = iid;
+    let created = e.emu.rt.block_on(c.create_action(&spec.to_post_json("integrationId"))).unwrap();
+    let out = e.run(&["import", &created.id, "-o", "imported"]);
+    assert_eq!(code(&out), 0, "{}", render(&out, e.dir.path()));
+    assert!(e.dir.read("imported/by-id.yaml").contains("name: By Id"));
+    let state: serde_json::Value = serde_json::from_str(&e.dir.read("state/gcsync.state.json")).unwrap();
+    assert_eq!(state["actions"]["By Id"]["id"], created.id.as_str());
+}
