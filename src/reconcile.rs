@@ -155,23 +155,9 @@ pub async fn refresh(
             .chain(state.integrations.keys().map(String::as_str))
             .collect();
         for i in all {
-            let mut config = i.config.as_ref().and_then(|c| c.get("current")).cloned();
-            if config.is_none() && relevant.contains(i.name.as_str()) {
-                config = Some(client.get_integration_config(&i.id).await?);
-            }
-            let key = crate::model::integration::credential_key(i.type_id());
-            live_integrations.integrations.push(LiveIntegration {
-                id: i.id.clone(),
-                name: i.name.clone(),
-                type_id: i.type_id().to_string(),
-                enabled: i.intended_state.as_deref() == Some("ENABLED"),
-                notes: i.notes.clone().unwrap_or_default(),
-                credential_id: config
-                    .as_ref()
-                    .and_then(|c| c.pointer(&format!("/credentials/{key}/id")))
-                    .and_then(|v| v.as_str())
-                    .map(str::to_string),
-            });
+            live_integrations
+                .integrations
+                .push(live_integration(client, i, relevant.contains(i.name.as_str())).await?);
         }
         live_integrations.actions =
             summaries.iter().map(|s| (s.name.clone(), s.integration_id.clone())).collect();
@@ -189,6 +175,33 @@ pub async fn refresh(
         })
         .collect();
     Ok(Refreshed { desired, live: Live { summaries, details }, desired_integrations, live_integrations })
+}
+
+/// An integration as the planner sees it. The bound credential comes from the listing's
+/// `config.current` when the API returned it; otherwise, when `read_config`, from the
+/// configuration route (one call).
+pub async fn live_integration(
+    client: &Client,
+    i: &crate::remote::client::Integration,
+    read_config: bool,
+) -> Result<LiveIntegration, Error> {
+    let mut config = i.config.as_ref().and_then(|c| c.get("current")).cloned();
+    if config.is_none() && read_config {
+        config = Some(client.get_integration_config(&i.id).await?);
+    }
+    let key = crate::model::integration::credential_key(i.type_id());
+    Ok(LiveIntegration {
+        id: i.id.clone(),
+        name: i.name.clone(),
+        type_id: i.type_id().to_string(),
+        enabled: i.intended_state.as_deref() == Some("ENABLED"),
+        notes: i.notes.clone().unwrap_or_default(),
+        credential_id: config
+            .as_ref()
+            .and_then(|c| c.pointer(&format!("/credentials/{key}/id")))
+            .and_then(|v| v.as_str())
+            .map(str::to_string),
+    })
 }
 
 /// Full definitions (templates inlined) of these actions, read concurrently within the

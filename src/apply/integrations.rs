@@ -161,6 +161,7 @@ pub async fn apply_one<R: Remote>(
             id: id.clone(),
             type_id: spec.type_id.clone(),
             digest: spec.digest(),
+            enabled: Some(spec.enabled),
             credential,
         },
     );
@@ -269,7 +270,13 @@ pub fn record(c: &IntegrationChange, state: &mut State, path: &Path) -> Result<I
     let previous = state.integrations.get(&c.name).and_then(|t| t.credential.clone());
     state.integrations.insert(
         c.name.clone(),
-        TrackedIntegration { id, type_id: spec.type_id.clone(), digest: spec.digest(), credential: previous },
+        TrackedIntegration {
+            id,
+            type_id: spec.type_id.clone(),
+            digest: spec.digest(),
+            enabled: Some(spec.enabled),
+            credential: previous,
+        },
     );
     state.pending_integrations.retain(|n| n != &c.name);
     save(state, path, &c.name)?;

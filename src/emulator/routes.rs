@@ -537,6 +537,10 @@ async fn put_integration_config(
                 }
             }
         }
+        // The configuration's name is the integration's name (how the admin UI renames one).
+        if let Some(name) = cfg.get("name").and_then(Value::as_str).filter(|n| !n.trim().is_empty()) {
+            i.name = name.to_string();
+        }
         i.config = cfg.clone();
         // Binding a User Defined (OAuth) credential makes Genesys create the integration's
         // custom authentication action (id `customAuth_-_<integrationId>`, published, fixed

@@ -228,6 +228,7 @@ pub fn plan(
             change.reasons.push("an interrupted earlier apply created it; gcsync adopts it".into());
         }
         for (path, before, after) in [
+            ("name", Value::String(l.name.clone()), Value::String(d.spec.name.clone())),
             ("enabled", Value::Bool(l.enabled), Value::Bool(d.spec.enabled)),
             ("notes", Value::String(l.notes.clone()), Value::String(d.spec.notes.clone())),
         ] {
@@ -472,6 +473,7 @@ mod tests {
                 id: "i1".into(),
                 type_id: "custom-rest-actions".into(),
                 digest: d.spec.digest(),
+                enabled: Some(true),
                 credential: Some(TrackedCredential {
                     id: "c1".into(),
                     type_name: "basicAuth".into(),

@@ -437,13 +437,18 @@ pub fn plan_all(
         .filter(|d| opts.targets.is_empty() || opts.targets.iter().any(|t| t == &d.spec.name))
         .cloned()
         .collect();
-    let mut scoped_state = state.clone();
-    if !opts.targets.is_empty() {
-        scoped_state.integrations.retain(|name, _| {
+    // Only a targeted plan narrows the owned integrations (cloning thousands of actions
+    // for nothing would double a large plan's memory).
+    let scoped_state: std::borrow::Cow<'_, State> = if opts.targets.is_empty() {
+        std::borrow::Cow::Borrowed(state)
+    } else {
+        let mut s = state.clone();
+        s.integrations.retain(|name, _| {
             opts.targets.iter().any(|t| t == name)
                 || in_scope_integrations.iter().any(|d| &d.spec.name == name)
         });
-    }
+        std::borrow::Cow::Owned(s)
+    };
     let mut errors = Vec::new();
     p.integrations = integrations::plan(
         &in_scope_integrations,

@@ -174,6 +174,10 @@ pub struct TrackedIntegration {
     pub type_id: String,
     /// Digest of the last applied non-secret definition.
     pub digest: String,
+    /// The enabled state last applied (`None` in states written before it was recorded):
+    /// `drift` compares it with the org's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enabled: Option<bool>,
     /// Its credential.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub credential: Option<TrackedCredential>,
@@ -356,13 +360,15 @@ impl State {
             backed_up: false,
             lines: std::cell::RefCell::new(BTreeMap::new()),
         };
-        state.written = Some(state.content_text());
+        // Not cached: a read-only command (plan, drift) would only double its memory.
+        state.written = Some(state.content_text(false));
         Ok(state)
     }
 
     /// The content part of the file (everything but schema version, writer and serial):
     /// one action per line, keys sorted, so diffs stay readable and writes stay cheap.
-    fn content_text(&self) -> String {
+    /// `cache`: keep each serialized line for the next call (apply writes after every mutation).
+    fn content_text(&self, cache_lines: bool) -> String {
         let mut out = String::new();
         let order = field_order();
         out.push_str(&format!("  \"lineage\": {},\n", compact(&self.lineage)));
@@ -403,7 +409,9 @@ impl State {
                     let line =
                         format!("    {}: {}", compact(name), compact(&WireAction::from_tracked(t, &order)));
                     out.push_str(&line);
-                    cache.insert(name.clone(), (t.clone(), line));
+                    if cache_lines {
+                        cache.insert(name.clone(), (t.clone(), line));
+                    }
                 }
             }
         }
@@ -423,7 +431,7 @@ impl State {
     /// Writes the state atomically, keeping the previous file as `<path>.backup`. The
     /// serial moves only when the content differs from what is on disk.
     pub fn save(&mut self, path: &Path) -> Result<(), Error> {
-        let content = self.content_text();
+        let content = self.content_text(true);
         if self.written.as_deref() == Some(content.as_str()) {
             return Ok(());
         }

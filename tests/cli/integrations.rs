@@ -123,6 +123,57 @@ fn a_changed_variable_is_a_credential_rotation_and_a_missing_one_an_error() {
 }
 
 #[test]
+fn drift_reports_integrations_changed_by_hand_and_apply_restores_them() {
+    let e = Env::new();
+    e.dir.write("m/api.yaml", integration_yaml("v1"));
+    e.ok(Some(PASSWORD), &["apply", "-m", "m", "--auto-approve"]);
+    assert_eq!(code(&e.run(None, &["drift"])), 0);
+    // Someone disables the integration, renames it and unbinds its credential in the UI.
+    let i = e.integration().unwrap();
+    let c = e.emu.client();
+    e.emu.rt.block_on(c.patch_integration(&i.id, &serde_json::json!({"intendedState": "DISABLED"}))).unwrap();
+    let mut config = e.emu.rt.block_on(c.get_integration_config(&i.id)).unwrap();
+    config["name"] = "Secured API (old)".into();
+    config["credentials"] = serde_json::json!({});
+    e.emu.rt.block_on(c.put_integration_config(&i.id, &config)).unwrap();
+    let out = e.run(None, &["drift"]);
+    assert_eq!(code(&out), 2, "{}", render(&out, e.dir.path()));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains(&format!("~ integration Secured API (id `{}`) changed outside gcsync:", i.id)),
+        "{text}"
+    );
+    for line in
+        ["    name (now \"Secured API (old)\")", "    enabled (now false)", "    credential (now null)"]
+    {
+        assert!(text.contains(line), "{line} in {text}");
+    }
+    assert!(
+        text.contains("Drift: 1 of the 0 actions and 1 integration gcsync manages changed outside gcsync."),
+        "{text}"
+    );
+    let json: serde_json::Value = serde_json::from_slice(&e.run(None, &["drift", "--json"]).stdout).unwrap();
+    assert_eq!(json["drift_present"], true);
+    assert_eq!(json["integrations"][0]["fields"].as_array().map(Vec::len), Some(3), "{json}");
+    // The plan restores all of it; afterwards there is no drift.
+    let out = e.run(Some(PASSWORD), &["plan", "-m", "m", "--detailed-exitcode"]);
+    assert_eq!(code(&out), 2, "{}", render(&out, e.dir.path()));
+    e.ok(Some(PASSWORD), &["apply", "-m", "m", "--auto-approve"]);
+    let i = e.integration().expect("renamed back");
+    assert_eq!(i.intended_state.as_deref(), Some("ENABLED"));
+    assert_eq!(code(&e.run(None, &["drift"])), 0);
+    // Deleted by hand: drift says so.
+    e.emu.rt.block_on(c.delete_integration(&i.id)).unwrap();
+    let out = e.run(None, &["drift"]);
+    assert_eq!(code(&out), 2);
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("- integration Secured API"),
+        "{}",
+        render(&out, e.dir.path())
+    );
+}
+
+#[test]
 fn deleting_an_integration_is_refused_while_it_has_actions_gcsync_does_not_own() {
     let e = Env::new();
     e.dir.write("m/api.yaml", integration_yaml("v1"));

@@ -1,4 +1,8 @@
 //! `gcsync drift`: has the org moved away from what gcsync last applied? For scheduled audits.
+//!
+//! Owns: the comparison of owned actions (per field, against the state's field digests) and
+//! owned integrations (existence, name, enabled state, credential binding) with the org, and
+//! the drift report. Must not: read manifests or change the org or the state.
 
 use super::session::{self, StateArgs};
 use crate::cli::Globals;
@@ -14,7 +18,7 @@ use std::collections::BTreeMap;
 /// Arguments of `drift`.
 #[derive(Debug, clap::Args)]
 #[command(
-    after_help = "Compares the org with what the state says was last applied (not with the manifests).\nExit codes: 0 no drift, 1 error, 2 drift found."
+    after_help = "Compares the org with what the state says was last applied (not with the manifests):\nowned actions per field; owned integrations: deleted, renamed, enabled state, credential binding.\nExit codes: 0 no drift, 1 error, 2 drift found."
 )]
 pub struct Args {
     #[command(flatten)]
@@ -40,7 +44,7 @@ pub fn run(args: &Args, printer: &Printer, globals: &Globals) -> CmdResult {
     let rt = crate::cli::org::runtime()?;
     rt.block_on(async {
         let session = session::open(globals, args.state.path(globals), None, printer).await?;
-        let result: Result<Vec<Drifted>, CliError> = async {
+        let result: Result<(Vec<Drifted>, Vec<Drifted>), CliError> = async {
             let live = session.org.client.list_actions().await?;
             let by_id: BTreeMap<&str, i64> = live.iter().map(|a| (a.id.as_str(), a.version)).collect();
             let to_read: Vec<&str> = session
@@ -70,32 +74,38 @@ pub fn run(args: &Args, printer: &Printer, globals: &Globals) -> CmdResult {
                     drifted.push(Drifted { name: name.clone(), id: t.id.clone(), deleted: false, fields });
                 }
             }
-            Ok(drifted)
+            let integrations = integration_drift(&session).await?;
+            Ok((drifted, integrations))
         }
         .await;
         let (org_ref, managed) = (session.org_ref.clone(), session.state.actions.len());
+        let managed_integrations = session.state.integrations.len();
         session.close().await;
-        let drifted = result?;
+        let (drifted, drifted_integrations) = result?;
+        let any = !drifted.is_empty() || !drifted_integrations.is_empty();
         if args.json {
             let report = json!({
                 "format_version": "1",
                 "org": {"api_host": org_ref.api_host, "org_id": org_ref.org_id},
                 "environment": globals.environment,
                 "managed": managed,
-                "drift_present": !drifted.is_empty(),
-                "actions": drifted.iter().map(|d| json!({
-                    "name": d.name, "id": d.id, "deleted": d.deleted,
-                    "fields": d.fields.iter().map(|(k, v)| json!({"path": k, "live": v})).collect::<Vec<_>>(),
-                })).collect::<Vec<_>>(),
+                "managed_integrations": managed_integrations,
+                "drift_present": any,
+                "actions": drifted.iter().map(drift_json).collect::<Vec<_>>(),
+                "integrations": drifted_integrations.iter().map(drift_json).collect::<Vec<_>>(),
             });
             printer.outln(&serde_json::to_string_pretty(&report).unwrap_or_default());
         } else {
             let yellow = Style::new().yellow().bold();
-            for d in &drifted {
+            let labelled = drifted_integrations
+                .iter()
+                .map(|d| (format!("integration {}", d.name), d))
+                .chain(drifted.iter().map(|d| (d.name.clone(), d)));
+            for (label, d) in labelled {
                 if d.deleted {
-                    printer.outln(&format!("{} {} (id `{}`) was deleted outside gcsync", printer.paint(&Style::new().red().bold(), "-"), d.name, d.id));
+                    printer.outln(&format!("{} {label} (id `{}`) was deleted outside gcsync", printer.paint(&Style::new().red().bold(), "-"), d.id));
                 } else {
-                    printer.outln(&format!("{} {} (id `{}`) changed outside gcsync:", printer.paint(&yellow, "~"), d.name, d.id));
+                    printer.outln(&format!("{} {label} (id `{}`) changed outside gcsync:", printer.paint(&yellow, "~"), d.id));
                     for (path, live) in &d.fields {
                         let shown = match live {
                             Value::String(s) if !s.contains('\n') && s.len() < 120 => Value::String(s.clone()).to_string(),
@@ -107,12 +117,85 @@ pub fn run(args: &Args, printer: &Printer, globals: &Globals) -> CmdResult {
                     }
                 }
             }
-            if drifted.is_empty() {
-                printer.outln(&format!("No drift: the {managed} action{} gcsync manages match the last apply.", if managed == 1 { "" } else { "s" }));
+            let what = managed_what(managed, managed_integrations);
+            if any {
+                let changed = drifted.len() + drifted_integrations.len();
+                printer.outln(&format!("\nDrift: {changed} of the {what} gcsync manages changed outside gcsync. `gcsync plan` shows how apply restores them."));
             } else {
-                printer.outln(&format!("\nDrift: {} of {managed} managed action{} changed outside gcsync. `gcsync plan` shows how apply restores them.", drifted.len(), if managed == 1 { "" } else { "s" }));
+                printer.outln(&format!("No drift: the {what} gcsync manages match the last apply."));
             }
         }
-        Ok(if drifted.is_empty() { ExitStatus::Success } else { ExitStatus::Changes })
+        Ok(if any { ExitStatus::Changes } else { ExitStatus::Success })
     })
+}
+
+/// "3 actions", "1 action and 1 integration", ...
+fn managed_what(actions: usize, integrations: usize) -> String {
+    let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+    if integrations == 0 {
+        plural(actions, "action")
+    } else {
+        format!("{} and {}", plural(actions, "action"), plural(integrations, "integration"))
+    }
+}
+
+fn drift_json(d: &Drifted) -> Value {
+    json!({
+        "name": d.name, "id": d.id, "deleted": d.deleted,
+        "fields": d.fields.iter().map(|(k, v)| json!({"path": k, "live": v})).collect::<Vec<_>>(),
+    })
+}
+
+/// Owned integrations that moved since the last apply: deleted, enabled state flipped,
+/// credential unbound or bound to another one, or the owned credential deleted. Reads the
+/// integration list once (and the credential list when a credential is owned).
+async fn integration_drift(session: &session::Session) -> Result<Vec<Drifted>, CliError> {
+    let owned = &session.state.integrations;
+    if owned.is_empty() {
+        return Ok(Vec::new());
+    }
+    let client = &session.org.client;
+    let all = client.list_integrations().await?;
+    let credentials: Option<std::collections::BTreeSet<String>> =
+        if owned.values().any(|t| t.credential.is_some()) {
+            Some(
+                client
+                    .list_credentials()
+                    .await?
+                    .iter()
+                    .filter_map(|c| c.get("id").and_then(Value::as_str).map(str::to_string))
+                    .collect(),
+            )
+        } else {
+            None
+        };
+    let mut out = Vec::new();
+    for (name, t) in owned {
+        let Some(i) = all.iter().find(|i| i.id == t.id) else {
+            out.push(Drifted { name: name.clone(), id: t.id.clone(), deleted: true, fields: Vec::new() });
+            continue;
+        };
+        let live = reconcile::live_integration(client, i, true).await?;
+        let mut fields = Vec::new();
+        if live.name != *name {
+            fields.push(("name".to_string(), Value::String(live.name.clone())));
+        }
+        if t.enabled.is_some_and(|e| e != live.enabled) {
+            fields.push(("enabled".to_string(), Value::Bool(live.enabled)));
+        }
+        if let Some(tc) = &t.credential {
+            if live.credential_id.as_deref() != Some(tc.id.as_str()) {
+                fields.push((
+                    "credential".to_string(),
+                    live.credential_id.clone().map_or(Value::Null, Value::String),
+                ));
+            } else if credentials.as_ref().is_some_and(|ids| !ids.contains(&tc.id)) {
+                fields.push(("credential".to_string(), Value::String(format!("{} (deleted)", tc.id))));
+            }
+        }
+        if !fields.is_empty() {
+            out.push(Drifted { name: name.clone(), id: t.id.clone(), deleted: false, fields });
+        }
+    }
+    Ok(out)
 }

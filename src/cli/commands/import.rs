@@ -154,6 +154,7 @@ async fn adopt_integration(
             id: live.id.clone(),
             type_id: spec.type_id.clone(),
             digest: String::new(),
+            enabled: Some(live.intended_state.as_deref() == Some("ENABLED")),
             credential,
         },
     );
