@@ -160,7 +160,7 @@ pub async fn refresh(
                 .push(live_integration(client, i, relevant.contains(i.name.as_str())).await?);
         }
         live_integrations.actions =
-            summaries.iter().map(|s| (s.name.clone(), s.integration_id.clone())).collect();
+            summaries.iter().map(|s| (s.name.clone(), s.integration_id.clone(), s.id.clone())).collect();
     }
     let desired_integrations = integration_specs
         .into_iter()

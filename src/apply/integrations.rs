@@ -38,7 +38,7 @@ fn remote_err(name: &str) -> impl Fn(RemoteError) -> Error + '_ {
 }
 
 /// The credential body with values from the environment, checked against the plan's hashes.
-fn credential_body(
+pub(crate) fn credential_body(
     c: &IntegrationChange,
     spec: &IntegrationSpec,
     env: &dyn Fn(&str) -> Option<String>,
@@ -116,7 +116,20 @@ pub async fn apply_one<R: Remote>(
         config.insert("name".into(), json!(spec.name));
         config.insert("notes".into(), json!(spec.notes));
         config.insert("version".into(), json!(version));
-        config.insert("credentials".into(), Value::Object(credentials.clone()));
+        // Without a declared credential, a binding made outside gcsync stays (the plan says
+        // "left as is"); only the credential gcsync owned and now deletes is unbound.
+        let bound = if spec.credential.is_some() {
+            credentials.clone()
+        } else {
+            let mut kept = current.get("credentials").and_then(Value::as_object).cloned().unwrap_or_default();
+            if c.credential.op == CredentialOp::Delete
+                && let Some(owned) = &c.credential.id
+            {
+                kept.retain(|_, v| v.get("id").and_then(Value::as_str) != Some(owned.as_str()));
+            }
+            kept
+        };
+        config.insert("credentials".into(), Value::Object(bound));
         config.entry("properties").or_insert_with(|| json!({}));
         config.entry("advanced").or_insert_with(|| json!({}));
         match remote.put_integration_config(&id, &Value::Object(config)).await {

@@ -116,6 +116,15 @@ pub async fn apply<R: Remote>(
     let mut ordered: Vec<&Change> =
         plan.changes.iter().filter(|c| c.op != Op::NoOp || needs_record(c, state)).collect();
     ordered.sort_by_key(|c| (c.op, c.name.clone()));
+    // Every credential value is checked against the plan before the first mutation, so a
+    // saved plan with one changed secret applies nothing rather than half.
+    for ic in integrations_first.iter().filter(|ic| matches!(ic.op, Op::Create | Op::Update)) {
+        if let Some(spec) = &ic.desired
+            && let Err(e) = integrations::credential_body(ic, spec, env)
+        {
+            return Err((done, e));
+        }
+    }
     let total = integrations_first.len() + ordered.len() + integrations_last.len();
     let mut i = 0;
     for ic in integrations_first {

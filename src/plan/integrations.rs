@@ -122,19 +122,20 @@ pub struct LiveIntegrations {
     pub credential_ids: BTreeSet<String>,
     /// Credential name → id (to adopt a credential an interrupted apply created).
     pub credential_names: BTreeMap<String, String>,
-    /// (action name, integration id) of every live action, to refuse unsafe deletes.
-    pub actions: Vec<(String, String)>,
+    /// (action name, integration id, action id) of every live action, to refuse unsafe
+    /// deletes. Ownership is decided by id: names are unique only within an integration.
+    pub actions: Vec<(String, String, String)>,
 }
 
 /// Plans integrations. `owned_actions_kept`: names of owned actions that stay (their
-/// integration must not be deleted); `owned_actions_deleted`: owned actions this plan deletes.
+/// integration must not be deleted). Live actions in an integration to delete count as owned
+/// only when their id is in the state.
 #[must_use]
 pub fn plan(
     desired: &[DesiredIntegration],
     state: &State,
     live: &LiveIntegrations,
     owned_actions_kept: &BTreeMap<String, String>,
-    owned_actions_deleted: &BTreeSet<String>,
     errors: &mut Vec<PlanError>,
 ) -> Vec<IntegrationChange> {
     let mut out = Vec::new();
@@ -167,16 +168,23 @@ pub fn plan(
         let (live_now, adopt) = match (tracked, live_by_id) {
             (Some(_), Some(l)) => (Some(l), false),
             (Some(t), None) => {
-                // Deleted outside gcsync: create again.
-                let mut c = create(d, "deleted outside gcsync since the last apply; it is created again");
-                c.credential.id = None;
-                let _ = t;
-                out.push(c);
+                // Deleted outside gcsync: create again, reusing its credential if that survived.
+                let kept =
+                    t.credential.as_ref().map(|c| c.id.clone()).filter(|id| live.credential_ids.contains(id));
+                out.push(create(d, "deleted outside gcsync since the last apply; it is created again", kept));
                 continue;
             }
             (None, _) => match named.as_slice() {
                 [] => {
-                    out.push(create(d, ""));
+                    // An interrupted create may have made the credential already: reuse it
+                    // (found by its deterministic name) instead of leaving an orphan.
+                    let interrupted = state
+                        .pending_integrations
+                        .contains(name)
+                        .then(|| live.credential_names.get(&crate::model::integration::credential_name(name)))
+                        .flatten()
+                        .cloned();
+                    out.push(create(d, "", interrupted));
                     continue;
                 }
                 [one] if state.pending_integrations.contains(name) => (Some(*one), true),
@@ -258,9 +266,8 @@ pub fn plan(
                 };
             }
             (Some(c), tc) => {
-                let exists = tc.is_some_and(|tc| {
-                    live.credential_ids.contains(&tc.id) && l.credential_id.as_deref() == Some(tc.id.as_str())
-                });
+                // The owned credential still exists (bound or not: an unbound one is bound again).
+                let exists = tc.is_some_and(|tc| live.credential_ids.contains(&tc.id));
                 let adopt_cred = if tc.is_none() {
                     live.credential_names.get(&crate::model::integration::credential_name(name))
                 } else {
@@ -268,6 +275,16 @@ pub fn plan(
                 };
                 match (tc, exists, adopt_cred) {
                     (Some(tc), true, _) if tc.type_name == c.type_name => {
+                        if l.credential_id.as_deref() != Some(tc.id.as_str()) {
+                            change.fields.push(FieldChange {
+                                path: "credential".into(),
+                                before: l.credential_id.clone().map_or(Value::Null, Value::String),
+                                after: Value::String(tc.id.clone()),
+                            });
+                            change
+                                .reasons
+                                .push("its credential was unbound outside gcsync; it is bound again".into());
+                        }
                         // An adopted credential has no salt yet: its values are unknown.
                         let salt = if tc.salt.is_empty() { d.new_salt.clone() } else { tc.salt.clone() };
                         let hashes = hashes(&salt, &d.values);
@@ -308,7 +325,10 @@ pub fn plan(
                             hashes: hashes(&d.new_salt, &d.values),
                         };
                         if tc.is_some() {
-                            change.reasons.push("its credential is gone, unbound or of another type in the org; a new one is created".into());
+                            change.reasons.push(
+                                "its credential is gone or of another type in the org; a new one is created"
+                                    .into(),
+                            );
                         }
                     }
                 }
@@ -331,15 +351,12 @@ pub fn plan(
         }
         let live_now = live.integrations.iter().find(|l| l.id == t.id);
         if let Some(l) = live_now {
+            let owned_ids: BTreeSet<&str> = state.actions.values().map(|t| t.id.as_str()).collect();
             let unowned: Vec<&str> = live
                 .actions
                 .iter()
-                .filter(|(action, iid)| {
-                    iid == &l.id
-                        && !owned_actions_deleted.contains(action)
-                        && !state.actions.contains_key(action)
-                })
-                .map(|(action, _)| action.as_str())
+                .filter(|(_, iid, id)| iid == &l.id && !owned_ids.contains(id.as_str()))
+                .map(|(action, _, _)| action.as_str())
                 .collect();
             if !unowned.is_empty() {
                 errors.push(PlanError {
@@ -392,8 +409,12 @@ pub fn plan(
     out
 }
 
-fn create(d: &DesiredIntegration, reason: &str) -> IntegrationChange {
+/// A create. `existing_credential`: a credential of this integration that already exists
+/// (left by an interrupted apply, or surviving an integration deleted by hand); it is
+/// updated to the environment's values and bound instead of creating another.
+fn create(d: &DesiredIntegration, reason: &str, existing_credential: Option<String>) -> IntegrationChange {
     let has_cred = d.spec.credential.is_some();
+    let reuse = existing_credential.filter(|_| has_cred);
     IntegrationChange {
         name: d.spec.name.clone(),
         op: Op::Create,
@@ -407,9 +428,17 @@ fn create(d: &DesiredIntegration, reason: &str) -> IntegrationChange {
             .map(|(path, after)| FieldChange { path: path.to_string(), before: Value::Null, after })
             .collect(),
         credential: CredentialPlan {
-            op: if has_cred { CredentialOp::Create } else { CredentialOp::Keep },
-            id: None,
-            rotated: Vec::new(),
+            op: match (&reuse, has_cred) {
+                (Some(_), _) => CredentialOp::Update,
+                (None, true) => CredentialOp::Create,
+                (None, false) => CredentialOp::Keep,
+            },
+            rotated: if reuse.is_some() {
+                d.spec.credential.iter().flat_map(|c| c.fields.keys().cloned()).collect()
+            } else {
+                Vec::new()
+            },
+            id: reuse,
             salt: if has_cred { d.new_salt.clone() } else { String::new() },
             hashes: if has_cred { hashes(&d.new_salt, &d.values) } else { BTreeMap::new() },
         },
@@ -461,7 +490,7 @@ mod tests {
             }],
             credential_ids: ["c1".to_string()].into(),
             credential_names: BTreeMap::new(),
-            actions: vec![("Hand Made".into(), "i1".into())],
+            actions: vec![("Hand Made".into(), "i1".into(), "a9".into())],
         }
     }
 
@@ -497,7 +526,6 @@ mod tests {
             &State::new(),
             &LiveIntegrations::default(),
             &BTreeMap::new(),
-            &BTreeSet::new(),
             &mut errors,
         );
         assert!(errors.is_empty());
@@ -514,7 +542,6 @@ mod tests {
             &State::new(),
             &LiveIntegrations::default(),
             &BTreeMap::new(),
-            &BTreeSet::new(),
             &mut errors,
         );
         assert!(out.is_empty());
@@ -525,39 +552,18 @@ mod tests {
     fn rotation_is_a_credential_update() {
         let d = desired(Some("new"));
         let mut errors = Vec::new();
-        let out = plan(
-            std::slice::from_ref(&d),
-            &owned("old", &d),
-            &live(),
-            &BTreeMap::new(),
-            &BTreeSet::new(),
-            &mut errors,
-        );
+        let out = plan(std::slice::from_ref(&d), &owned("old", &d), &live(), &BTreeMap::new(), &mut errors);
         assert_eq!(out[0].op, Op::Update);
         assert_eq!(out[0].credential.op, CredentialOp::Update);
         assert_eq!(out[0].credential.rotated, vec!["password".to_string()]);
-        let same = plan(
-            std::slice::from_ref(&d),
-            &owned("new", &d),
-            &live(),
-            &BTreeMap::new(),
-            &BTreeSet::new(),
-            &mut errors,
-        );
+        let same = plan(std::slice::from_ref(&d), &owned("new", &d), &live(), &BTreeMap::new(), &mut errors);
         assert_eq!(same[0].op, Op::NoOp);
     }
 
     #[test]
     fn unowned_integration_with_the_same_name_is_an_error() {
         let mut errors = Vec::new();
-        let out = plan(
-            &[desired(Some("x"))],
-            &State::new(),
-            &live(),
-            &BTreeMap::new(),
-            &BTreeSet::new(),
-            &mut errors,
-        );
+        let out = plan(&[desired(Some("x"))], &State::new(), &live(), &BTreeMap::new(), &mut errors);
         assert!(out.is_empty());
         assert!(errors[0].hint.as_deref().unwrap_or("").contains("import --integration"));
     }
@@ -566,14 +572,38 @@ mod tests {
     fn delete_is_refused_while_unowned_actions_remain() {
         let d = desired(Some("x"));
         let mut errors = Vec::new();
-        let out = plan(&[], &owned("x", &d), &live(), &BTreeMap::new(), &BTreeSet::new(), &mut errors);
+        let out = plan(&[], &owned("x", &d), &live(), &BTreeMap::new(), &mut errors);
         assert!(out.is_empty());
         assert!(errors[0].message.contains("`Hand Made`"), "{}", errors[0].message);
         let mut l = live();
         l.actions.clear();
         let mut errors = Vec::new();
-        let out = plan(&[], &owned("x", &d), &l, &BTreeMap::new(), &BTreeSet::new(), &mut errors);
+        let out = plan(&[], &owned("x", &d), &l, &BTreeMap::new(), &mut errors);
         assert_eq!(out[0].op, Op::Delete);
         assert_eq!(out[0].credential.op, CredentialOp::Delete);
+    }
+
+    #[test]
+    fn an_unowned_action_sharing_an_owned_actions_name_still_blocks_the_delete() {
+        // Names are unique per integration only: `Dup` in i1 is not the owned `Dup` (a1 in i2).
+        let d = desired(Some("x"));
+        let mut state = owned("x", &d);
+        state.actions.insert(
+            "Dup".into(),
+            crate::state::TrackedAction {
+                id: "a1".into(),
+                integration_id: "i2".into(),
+                integration: "Other".into(),
+                version: 1,
+                digest: String::new(),
+                fields: BTreeMap::new(),
+            },
+        );
+        let mut l = live();
+        l.actions = vec![("Dup".into(), "i1".into(), "a2".into()), ("Dup".into(), "i2".into(), "a1".into())];
+        let mut errors = Vec::new();
+        let out = plan(&[], &state, &l, &BTreeMap::new(), &mut errors);
+        assert!(out.is_empty());
+        assert!(errors[0].message.contains("`Dup`"), "{}", errors[0].message);
     }
 }

@@ -430,8 +430,6 @@ pub fn plan_all(
     let mut p = plan(desired, state, live, opts);
     let kept: BTreeMap<String, String> =
         desired.iter().map(|d| (d.name.clone(), d.integration_name.clone())).collect();
-    let deleted: BTreeSet<String> =
-        p.changes.iter().filter(|c| c.op == Op::Delete).map(|c| c.name.clone()).collect();
     let in_scope_integrations: Vec<integrations::DesiredIntegration> = desired_integrations
         .iter()
         .filter(|d| opts.targets.is_empty() || opts.targets.iter().any(|t| t == &d.spec.name))
@@ -450,14 +448,8 @@ pub fn plan_all(
         std::borrow::Cow::Owned(s)
     };
     let mut errors = Vec::new();
-    p.integrations = integrations::plan(
-        &in_scope_integrations,
-        &scoped_state,
-        live_integrations,
-        &kept,
-        &deleted,
-        &mut errors,
-    );
+    p.integrations =
+        integrations::plan(&in_scope_integrations, &scoped_state, live_integrations, &kept, &mut errors);
     // `--target` of an integration name is a known name.
     p.errors.retain(|e| {
         !(e.message.contains("names no action") && desired_integrations.iter().any(|d| d.spec.name == e.name))

@@ -162,7 +162,8 @@ fn drift_reports_integrations_changed_by_hand_and_apply_restores_them() {
     let i = e.integration().expect("renamed back");
     assert_eq!(i.intended_state.as_deref(), Some("ENABLED"));
     assert_eq!(code(&e.run(None, &["drift"])), 0);
-    // Deleted by hand: drift says so.
+    // Deleted by hand: drift says so; apply creates it again and reuses the surviving
+    // credential instead of leaving it orphaned.
     e.emu.rt.block_on(c.delete_integration(&i.id)).unwrap();
     let out = e.run(None, &["drift"]);
     assert_eq!(code(&out), 2);
@@ -171,6 +172,93 @@ fn drift_reports_integrations_changed_by_hand_and_apply_restores_them() {
         "{}",
         render(&out, e.dir.path())
     );
+    e.ok(Some(PASSWORD), &["apply", "-m", "m", "--auto-approve"]);
+    let creds = e.emu.rt.block_on(c.list_credentials()).unwrap();
+    assert_eq!(creds.len(), 1, "the old credential was reused: {creds:?}");
+    let i = e.integration().expect("created again");
+    let config = e.emu.rt.block_on(c.get_integration_config(&i.id)).unwrap();
+    assert_eq!(config["credentials"]["basicAuth"]["id"], creds[0]["id"]);
+    assert_eq!(code(&e.run(None, &["drift"])), 0);
+}
+
+#[test]
+fn a_credential_bound_by_hand_to_an_integration_without_one_is_left_as_is() {
+    let e = Env::new();
+    e.dir.write("m/api.yaml", "kind: Integration\nname: Open API\ntype: custom-rest-actions\nnotes: v1\n");
+    e.ok(None, &["apply", "-m", "m", "--auto-approve"]);
+    let c = e.emu.client();
+    let i = e.emu.rt.block_on(c.find_integration("Open API")).unwrap().unwrap();
+    let cred = e
+        .emu
+        .rt
+        .block_on(c.create_credential(&serde_json::json!({
+            "name": "hand made", "type": {"name": "basicAuth"},
+            "credentialFields": {"userName": "u", "password": "p"}
+        })))
+        .unwrap();
+    let mut config = e.emu.rt.block_on(c.get_integration_config(&i.id)).unwrap();
+    config["credentials"] = serde_json::json!({"basicAuth": {"id": cred["id"]}});
+    e.emu.rt.block_on(c.put_integration_config(&i.id, &config)).unwrap();
+    e.dir.write("m/api.yaml", "kind: Integration\nname: Open API\ntype: custom-rest-actions\nnotes: v2\n");
+    let out = e.ok(None, &["apply", "-m", "m", "--auto-approve"]);
+    assert!(
+        out.contains("a credential was bound outside gcsync; the manifest declares none (left as is)"),
+        "{out}"
+    );
+    let config = e.emu.rt.block_on(c.get_integration_config(&i.id)).unwrap();
+    assert_eq!(config["notes"], "v2");
+    assert_eq!(config["credentials"]["basicAuth"]["id"], cred["id"], "the binding stays");
+}
+
+#[test]
+fn a_saved_plan_with_one_changed_secret_applies_nothing() {
+    let e = Env::new();
+    let two = |name: &str, var: &str| {
+        format!(
+            "kind: Integration\nname: {name}\ntype: custom-rest-actions\ncredential:\n  type: userDefined\n  fields:\n    apiKey: {{env: {var}}}\n"
+        )
+    };
+    e.dir.write("m/a.yaml", two("Two A", "KEY_A"));
+    e.dir.write("m/b.yaml", two("Two B", "KEY_B"));
+    let with =
+        |a: &str, b: &str, args: &[&str]| e.cmd(None, args).env("KEY_A", a).env("KEY_B", b).output().unwrap();
+    assert_eq!(code(&with("key-a-1-Xy", "key-b-1-Xy", &["apply", "-m", "m", "--auto-approve"])), 0);
+    let before = e.dir.read("state/gcsync.state.json");
+    let requests = e.emu.requests().len();
+    assert_eq!(code(&with("key-a-2-Xy", "key-b-2-Xy", &["plan", "-m", "m", "--out", "p.json"])), 0);
+    let out = with("key-a-2-Xy", "key-b-CHANGED", &["apply", "p.json", "-m", "m"]);
+    assert_eq!(code(&out), 1, "{}", render(&out, e.dir.path()));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("the value of `KEY_B` changed since the plan was made")
+    );
+    assert_eq!(e.dir.read("state/gcsync.state.json"), before, "nothing applied, state untouched");
+    let mutations = e.emu.requests()[requests..]
+        .iter()
+        .filter(|r| !matches!(r["method"].as_str(), Some("GET")) && r["path"] != "/oauth/token")
+        .count();
+    assert_eq!(mutations, 0, "no request changed the org");
+}
+
+#[test]
+fn an_interrupted_integration_create_reuses_its_credential() {
+    let e = Env::new();
+    e.dir.write("m/api.yaml", integration_yaml("v1"));
+    // The credential is created, then creating the integration fails.
+    e.emu.set_faults(&["500 nth=2 method=POST path=/api/v2/integrations"]);
+    let out = e.run(Some(PASSWORD), &["apply", "-m", "m", "--auto-approve"]);
+    assert_eq!(code(&out), 1, "{}", render(&out, e.dir.path()));
+    e.emu.set_faults(&[]);
+    let c = e.emu.client();
+    assert_eq!(e.emu.rt.block_on(c.list_credentials()).unwrap().len(), 1, "the credential was made");
+    assert!(e.integration().is_none(), "the integration was not");
+    let out = e.ok(Some(PASSWORD), &["apply", "-m", "m", "--auto-approve"]);
+    assert!(out.contains("Apply complete: 1 added"), "{out}");
+    let creds = e.emu.rt.block_on(c.list_credentials()).unwrap();
+    assert_eq!(creds.len(), 1, "no second credential: {creds:?}");
+    let i = e.integration().unwrap();
+    let config = e.emu.rt.block_on(c.get_integration_config(&i.id)).unwrap();
+    assert_eq!(config["credentials"]["basicAuth"]["id"], creds[0]["id"]);
+    assert_eq!(code(&e.run(Some(PASSWORD), &["plan", "-m", "m", "--detailed-exitcode"])), 0);
 }
 
 #[test]
