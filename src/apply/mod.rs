@@ -202,6 +202,14 @@ pub async fn apply<R: Remote>(
     Ok(done)
 }
 
+/// Whether a plan without changes still has state entries to bring up to date (a live
+/// version that moved while the definition stayed equal, e.g. an update whose answer was
+/// lost). Applying such a plan only writes the state; the org is not touched.
+#[must_use]
+pub fn needs_state_refresh(plan: &Plan, state: &State) -> bool {
+    plan.changes.iter().any(|c| c.op == Op::NoOp && needs_record(c, state))
+}
+
 /// A no-op still updates state when the live version moved, or an adoption is pending.
 fn needs_record(c: &Change, state: &State) -> bool {
     match (state.actions.get(&c.name), &c.id) {
@@ -286,12 +294,28 @@ async fn apply_one<R: Remote>(
                 "config": desired.get("config"),
                 "version": c.version,
             });
-            let a = remote.patch_action(&id, &body).await.map_err(remote_err(&c.name))?;
+            let version = match remote.patch_action(&id, &body).await {
+                Ok(a) => a.version,
+                Err(RemoteError::VersionConflict(e)) => {
+                    // The version moved. If the org now holds exactly the desired action, our
+                    // own PATCH landed and only its answer was lost (the client retried it):
+                    // record it. Anyone else's change is a conflict for a new plan.
+                    let live = remote.get_action_full(&id).await.map_err(remote_err(&c.name))?;
+                    if crate::model::digest::digest(&live.to_spec()) != crate::model::digest::digest(&spec) {
+                        return Err(Error::Remote {
+                            name: c.name.clone(),
+                            source: RemoteError::VersionConflict(e),
+                        });
+                    }
+                    live.version
+                }
+                Err(e) => return Err(Error::Remote { name: c.name.clone(), source: e }),
+            };
             state
                 .actions
-                .insert(c.name.clone(), TrackedAction::from_spec(&id, a.version, &c.integration, &spec));
+                .insert(c.name.clone(), TrackedAction::from_spec(&id, version, &c.integration, &spec));
             save(state, path, &c.name)?;
-            Ok(Outcome::Updated(a.version))
+            Ok(Outcome::Updated(version))
         }
         Op::Delete => {
             if !c.gone

@@ -2,8 +2,8 @@
 //!
 //! Owns: the one definition of "the same action" used by plan, apply, drift and state.
 //! Two specs that Genesys would treat as identical normalize to identical JSON:
-//! JSON Schemas compare structurally (object key order, whitespace and `1` vs `1.0` do not
-//! matter); maps (headers, translation maps) compare as sets of entries; absent values
+//! JSON Schemas compare structurally (object key order, whitespace, `1` vs `1.0` and the
+//! order of a `required` list — a set in JSON Schema — do not matter); maps (headers, translation maps) compare as sets of entries; absent values
 //! equal Genesys's defaults (`requestTemplate` = `${input.rawRequest}`, `successTemplate` =
 //! `${rawResult}`, no headers = `{}`). Templates compare byte for byte.
 //! Unmodelled `extra` fields are not part of the digest: an API that starts returning a
@@ -40,8 +40,14 @@ pub fn fields(spec: &ActionSpec) -> Vec<(&'static str, Value)> {
             "config.response.successTemplate",
             json!(resp.success_template.as_deref().unwrap_or(DEFAULT_SUCCESS_TEMPLATE)),
         ),
-        ("contract.input", canonical(spec.contract.input.input_schema.as_ref().unwrap_or(&Value::Null))),
-        ("contract.output", canonical(spec.contract.output.success_schema.as_ref().unwrap_or(&Value::Null))),
+        (
+            "contract.input",
+            canonical_schema(spec.contract.input.input_schema.as_ref().unwrap_or(&Value::Null)),
+        ),
+        (
+            "contract.output",
+            canonical_schema(spec.contract.output.success_schema.as_ref().unwrap_or(&Value::Null)),
+        ),
     ]
 }
 
@@ -127,6 +133,36 @@ pub fn canonical(value: &Value) -> Value {
     }
 }
 
+/// [`canonical`] for a JSON Schema: additionally every `required` list of names is sorted
+/// and deduplicated (JSON Schema treats it as a set), so reordering a manifest's inputs
+/// never looks like a contract change — which would force a replace.
+#[must_use]
+pub fn canonical_schema(value: &Value) -> Value {
+    let mut v = canonical(value);
+    sort_required(&mut v);
+    v
+}
+
+fn sort_required(value: &mut Value) {
+    match value {
+        Value::Object(map) => {
+            for (k, v) in map.iter_mut() {
+                if k == "required"
+                    && let Value::Array(items) = v
+                    && items.iter().all(Value::is_string)
+                {
+                    items.sort_by(|a, b| a.as_str().cmp(&b.as_str()));
+                    items.dedup();
+                } else {
+                    sort_required(v);
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(sort_required),
+        _ => {}
+    }
+}
+
 fn sorted_map(map: Option<&Map<String, Value>>) -> Value {
     map.map_or_else(|| Value::Object(Map::new()), |m| canonical(&Value::Object(m.clone())))
 }
@@ -200,5 +236,16 @@ mod tests {
     fn digest_format() {
         let d = digest_bytes(b"");
         assert_eq!(d, "sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+    }
+
+    #[test]
+    fn the_order_of_required_names_is_not_a_contract_change() {
+        let a = json!({"type": "object", "required": ["userId", "apiEndpoint"], "properties": {
+            "required": {"type": "string"}, "nested": {"type": "object", "required": ["b", "a"]}}});
+        let b = json!({"type": "object", "required": ["apiEndpoint", "userId"], "properties": {
+            "required": {"type": "string"}, "nested": {"type": "object", "required": ["a", "b"]}}});
+        assert_eq!(canonical_schema(&a), canonical_schema(&b));
+        let c = json!({"type": "object", "required": ["userId"]});
+        assert_ne!(canonical_schema(&a), canonical_schema(&c), "a different set still differs");
     }
 }

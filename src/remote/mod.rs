@@ -31,6 +31,8 @@ pub trait Remote {
     async fn find_actions_by_name(&self, name: &str) -> Result<Vec<Action>>;
     /// `GET /actions/{id}` with config (for the custom auth action's version).
     async fn get_action(&self, id: &str) -> Result<Action>;
+    /// `GET /actions/{id}` with contract, config and both templates inlined.
+    async fn get_action_full(&self, id: &str) -> Result<Action>;
     /// Every integration.
     async fn list_integrations(&self) -> Result<Vec<Integration>>;
     /// `POST /integrations`.
@@ -68,6 +70,9 @@ impl Remote for Client {
     }
     async fn get_action(&self, id: &str) -> Result<Action> {
         Client::get_action(self, id, false).await
+    }
+    async fn get_action_full(&self, id: &str) -> Result<Action> {
+        Client::get_action_full(self, id, false).await
     }
     async fn list_integrations(&self) -> Result<Vec<Integration>> {
         Client::list_integrations(self).await

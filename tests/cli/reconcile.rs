@@ -423,3 +423,62 @@ fn export_writes_every_action_and_never_an_empty_template() {
     let state: serde_json::Value = serde_json::from_str(&e.dir.read("state/gcsync.state.json")).unwrap();
     assert_eq!(state["actions"]["By Id"]["id"], created.id.as_str());
 }
+
+#[test]
+fn an_update_whose_answer_is_lost_is_recorded_not_reported_as_a_conflict() {
+    let e = Env::new();
+    e.write("manifests/a.yaml", &action_yaml("Lookup User", 10, false));
+    e.ok(&["apply", "--auto-approve"]);
+    e.write("manifests/a.yaml", &action_yaml("Lookup User", 15, false));
+    // The PATCH is applied but its answer is lost; the client retries it and meets 409.
+    e.emu.set_faults(&["drop-after method=PATCH nth=1"]);
+    let out = e.ok(&["apply", "--auto-approve"]);
+    e.emu.set_faults(&[]);
+    assert!(out.contains("Apply complete: 0 added, 1 changed"), "{out}");
+    let (_, _, version) = e.emu.actions().remove(0);
+    assert_eq!(e.state()["actions"]["Lookup User"]["version"], version, "state holds the live version");
+    assert_eq!(code(&e.run(&["drift"])), 0, "no false drift");
+    assert_eq!(code(&e.run(&["plan", "--detailed-exitcode"])), 0);
+}
+
+#[test]
+fn a_plan_without_changes_still_brings_a_lagging_state_up_to_date() {
+    let e = Env::new();
+    e.write("manifests/a.yaml", &action_yaml("Lookup User", 10, false));
+    e.ok(&["apply", "--auto-approve"]);
+    // The live version moves while the definition stays what the manifests say.
+    let c = e.emu.client();
+    let (_, id, version) = e.emu.actions().remove(0);
+    e.emu.rt.block_on(async {
+        let full = c.get_action_full(&id, false).await.unwrap();
+        let config = serde_json::to_value(full.config.unwrap()).unwrap();
+        c.patch_action(&id, &serde_json::json!({"config": config, "version": version})).await.unwrap();
+    });
+    let out = e.run(&["apply", "--auto-approve"]);
+    assert_eq!(code(&out), 0, "{}", render(&out, e.dir.path()));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("No changes."));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("the state was brought up to date"));
+    assert_eq!(e.state()["actions"]["Lookup User"]["version"], version + 1);
+    let before = e.emu.requests().len();
+    e.ok(&["apply", "--auto-approve"]);
+    let mutations = e.emu.requests()[before..]
+        .iter()
+        .filter(|r| r["method"] != "GET" && r["path"] != "/oauth/token")
+        .count();
+    assert_eq!(mutations, 0, "the org was never touched");
+}
+
+#[test]
+fn reordering_inputs_is_no_contract_change() {
+    let e = Env::new();
+    let two = |first: &str, second: &str| {
+        format!(
+            "kind: DataAction\nname: Two Inputs\nintegration: Profile API\nrequest:\n  method: GET\n  url: https://api.example.com/$esc.url(${{input.a}})/$esc.url(${{input.b}})\ninputs:\n  {first}: {{type: string, required: true}}\n  {second}: {{type: string, required: true}}\noutputs:\n  name: {{type: string, from: $.name}}\n"
+        )
+    };
+    e.write("manifests/a.yaml", &two("a", "b"));
+    e.ok(&["apply", "--auto-approve"]);
+    e.write("manifests/a.yaml", &two("b", "a"));
+    let out = e.run(&["plan", "--detailed-exitcode"]);
+    assert_eq!(code(&out), 0, "{}", render(&out, e.dir.path()));
+}

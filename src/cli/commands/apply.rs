@@ -110,6 +110,22 @@ pub fn run(args: &Args, printer: &Printer, globals: &Globals) -> CmdResult {
                 return Err(CliError::new("the plan has errors; nothing was applied"));
             }
             if !plan.has_changes() {
+                if apply::needs_state_refresh(&plan, &session.state) {
+                    // Nothing to change in the org; the state catches up with live versions.
+                    let mut quiet = |_: usize, _: usize, _: Step<'_>, _: Option<&Outcome>| {};
+                    let no_env = |_: &str| None;
+                    apply::apply(
+                        &plan,
+                        &mut session.state,
+                        &session.state_path,
+                        &session.org.client,
+                        &no_env,
+                        &mut quiet,
+                    )
+                    .await
+                    .map_err(|(_, e)| CliError::from(e))?;
+                    printer.info("the state was brought up to date with the org's current versions");
+                }
                 if args.json {
                     printer.outln(
                         &serde_json::to_string_pretty(&result_json(&plan, &[], &ctx)).unwrap_or_default(),
