@@ -82,15 +82,15 @@ pub async fn refresh(
     let summaries: Vec<LiveSummary> = actions.iter().map(summary).collect();
     drop(actions);
     // Each manifest is dropped once compiled, which keeps a plan over thousands of actions small.
-    let specs: Vec<(String, String, bool, crate::model::ActionSpec)> = manifests
+    let specs: Vec<(String, String, bool, Option<String>, crate::model::ActionSpec)> = manifests
         .actions
         .into_iter()
         .map(|m| {
             let spec = crate::manifest::compile::compile(&m);
-            (m.name.value, m.integration.value, m.allow_replace, spec)
+            (m.name.value, m.integration.value, m.allow_replace, m.renamed_from.map(|r| r.value), spec)
         })
         .collect();
-    let names: std::collections::BTreeSet<&str> = specs.iter().map(|(_, i, _, _)| i.as_str()).collect();
+    let names: std::collections::BTreeSet<&str> = specs.iter().map(|(_, i, _, _, _)| i.as_str()).collect();
     let cached: BTreeMap<&str, Option<String>> =
         names.iter().map(|n| (*n, state.cached_integration(n))).collect();
     let manages_integrations = !integration_specs.is_empty() || !state.integrations.is_empty();
@@ -127,9 +127,9 @@ pub async fn refresh(
     }
     let desired: Vec<Desired> = specs
         .into_iter()
-        .map(|(name, integration_name, allow_replace, mut spec)| {
+        .map(|(name, integration_name, allow_replace, renamed_from, mut spec)| {
             spec.integration = resolved.get(&integration_name).cloned().unwrap_or_default();
-            Desired { name, spec, integration_name, allow_replace }
+            Desired { name, spec, integration_name, allow_replace, renamed_from }
         })
         .collect();
     let needed = plan::details_needed(&desired, state, &summaries, opts);

@@ -258,6 +258,7 @@ async fn apply_one<R: Remote>(
             let (spec, _) = desired_spec(c, state)?;
             let id = c.id.clone().unwrap_or_default();
             state.pending.retain(|p| p.name != c.name);
+            move_entry(state, c);
             state.actions.insert(
                 c.name.clone(),
                 TrackedAction::from_spec(&id, c.version.unwrap_or(0), &c.integration, &spec),
@@ -311,6 +312,7 @@ async fn apply_one<R: Remote>(
                 }
                 Err(e) => return Err(Error::Remote { name: c.name.clone(), source: e }),
             };
+            move_entry(state, c);
             state
                 .actions
                 .insert(c.name.clone(), TrackedAction::from_spec(&id, version, &c.integration, &spec));
@@ -384,7 +386,16 @@ async fn create<R: Remote>(
     })
 }
 
+/// A rename (`renamedFrom`): the old name's entry goes in the same state write that records
+/// the new one, so no crash can leave two entries owning one action.
+fn move_entry(state: &mut State, c: &Change) {
+    if let Some(old) = &c.moved_from {
+        state.actions.remove(old);
+    }
+}
+
 fn record(state: &mut State, c: &Change, spec: &ActionSpec, id: &str, version: i64) {
     state.pending.retain(|p| p.name != c.name);
+    move_entry(state, c);
     state.actions.insert(c.name.clone(), TrackedAction::from_spec(id, version, &c.integration, spec));
 }

@@ -53,6 +53,34 @@ pub fn check_names(set: &ManifestSet, diags: &mut Diagnostics) {
             seen.insert(&a.name.value, a);
         }
     }
+    // `renamedFrom`: an old name no manifest declares any more, claimed by one manifest.
+    let mut claimed: BTreeMap<&str, &ActionManifest> = BTreeMap::new();
+    for a in &set.actions {
+        let Some(old) = &a.renamed_from else { continue };
+        let problem = if old.value == a.name.value {
+            Some("`renamedFrom` names the action itself".to_string())
+        } else if seen.contains_key(old.value.as_str()) {
+            Some(format!("`renamedFrom: {}` names an action a manifest still declares", old.value))
+        } else if let Some(first) = claimed.get(old.value.as_str()) {
+            Some(format!(
+                "`renamedFrom: {}` is also claimed by `{}` ({}:{})",
+                old.value,
+                first.name.value,
+                first.file.display(),
+                first.name.pos.line
+            ))
+        } else {
+            claimed.insert(&old.value, a);
+            None
+        };
+        if let Some(message) = problem {
+            diags.push(
+                Diagnostic::error("renamed-from", message, &a.file, old.pos).with_hint(
+                    "`renamedFrom` takes the previous name of this action, which no other manifest may use or claim",
+                ),
+            );
+        }
+    }
 }
 
 /// Checks one action.

@@ -52,6 +52,9 @@ pub struct ActionManifest {
     pub timeout_seconds: Option<Sp<i64>>,
     /// Allows plan/apply to replace this action when a change cannot be made in place.
     pub allow_replace: bool,
+    /// The action's previous manifest name: plan renames the owned action in place (same
+    /// id) instead of deleting the old one and creating a new one.
+    pub renamed_from: Option<Sp<String>>,
     /// The request.
     pub request: RequestManifest,
     /// The contract, in one of its two forms.

@@ -14,9 +14,10 @@ use crate::yaml::{self, Node, Value};
 use std::path::Path;
 
 /// Keys of a `DataAction` document.
-pub const ACTION_KEYS: [&str; 15] = [
+pub const ACTION_KEYS: [&str; 16] = [
     "kind",
     "name",
+    "renamedFrom",
     "category",
     "integration",
     "description",
@@ -128,6 +129,7 @@ fn parse_action(file: &Path, doc: &Node, sink: &mut Sink<'_>) -> Option<ActionMa
     let secure = r.boolean("secure", sink);
     let timeout_seconds = r.integer("timeoutSeconds", sink);
     let allow_replace = r.boolean("allowReplace", sink).is_some_and(|b| b.value);
+    let renamed_from = r.string("renamedFrom", sink);
     let request = match r.get("request") {
         Some((_, node)) => parse_request(node, &what, sink),
         None => {
@@ -157,6 +159,7 @@ fn parse_action(file: &Path, doc: &Node, sink: &mut Sink<'_>) -> Option<ActionMa
         secure,
         timeout_seconds,
         allow_replace,
+        renamed_from,
         request: request?,
         contract: contract?,
         tests,

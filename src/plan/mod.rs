@@ -41,6 +41,8 @@ pub struct Desired {
     pub integration_name: String,
     /// `allowReplace: true` in the manifest.
     pub allow_replace: bool,
+    /// `renamedFrom:` in the manifest: the owned action's previous name.
+    pub renamed_from: Option<String>,
 }
 
 /// A live action as listed (no config).
@@ -141,6 +143,9 @@ pub struct Change {
     /// The action is already gone from the org; only the state entry is removed.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub gone: bool,
+    /// `renamedFrom:`: the state entry of this previous name becomes this one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub moved_from: Option<String>,
     /// Changed fields (desired vs live).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub fields: Vec<FieldChange>,
@@ -288,6 +293,14 @@ pub fn details_needed(
             out.insert(t.id.clone());
         }
     }
+    // A rename (`renamedFrom`): the owned action under its old name, read in full for the diff.
+    for d in desired.iter().filter(|d| in_scope(&d.name, opts) && !state.actions.contains_key(&d.name)) {
+        if let Some(t) = d.renamed_from.as_ref().and_then(|old| state.actions.get(old))
+            && by_id.contains_key(t.id.as_str())
+        {
+            out.insert(t.id.clone());
+        }
+    }
     for p in &state.pending {
         if !in_scope(&p.name, opts) || state.actions.contains_key(&p.name) {
             continue;
@@ -306,6 +319,16 @@ pub fn plan(desired: &[Desired], state: &State, live: &Live, opts: &Options) -> 
     let mut errors = Vec::new();
     let by_id: BTreeMap<&str, &LiveSummary> = live.summaries.iter().map(|s| (s.id.as_str(), s)).collect();
     let desired_names: BTreeSet<&str> = desired.iter().map(|d| d.name.as_str()).collect();
+    // `renamedFrom`: old state name → the desired action that takes its entry over (only
+    // when the new name is not owned yet and the old one is no manifest's name any more).
+    let moved: BTreeMap<&str, &Desired> = desired
+        .iter()
+        .filter(|d| in_scope(&d.name, opts) && !state.actions.contains_key(&d.name))
+        .filter_map(|d| {
+            let old = d.renamed_from.as_deref()?;
+            (state.actions.contains_key(old) && !desired_names.contains(old)).then_some((old, d))
+        })
+        .collect();
 
     for t in &opts.targets {
         if !desired_names.contains(t.as_str()) && !state.actions.contains_key(t) {
@@ -328,7 +351,10 @@ pub fn plan(desired: &[Desired], state: &State, live: &Live, opts: &Options) -> 
             continue;
         }
         let desired_json = DesiredJson::from_spec(&d.spec);
-        match state.actions.get(&d.name) {
+        let renamed =
+            d.renamed_from.as_deref().filter(|old| moved.get(old).is_some_and(|m| m.name == d.name));
+        let tracked = state.actions.get(&d.name).or_else(|| renamed.and_then(|old| state.actions.get(old)));
+        match tracked {
             None => {
                 let named: Vec<&LiveSummary> = live.summaries.iter().filter(|s| s.name == d.name).collect();
                 let pending =
@@ -344,6 +370,7 @@ pub fn plan(desired: &[Desired], state: &State, live: &Live, opts: &Options) -> 
                         integration: d.integration_name.clone(),
                         adopt: false,
                         gone: false,
+                        moved_from: None,
                         fields: Vec::new(),
                         drift: Vec::new(),
                         desired: Some(desired_json),
@@ -367,6 +394,7 @@ pub fn plan(desired: &[Desired], state: &State, live: &Live, opts: &Options) -> 
             }
             Some(t) => match by_id.get(t.id.as_str()) {
                 None => changes.push(Change {
+                    moved_from: renamed.map(str::to_string),
                     name: d.name.clone(),
                     op: Op::Create,
                     reasons: vec![format!(
@@ -384,14 +412,25 @@ pub fn plan(desired: &[Desired], state: &State, live: &Live, opts: &Options) -> 
                 }),
                 Some(s) => {
                     let detail = live.details.get(&t.id);
-                    changes.push(compare(d, s, detail, Some(t), opts, &mut errors));
+                    let mut c = compare(d, s, detail, Some(t), opts, &mut errors);
+                    if let Some(old) = renamed {
+                        c.moved_from = Some(old.to_string());
+                        c.reasons
+                            .insert(0, format!("renamed from `{old}` (`renamedFrom`): same action, same id"));
+                        // The state entry moves to the new name even if the org already shows it.
+                        if c.desired.is_none() {
+                            c.desired = Some(DesiredJson::from_spec(&d.spec));
+                        }
+                    }
+                    changes.push(c);
                 }
             },
         }
     }
 
     for (name, t) in &state.actions {
-        if desired_names.contains(name.as_str()) || !in_scope(name, opts) {
+        if desired_names.contains(name.as_str()) || moved.contains_key(name.as_str()) || !in_scope(name, opts)
+        {
             continue;
         }
         let live_now = by_id.get(t.id.as_str());
@@ -408,11 +447,13 @@ pub fn plan(desired: &[Desired], state: &State, live: &Live, opts: &Options) -> 
             integration: t.integration.clone(),
             adopt: false,
             gone: live_now.is_none(),
+            moved_from: None,
             fields: Vec::new(),
             drift: Vec::new(),
             desired: None,
         });
     }
+    hint_renames(&mut changes);
     changes.sort_by(|a, b| a.name.cmp(&b.name));
     Plan { integrations: Vec::new(), changes, errors }
 }
@@ -458,6 +499,32 @@ pub fn plan_all(
     p
 }
 
+/// One create and one delete of an owned, live action in the same integration look like a
+/// rename by hand-editing the manifest: say how to keep the id (Architect flows bind to it).
+fn hint_renames(changes: &mut [Change]) {
+    let mut by_integration: BTreeMap<&str, (Vec<usize>, Vec<usize>)> = BTreeMap::new();
+    for (i, c) in changes.iter().enumerate() {
+        let entry = by_integration.entry(c.integration.as_str()).or_default();
+        match c.op {
+            Op::Create if !c.adopt && c.moved_from.is_none() && c.drift.is_empty() => entry.0.push(i),
+            Op::Delete if !c.gone => entry.1.push(i),
+            _ => {}
+        }
+    }
+    let pairs: Vec<(usize, String)> = by_integration
+        .into_values()
+        .filter_map(|(creates, deletes)| match (creates.as_slice(), deletes.as_slice()) {
+            ([c], [d]) => Some((*c, changes[*d].name.clone())),
+            _ => None,
+        })
+        .collect();
+    for (i, old) in pairs {
+        changes[i].reasons.push(format!(
+            "if this is `{old}` renamed, add `renamedFrom: {old}` to its manifest: the action is then renamed in place and keeps its id (flows bound to it keep working)"
+        ));
+    }
+}
+
 /// Compares a desired action with an existing live one.
 fn compare(
     d: &Desired,
@@ -477,6 +544,7 @@ fn compare(
         integration: d.integration_name.clone(),
         adopt: false,
         gone: false,
+        moved_from: None,
         fields: Vec::new(),
         drift: Vec::new(),
         desired: None,

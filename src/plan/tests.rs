@@ -41,7 +41,13 @@ fn spec(name: &str, timeout: i64, output_prop: &str) -> ActionSpec {
 }
 
 fn desired(s: ActionSpec) -> Desired {
-    Desired { name: s.name.clone(), spec: s, integration_name: "Int".into(), allow_replace: false }
+    Desired {
+        name: s.name.clone(),
+        spec: s,
+        integration_name: "Int".into(),
+        allow_replace: false,
+        renamed_from: None,
+    }
 }
 
 fn tracked(id: &str, version: i64, s: &ActionSpec) -> TrackedAction {

@@ -482,3 +482,47 @@ fn reordering_inputs_is_no_contract_change() {
     let out = e.run(&["plan", "--detailed-exitcode"]);
     assert_eq!(code(&out), 0, "{}", render(&out, e.dir.path()));
 }
+
+#[test]
+fn renamed_from_renames_in_place_and_keeps_the_id() {
+    let e = Env::new();
+    e.write("manifests/a.yaml", &action_yaml("Lookup User", 10, false));
+    e.ok(&["apply", "--auto-approve"]);
+    let id = e.emu.actions()[0].1.clone();
+    // A plain rename in the manifest is a delete and a create; the plan says how to keep the id.
+    e.write("manifests/a.yaml", &action_yaml("Find User", 10, false));
+    let out = e.run(&["plan"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("add `renamedFrom: Lookup User` to its manifest"), "{text}");
+    assert!(text.contains("Plan: 1 to add, 0 to change, 0 to replace, 1 to destroy."), "{text}");
+    // With `renamedFrom` it is an update in place.
+    let renamed = action_yaml("Find User", 10, false).replacen(
+        "name: Find User\n",
+        "name: Find User\nrenamedFrom: Lookup User\n",
+        1,
+    );
+    e.write("manifests/a.yaml", &renamed);
+    let out = e.run(&["plan", "--detailed-exitcode"]);
+    assert_eq!(code(&out), 2, "{}", render(&out, e.dir.path()));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("renamed from `Lookup User` (`renamedFrom`): same action, same id"), "{text}");
+    assert!(text.contains("Plan: 0 to add, 1 to change, 0 to replace, 0 to destroy."), "{text}");
+    e.ok(&["apply", "--auto-approve"]);
+    let after = e.emu.actions();
+    assert_eq!(after.len(), 1);
+    assert_eq!((after[0].0.as_str(), after[0].1.as_str()), ("Find User", id.as_str()), "renamed, same id");
+    let state = e.state();
+    assert!(state["actions"].get("Lookup User").is_none(), "{state}");
+    assert_eq!(state["actions"]["Find User"]["id"], id.as_str());
+    // Afterwards `renamedFrom` is inert: no changes.
+    assert_eq!(code(&e.run(&["plan", "--detailed-exitcode"])), 0);
+    // It may not name the action itself.
+    e.write("manifests/a.yaml", &renamed.replace("renamedFrom: Lookup User", "renamedFrom: Find User"));
+    let out = e.run(&["validate"]);
+    assert_eq!(code(&out), 1);
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("`renamedFrom` names the action itself"),
+        "{}",
+        render(&out, e.dir.path())
+    );
+}
