@@ -75,7 +75,8 @@ impl CliError {
         let mut src = err.source();
         while let Some(s) = src {
             let text = s.to_string();
-            if e.causes.last() != Some(&text) {
+            // A wrapper that already shows its source (`name: {source}`) is not repeated.
+            if !e.causes.last().is_some_and(|last| last.ends_with(&text)) {
                 e.causes.push(text);
             }
             src = s.source();
@@ -135,7 +136,10 @@ impl From<crate::state::Error> for CliError {
     fn from(e: crate::state::Error) -> Self {
         let hint = match &e {
             crate::state::Error::OtherOrg { .. } => Some(
-                "use the state file of the target org (`--state`), or point the GENESYS_CLOUD_* variables at the org this state belongs to",
+                "use the state file of the target org (`--state`, or `state:` in the environment file), or point the target (the GENESYS_CLOUD_* variables, or `target:` in the environment file) at the org this state belongs to",
+            ),
+            crate::state::Error::OtherEnvironment { .. } => Some(
+                "run with the environment the state belongs to (`--env NAME`), or give each environment its own state file (`state:` in environments/NAME.yaml)",
             ),
             crate::state::Error::TooNew { .. } => Some("upgrade gcsync"),
             crate::state::Error::Invalid { .. } => Some("restore the previous state from `<state>.backup`"),
@@ -171,7 +175,7 @@ impl From<crate::plan::file::Error> for CliError {
         let stale = matches!(e, crate::plan::file::Error::Stale(_));
         let c = CliError::new(e.to_string());
         if stale {
-            c.hint("make a new plan with `gcsync plan --out FILE` and have it approved again")
+            c.hint("make a new plan with `gcsync plan --out FILE` (with the same `--env` as the apply) and have it approved again")
         } else {
             c
         }

@@ -164,7 +164,11 @@ impl SavedPlan {
             ));
         }
         if self.manifest_digest != manifest_digest {
-            why.push("the manifests changed since the plan was made".into());
+            why.push(if environment.is_some() {
+                "the manifests or the environment's `vars:` changed since the plan was made".into()
+            } else {
+                "the manifests changed since the plan was made".into()
+            });
         }
         let by_id: BTreeMap<&str, i64> = live.iter().map(|s| (s.id.as_str(), s.version)).collect();
         for (id, v) in &self.live_versions {

@@ -117,7 +117,8 @@ fn render_integration(out: &mut String, c: &IntegrationChange, paint: Paint) {
         Op::Create => "will be created",
         Op::Update => "will be updated in place",
         Op::Delete if c.gone => "is gone from the org; its state entry will be removed",
-        Op::Delete => "will be deleted (with its credential)",
+        Op::Delete if c.credential.id.is_some() => "will be deleted (with its credential)",
+        Op::Delete => "will be deleted",
         Op::NoOp if c.adopt => "will be adopted (no change)",
         _ => "matches the manifest",
     };

@@ -154,6 +154,8 @@ struct WireState {
     #[serde(default)]
     org: Option<OrgRef>,
     #[serde(default)]
+    environment: Option<String>,
+    #[serde(default)]
     field_order: Vec<String>,
     #[serde(default)]
     actions: BTreeMap<String, WireAction>,
@@ -223,6 +225,9 @@ pub struct State {
     pub serial: u64,
     /// The org this state belongs to (set on the first apply).
     pub org: Option<OrgRef>,
+    /// The environment (`--env`) this state belongs to, when it was written under one: two
+    /// environments on one org can never share a state file.
+    pub environment: Option<String>,
     /// Owned actions by manifest name.
     pub actions: BTreeMap<String, TrackedAction>,
     /// Creates in flight (crash journal).
@@ -291,6 +296,16 @@ pub enum Error {
         /// Host of the target.
         target_host: String,
     },
+    /// The state belongs to another environment.
+    #[error("the state `{path}` belongs to environment `{state_env}`, but this run targets {target}")]
+    OtherEnvironment {
+        /// Path.
+        path: PathBuf,
+        /// Environment recorded in the state.
+        state_env: String,
+        /// What this run targets.
+        target: String,
+    },
 }
 
 impl State {
@@ -303,6 +318,7 @@ impl State {
             lineage: uuid::Uuid::new_v4().to_string(),
             serial: 0,
             org: None,
+            environment: None,
             actions: BTreeMap::new(),
             pending: Vec::new(),
             integrations: BTreeMap::new(),
@@ -352,6 +368,7 @@ impl State {
             lineage: wire.lineage,
             serial: wire.serial,
             org: wire.org,
+            environment: wire.environment,
             actions: wire.actions.into_iter().map(|(k, w)| (k, w.into_tracked(&order))).collect(),
             pending: wire.pending,
             integrations: wire.integrations,
@@ -374,6 +391,9 @@ impl State {
         out.push_str(&format!("  \"lineage\": {},\n", compact(&self.lineage)));
         if let Some(org) = &self.org {
             out.push_str(&format!("  \"org\": {},\n", compact(org)));
+        }
+        if let Some(env) = &self.environment {
+            out.push_str(&format!("  \"environment\": {},\n", compact(env)));
         }
         out.push_str(&format!("  \"field_order\": {},\n", compact(&order)));
         if !self.integrations.is_empty() {
@@ -458,6 +478,7 @@ impl State {
     pub fn same_content(&self, other: &State) -> bool {
         self.lineage == other.lineage
             && self.org == other.org
+            && self.environment == other.environment
             && self.actions == other.actions
             && self.pending == other.pending
             && self.integrations == other.integrations
@@ -480,6 +501,23 @@ impl State {
                 self.org = Some(target.clone());
                 Ok(())
             }
+        }
+    }
+
+    /// Refuses a state written under another environment (or under one, used without
+    /// `--env`, or the reverse once it belongs to one); records the environment otherwise.
+    pub fn check_environment(&mut self, path: &Path, environment: Option<&str>) -> Result<(), Error> {
+        match (self.environment.as_deref(), environment) {
+            (Some(s), t) if Some(s) != t => Err(Error::OtherEnvironment {
+                path: path.into(),
+                state_env: s.to_string(),
+                target: t.map_or("no environment".to_string(), |t| format!("environment `{t}`")),
+            }),
+            (None, Some(t)) => {
+                self.environment = Some(t.to_string());
+                Ok(())
+            }
+            _ => Ok(()),
         }
     }
 

@@ -242,7 +242,8 @@ fn one_manifest_set_two_orgs() {
     o.write_dev(13);
     let out = o.text(&["--env", "dev", "apply", "dev.plan.json"]);
     assert!(
-        out.starts_with("exit: 1") && out.contains("the manifests changed since the plan was made"),
+        out.starts_with("exit: 1")
+            && out.contains("the manifests or the environment's `vars:` changed since the plan was made"),
         "{out}"
     );
 
@@ -370,4 +371,50 @@ fn the_example_project() {
         t.path().join("state/dev.local-org.json").exists()
             && t.path().join("state/test.local-org.json").exists()
     );
+}
+
+#[test]
+fn two_environments_on_one_org_never_share_a_state_file() {
+    let o = Orgs::new();
+    o.ok(&["--env", "dev", "apply", "--auto-approve"]);
+    assert_eq!(o.state("state/dev.state.json")["environment"], "dev");
+    // `test` points at dev's org and (by mistake) at dev's state file.
+    o.dir.write(
+        "environments/test.yaml",
+        format!(
+            "target:\n  apiUrl: {}\n  clientIdVar: DEV_GC_CLIENT_ID\n  clientSecretVar: DEV_GC_CLIENT_SECRET\nstate: state/dev.state.json\nvars:\n  stage: test\n  integration: Profile API (dev)\n  profileApi: https://test.profiles.example.com/users\n  timeout: 10\n",
+            o.dev.emu.url
+        ),
+    );
+    let out = o.run(&["--env", "test", "plan"]);
+    assert_eq!(code(&out), 1, "{}", render(&out, o.dir.path()));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("belongs to environment `dev`, but this run targets environment `test`"), "{err}");
+    // Without `--env` the dev state is refused too.
+    o.dir.write(
+        "plain/a.yaml",
+        MANIFEST
+            .replace("\"{{ var.integration }}\"", "Profile API (dev)")
+            .replace("\"Profiles ({{ var.stage }})\"", "x")
+            .replace("\"{{ var.timeout }}\"", "10")
+            .replace("{{ var.profileApi }}", "https://x.example.com"),
+    );
+    let out = o
+        .cmd(&["plan", "-m", "plain", "--state", "state/dev.state.json"])
+        .env("GENESYS_CLOUD_API_URL", &o.dev.emu.url)
+        .env("GENESYS_CLOUD_CLIENT_ID", "dev-client")
+        .env("GENESYS_CLOUD_CLIENT_SECRET", DEV_SECRET)
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 1);
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("this run targets no environment"),
+        "{}",
+        render(&out, o.dir.path())
+    );
+    // `validate --all-envs` names the shared file before any run.
+    let out = o.run(&["validate", "--all-envs"]);
+    assert_eq!(code(&out), 1, "{}", render(&out, o.dir.path()));
+    let text = render(&out, o.dir.path());
+    assert!(text.contains("state/dev.state.json") && text.contains("shared-state"), "{text}");
 }

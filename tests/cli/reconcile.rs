@@ -422,6 +422,18 @@ fn export_writes_every_action_and_never_an_empty_template() {
     assert!(e.dir.read("imported/by-id.yaml").contains("name: By Id"));
     let state: serde_json::Value = serde_json::from_str(&e.dir.read("state/gcsync.state.json")).unwrap();
     assert_eq!(state["actions"]["By Id"]["id"], created.id.as_str());
+    // One name in two integrations cannot live in one manifest set: export says so, exports
+    // the rest, and what it wrote validates.
+    let other = e.emu.rt.block_on(c.create_integration("Other API", "custom-rest-actions", "")).unwrap();
+    spec.integration = other.id;
+    e.emu.rt.block_on(c.create_action(&spec.to_post_json("integrationId"))).unwrap();
+    let out = e.run(&["export", "-o", "clash"]);
+    assert_eq!(code(&out), 1, "{}", render(&out, e.dir.path()));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("2 actions are named `By Id`"), "{err}");
+    assert!(err.contains("in `Other API`") && err.contains("--integration NAME"), "{err}");
+    assert!(!e.dir.path().join("clash/by-id.yaml").exists());
+    assert_eq!(code(&e.run(&["validate", "-m", "clash"])), 0);
 }
 
 #[test]

@@ -48,9 +48,13 @@ pub struct Args {
 /// Runs `apply`.
 pub fn run(args: &Args, printer: &Printer, globals: &Globals) -> CmdResult {
     if args.planfile.is_some() && (!args.targets.is_empty() || args.allow_replace) {
-        return Err(CliError::new(
-            "`--target` and `--allow-replace` belong to the plan; a saved plan is applied exactly as saved",
-        ));
+        let flags = match (!args.targets.is_empty(), args.allow_replace) {
+            (true, true) => "`--target` and `--allow-replace` belong",
+            (true, false) => "`--target` belongs",
+            _ => "`--allow-replace` belongs",
+        };
+        return Err(CliError::new(format!("{flags} to the plan; a saved plan is applied exactly as saved"))
+            .hint("pass it to `gcsync plan --out FILE` instead"));
     }
     let saved = args.planfile.as_ref().map(|p| SavedPlan::read(p)).transpose()?;
     if let (Some(saved), Some(path)) = (&saved, &args.planfile) {

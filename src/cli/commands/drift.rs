@@ -122,7 +122,8 @@ pub fn run(args: &Args, printer: &Printer, globals: &Globals) -> CmdResult {
                 let changed = drifted.len() + drifted_integrations.len();
                 printer.outln(&format!("\nDrift: {changed} of the {what} gcsync manages changed outside gcsync. `gcsync plan` shows how apply restores them."));
             } else {
-                printer.outln(&format!("No drift: the {what} gcsync manages match the last apply."));
+                let verb = if managed + managed_integrations == 1 { "matches" } else { "match" };
+                printer.outln(&format!("No drift: the {what} gcsync manages {verb} the last apply."));
             }
         }
         Ok(if any { ExitStatus::Changes } else { ExitStatus::Success })

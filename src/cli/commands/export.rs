@@ -51,11 +51,38 @@ pub fn run(args: &Args, printer: &Printer, globals: &Globals) -> CmdResult {
                 .filter(|a| !a.id.starts_with("static") && !a.id.starts_with("customAuth_-_"))
                 .filter(|a| wanted_integration.as_ref().is_none_or(|w| &a.integration_id == w))
                 .collect();
+            // Genesys allows one name in several integrations; a manifest set does not (the
+            // name is the manifest's identity). Such actions are not exported together.
+            let mut by_name: BTreeMap<&str, Vec<&crate::model::Action>> = BTreeMap::new();
+            for a in &actions {
+                by_name.entry(a.name.as_str()).or_default().push(a);
+            }
+            let mut failed = 0usize;
+            for (name, same) in by_name.iter().filter(|(_, v)| v.len() > 1) {
+                printer.error(
+                    &CliError::new(format!(
+                        "{} actions are named `{name}` ({}); none of them was exported",
+                        same.len(),
+                        same.iter()
+                            .map(|a| format!(
+                                "id `{}` in `{}`",
+                                a.id,
+                                integrations.get(&a.integration_id).map_or("?", String::as_str)
+                            ))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ))
+                    .hint("action names must be unique across one manifest set: export each integration into its own directory (`--integration NAME -o DIR`), or rename one in the org"),
+                );
+                failed += same.len();
+            }
+            let clashing: BTreeSet<String> =
+                by_name.iter().filter(|(_, v)| v.len() > 1).map(|(n, _)| (*n).to_string()).collect();
+            let actions: Vec<_> = actions.into_iter().filter(|a| !clashing.contains(&a.name)).collect();
             let fulls =
                 futures_util::future::join_all(actions.iter().map(|a| client.get_action_full(&a.id, false)))
                     .await;
             let mut written = 0usize;
-            let mut failed = 0usize;
             let mut used = BTreeSet::new();
             for (a, full) in actions.iter().zip(fulls) {
                 let outcome = full.map_err(CliError::from).and_then(|full| {

@@ -91,7 +91,10 @@ pub async fn open(
             return Err(e.into());
         }
     };
-    if let Err(e) = state.check_org(&state_path, &org_ref) {
+    if let Err(e) = state
+        .check_org(&state_path, &org_ref)
+        .and_then(|()| state.check_environment(&state_path, globals.environment.as_deref()))
+    {
         org.close().await;
         return Err(e.into());
     }

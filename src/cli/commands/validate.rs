@@ -100,10 +100,32 @@ fn run_all(args: &Args, printer: &Printer, globals: &Globals) -> CmdResult {
     }
     let mut reports = Vec::new();
     let mut failed = 0;
+    // State file → the first environment using it: two environments must never share one.
+    let mut state_files: std::collections::BTreeMap<std::path::PathBuf, String> =
+        std::collections::BTreeMap::new();
     for (i, name) in names.iter().enumerate() {
         let (file, set, diags) = match environments::load(dir, name) {
             Ok(env) => {
-                let (set, diags) = manifest::load_with(&args.manifests.paths(), Some(&env.vars));
+                let (set, mut diags) = manifest::load_with(&args.manifests.paths(), Some(&env.vars));
+                match state_files.get(&env.state) {
+                    Some(first) => diags.push(
+                        crate::diag::Diagnostic::error(
+                            "shared-state",
+                            format!(
+                                "environment `{name}` uses the state file `{}` of environment `{first}`",
+                                env.state.display()
+                            ),
+                            &env.file,
+                            crate::yaml::Pos::default(),
+                        )
+                        .with_hint(
+                            "give each environment its own `state:` (default `state/NAME.state.json`)",
+                        ),
+                    ),
+                    None => {
+                        state_files.insert(env.state.clone(), name.clone());
+                    }
+                }
                 (env.file, set, diags)
             }
             Err(environments::Error::Invalid { file, diags, .. }) => (file, ManifestSet::default(), diags),
