@@ -100,6 +100,10 @@ pub(crate) struct Parser<'a> {
     in_string: bool,
     in_directive: usize,
     sc: Scanner,
+    /// First error of 1.7's `init()` pass (after a successful parse), e.g. an
+    /// integer literal `new BigInteger(image)` rejects: reported only if the
+    /// whole template parses, so a later parse error wins, as in 1.7.
+    init_error: Option<Error>,
 }
 
 /// Parse a whole template.
@@ -119,8 +123,56 @@ fn parse_inner(src: &str, name: &str, in_string: bool, in_directive: bool) -> Re
         in_string,
         in_directive: usize::from(in_directive),
         sc: Scanner { pos: 0, last: 0, la: 0, depth: 0 },
+        init_error: None,
     };
-    p.process()
+    let block = p.process()?;
+    match p.init_error {
+        Some(e) => Err(e),
+        None => Ok(block),
+    }
+}
+
+/// The `NumberFormatException` message of Java's `new BigInteger(s)` (radix 10),
+/// or `None` when `s` is a valid integer. The 1.7 lexer can hand over images
+/// such as `##1` (a `##` swallowed into an `INTEGER_LITERAL`).
+fn java_big_integer_error(s: &str) -> Option<String> {
+    let chars: Vec<char> = s.chars().collect();
+    let len = chars.len();
+    if len == 0 {
+        return Some("Zero length BigInteger".into());
+    }
+    let minus = chars.iter().rposition(|&c| c == '-');
+    let plus = chars.iter().rposition(|&c| c == '+');
+    let mut cursor = 0;
+    match (minus, plus) {
+        (Some(0), None) | (None, Some(0)) => cursor = 1,
+        (None, None) => {}
+        _ => return Some("Illegal embedded sign character".into()),
+    }
+    if cursor == len {
+        return Some("Zero length BigInteger".into());
+    }
+    while cursor < len && chars[cursor] == '0' {
+        cursor += 1;
+    }
+    if cursor == len {
+        return None;
+    }
+    let digits = len - cursor;
+    let mut group_len = match digits % 9 {
+        0 => 9,
+        n => n,
+    };
+    while cursor < len {
+        let group: String = chars[cursor..cursor + group_len].iter().collect();
+        // `Integer.parseInt(group)` (signs were rejected above)
+        if group.parse::<i32>().is_err() {
+            return Some(format!("For input string: \"{group}\""));
+        }
+        cursor += group_len;
+        group_len = 9;
+    }
+    None
 }
 
 /// `NodeUtils.getSpecialText`.
@@ -1065,14 +1117,22 @@ impl<'a> Parser<'a> {
         } else if let Ok(v) = img.parse::<i128>() {
             ExprKind::BigInt(v)
         } else {
+            // `ASTIntegerLiteral.init`: Integer, then Long, then BigInteger.
             let p = self.pos_of(i);
-            return Err(Error::new(
-                ErrorKind::Unsupported,
-                format!("Integer literal {img} is beyond the supported BigInteger range"),
-                Some(&self.name),
-                p.line,
-                p.col,
-            ));
+            let err = match java_big_integer_error(&img) {
+                Some(msg) => {
+                    Error::new(ErrorKind::JavaRuntime("java.lang.NumberFormatException"), msg, None, 0, 0)
+                }
+                None => Error::new(
+                    ErrorKind::Unsupported,
+                    format!("Integer literal {img} is beyond the supported BigInteger range"),
+                    Some(&self.name),
+                    p.line,
+                    p.col,
+                ),
+            };
+            self.init_error.get_or_insert(err);
+            ExprKind::Int(0)
         };
         Ok(self.mk(kind, i, i))
     }
@@ -1731,6 +1791,17 @@ mod tests {
         let e = parse_template("#if(", "template").unwrap_err();
         assert_eq!((e.line, e.column), (1, 4));
         assert_eq!(e.kind, ErrorKind::Parse);
+    }
+
+    #[test]
+    fn java_big_integer_messages() {
+        assert_eq!(java_big_integer_error("123"), None);
+        assert_eq!(java_big_integer_error("-0007"), None);
+        assert_eq!(java_big_integer_error("1234567890123456789012345678901234567890123"), None);
+        assert_eq!(java_big_integer_error("##1").as_deref(), Some("For input string: \"##1\""));
+        assert_eq!(java_big_integer_error("1#23456789012").as_deref(), Some("For input string: \"1#23\""));
+        assert_eq!(java_big_integer_error("1-2").as_deref(), Some("Illegal embedded sign character"));
+        assert_eq!(java_big_integer_error("-").as_deref(), Some("Zero length BigInteger"));
     }
 
     #[test]

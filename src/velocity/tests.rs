@@ -221,3 +221,18 @@ fn macros_define_evaluate() {
     assert_eq!(render("#define($b)[$input.n]#end$b$b").unwrap(), "[7][7]");
     assert_eq!(render("#evaluate('#set($q = 5)$q')$q").unwrap(), "55");
 }
+
+#[test]
+fn bad_integer_literal_is_an_init_error_after_parsing() {
+    // 1.7 lexes `##1` inside call arguments as an INTEGER_LITERAL; `new BigInteger("##1")`
+    // fails in init(), i.e. only when the whole template parsed.
+    let e = render("$math.add(##1\n)").unwrap_err();
+    assert_eq!(e.kind, ErrorKind::JavaRuntime("java.lang.NumberFormatException"));
+    assert_eq!(e.to_string(), "For input string: \"##1\"");
+    // A later parse error wins over the literal.
+    let e = render("$math.add(##1\\..$</:in1&&.#end$esc.url(.>").unwrap_err();
+    assert_eq!(e.kind, ErrorKind::Parse);
+    // Valid but beyond 128 bits: still this engine's documented limit (D3).
+    let e = render("#set($x = 999999999999999999999999999999999999999999)").unwrap_err();
+    assert_eq!(e.kind, ErrorKind::Unsupported);
+}

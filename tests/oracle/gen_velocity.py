@@ -322,7 +322,9 @@ MISC = ["$input.s$input.s", "$input.s.$input.n", "${input.s}text", "$input.stext
         "#set($d = 1.0)$d #set($e = 100)$e #set($f = 1e10)$f", "#set($g = 0.001)$g #set($h = 1.0E-4)$h",
         "#set($i = 12345678.9)$i #set($j = 1234567.0)$j", "$input.nul.toString()", "${input.s.length()}",
         "$!{input.s.foo()}", "$input.ln.get(1)", "$input.ln[1]", "$input.mm.arr.get(0).id",
-        "#set($x = $input.l)#set($ok = $x.add(\"z\"))$input.l|$x"]
+        "#set($x = $input.l)#set($ok = $x.add(\"z\"))$input.l|$x",
+        "#set($l=[1,2])#foreach($i in $l)$i#set($d=$l.add(3))#end", "$math.add(##1\\..$</:in1&&.#end$esc.url(.>",
+        "$math.add(##1\n)"]
 for i, t in enumerate(MISC):
     add(f"misc/{i}", t)
 
