@@ -11,7 +11,7 @@
 //! passes resolved values and fresh salts.
 
 use super::{FieldChange, Op, PlanError};
-use crate::model::integration::{IntegrationSpec, salted_hash};
+use crate::model::integration::{IntegrationSpec, hash_matches, salted_hash};
 use crate::state::State;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -290,7 +290,12 @@ pub fn plan(
                         let hashes = hashes(&salt, &d.values);
                         let mut rotated: Vec<String> = hashes
                             .iter()
-                            .filter(|(k, h)| tc.hashes.get(*k) != Some(h))
+                            .filter(|(k, h)| {
+                                let value = d.values.get(*k).and_then(Option::as_deref).unwrap_or_default();
+                                !tc.hashes
+                                    .get(*k)
+                                    .is_some_and(|stored| hash_matches(stored, h, &salt, k, value))
+                            })
                             .map(|(k, _)| k.clone())
                             .collect();
                         rotated.extend(tc.hashes.keys().filter(|k| !hashes.contains_key(*k)).cloned());

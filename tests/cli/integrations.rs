@@ -87,7 +87,7 @@ fn one_apply_creates_credential_integration_and_action_from_an_empty_org() {
     assert_eq!(code(&out), 0, "{}", render(&out, e.dir.path()));
     let state: serde_json::Value = serde_json::from_str(&e.dir.read("state/gcsync.state.json")).unwrap();
     let hashes = &state["integrations"]["Secured API"]["credential"]["hashes"];
-    assert!(hashes["password"].as_str().unwrap().starts_with("sha256:"));
+    assert!(hashes["password"].as_str().unwrap().starts_with("pbkdf2-sha256:100000:"));
 }
 
 #[test]
