@@ -43,6 +43,10 @@ pub struct Diagnostic {
     /// Width of the underline (0 or 1 = a single caret).
     #[serde(skip)]
     pub width: usize,
+    /// The source from `column` to the end of the line is a secret: excerpts of that line
+    /// (under this or any other diagnostic of the run) show `********` instead.
+    #[serde(skip)]
+    pub redact_source: bool,
     /// What to do about it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub hint: Option<String>,
@@ -78,6 +82,7 @@ impl Diagnostic {
             line: pos.line,
             column: pos.column,
             width: 1,
+            redact_source: false,
             hint: None,
         }
     }
@@ -86,6 +91,13 @@ impl Diagnostic {
     #[must_use]
     pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
         self.hint = Some(hint.into());
+        self
+    }
+
+    /// Marks the source from the diagnostic's column to the end of its line as secret.
+    #[must_use]
+    pub fn with_redacted_source(mut self) -> Self {
+        self.redact_source = true;
         self
     }
 
@@ -247,6 +259,37 @@ impl Style for Plain {
 /// ```
 #[must_use]
 pub fn render(d: &Diagnostic, sources: &Sources, style: &dyn Style) -> String {
+    let own = d.redact_source.then(|| Redaction::of(d));
+    render_masked(d, sources, style, own.as_slice())
+}
+
+/// Renders several diagnostics (each followed by a blank line); a line one of them marks as
+/// secret ([`Diagnostic::with_redacted_source`]) is masked under every one of them.
+#[must_use]
+pub fn render_all(diags: &[Diagnostic], sources: &Sources, style: &dyn Style) -> String {
+    let masks: Vec<Redaction> = diags.iter().filter(|d| d.redact_source).map(Redaction::of).collect();
+    let mut out = String::new();
+    for d in diags {
+        out.push_str(&render_masked(d, sources, style, &masks));
+        out.push('\n');
+    }
+    out
+}
+
+/// A secret's place: file, line, first column.
+struct Redaction {
+    file: Option<PathBuf>,
+    line: u32,
+    column: u32,
+}
+
+impl Redaction {
+    fn of(d: &Diagnostic) -> Self {
+        Self { file: d.file.clone(), line: d.line, column: d.column }
+    }
+}
+
+fn render_masked(d: &Diagnostic, sources: &Sources, style: &dyn Style, masks: &[Redaction]) -> String {
     let label = match d.severity {
         Severity::Error => "error",
         Severity::Warning => "warning",
@@ -266,6 +309,15 @@ pub fn render(d: &Diagnostic, sources: &Sources, style: &dyn Style) -> String {
         let _ = writeln!(out, "{pad}{} {}", style.gutter("-->"), escape_controls(&loc));
         if let Some(text) = source_line {
             let col = usize::try_from(d.column.max(1)).unwrap_or(1) - 1;
+            let mask = masks
+                .iter()
+                .filter(|m| m.file == d.file && m.line == d.line)
+                .map(|m| usize::try_from(m.column.max(1)).unwrap_or(1) - 1)
+                .min();
+            let text = match mask {
+                Some(at) => format!("{}{SECRET_MASK}", text.chars().take(at).collect::<String>()),
+                None => text,
+            };
             let ex = excerpt(&text, col, d.width.max(1));
             let _ = writeln!(out, "{pad} {}", style.gutter("|"));
             let _ = writeln!(out, "{} {} {}", style.gutter(&num), style.gutter("|"), ex.text);
@@ -285,6 +337,9 @@ pub fn render(d: &Diagnostic, sources: &Sources, style: &dyn Style) -> String {
     }
     out
 }
+
+/// What a secret in a source line is shown as.
+const SECRET_MASK: &str = "********";
 
 /// How many characters of a source line an excerpt shows at most.
 const EXCERPT_CHARS: usize = 160;
@@ -407,6 +462,20 @@ mod tests {
         assert!(shown.starts_with('…') && !shown.ends_with('…'), "{shown}");
         let caret = text.lines().nth(4).unwrap().strip_prefix("  | ").unwrap();
         assert_eq!(caret.find('^'), Some(shown.chars().count() - 1));
+    }
+
+    #[test]
+    fn redacted_sources_are_masked_under_every_diagnostic() {
+        let mut sources = Sources::default();
+        let p = Path::new("i.yaml");
+        sources.insert(p, "fields:\n    password: hunter2 # x\n".into());
+        let secret = Diagnostic::error("inline-secret", "inline", p, Pos::new(2, 15)).with_redacted_source();
+        let other = Diagnostic::warning("other", "same line", p, Pos::new(2, 5));
+        let text = render(&secret, &sources, &Plain);
+        assert!(text.contains("2 |     password: ********\n"), "{text}");
+        let all = render_all(&[other.clone(), secret], &sources, &Plain);
+        assert!(!all.contains("hunter2"), "{all}");
+        assert!(render(&other, &sources, &Plain).contains("hunter2"));
     }
 
     #[test]
