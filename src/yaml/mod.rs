@@ -200,6 +200,21 @@ fn message_of(e: &serde_saphyr::Error) -> String {
             "a mapping key must be a scalar (text), not a list or a mapping".to_string()
         }
         serde_saphyr::Error::Budget { breach, .. } => budget_message(breach),
+        serde_saphyr::Error::NonFiniteFloat { value, .. } => {
+            format!(
+                "`{value}` is not a finite number (JSON has no NaN or infinity); quote it to make it text"
+            )
+        }
+        serde_saphyr::Error::InvalidScalar { ty, .. } => {
+            let ty = ty.trim_start_matches(['i', 'u', 'f']);
+            let what = if ty.chars().all(|c| c.is_ascii_digit()) { "number" } else { "value" };
+            format!(
+                "the value does not match its tag (not a valid {what}); remove the `!!` tag or fix the value"
+            )
+        }
+        serde_saphyr::Error::TaggedScalarCannotDeserializeIntoString { .. } => {
+            "a mapping key must be plain text; remove its `!!` tag".to_string()
+        }
         serde_saphyr::Error::DuplicateMappingKey { key, .. } => match key {
             Some(k) => format!("duplicate key `{k}`"),
             None => "duplicate key".to_string(),
@@ -437,6 +452,19 @@ mod tests {
         // Values keep their YAML 1.2 types: `off`, `y` are text, `True` and `~` are not.
         let docs = parse_documents("on: off\nnull: ~\ny: y\nt: True\n").unwrap();
         assert_eq!(docs[0].to_json(), serde_json::json!({"on": "off", "null": null, "y": "y", "t": true}));
+        for (text, want) in [
+            (
+                "a: .nan\n",
+                "`.nan` is not a finite number (JSON has no NaN or infinity); quote it to make it text",
+            ),
+            (
+                "a: !!int x\n",
+                "the value does not match its tag (not a valid number); remove the `!!` tag or fix the value",
+            ),
+            ("!!int 5: x\n", "a mapping key must be plain text; remove its `!!` tag"),
+        ] {
+            assert_eq!(parse_documents(text).unwrap_err().message, want, "{text}");
+        }
         let err = parse_documents("a: 1\n[x]: 2\n").unwrap_err();
         assert_eq!(err.message, "a mapping key must be a scalar (text), not a list or a mapping");
         assert_eq!(err.pos, Pos::new(2, 1));
