@@ -1,7 +1,8 @@
 //! YAML in and out: the only module that touches the YAML crate.
 //!
 //! Owns: parsing YAML text into a position-annotated [`Node`] tree (every scalar, key and
-//! collection knows its line and column), converting nodes to JSON, and emitting YAML
+//! collection knows its line and column; keys are their text as written, unique per mapping;
+//! parser errors in our own words), converting nodes to JSON, and emitting YAML
 //! text for manifests that `convert`/`import`/`export` write ([`emit`]).
 //! Must not: know what a manifest or a data action is. Swapping the YAML crate (today
 //! `serde-saphyr`, a maintained, panic-free, pure-Rust parser; `serde_yaml` is archived
@@ -43,7 +44,7 @@ pub struct Node {
 /// A mapping key with its position.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Key {
-    /// The key text.
+    /// The key text exactly as written (`no` stays `no`, `1.50` stays `1.50`).
     pub name: String,
     /// Where the key starts.
     pub pos: Pos,
