@@ -74,21 +74,30 @@ pub enum Error {
 /// Splits a JSON text into action objects: one object, an array of them, or an entity
 /// listing (`{"entities": [...]}`).
 pub fn parse_actions(text: &str) -> Result<Vec<Value>, Error> {
+    if text.trim().is_empty() {
+        return Err(Error::NotAnAction("the file is empty".into()));
+    }
     let value: Value = serde_json::from_str(text).map_err(|e| Error::Json {
         line: e.line(),
         column: e.column(),
         message: e.to_string().split(" at line").next().unwrap_or_default().to_string(),
     })?;
-    match value {
-        Value::Array(items) => Ok(items),
+    let actions = match value {
+        Value::Array(items) => items,
         Value::Object(ref m)
             if m.get("entities").is_some_and(Value::is_array) && !m.contains_key("config") =>
         {
-            Ok(m.get("entities").and_then(Value::as_array).cloned().unwrap_or_default())
+            m.get("entities").and_then(Value::as_array).cloned().unwrap_or_default()
         }
-        Value::Object(_) => Ok(vec![value]),
-        other => Err(Error::NotAnAction(format!("expected a JSON object, found {}", json_type(&other)))),
+        Value::Object(_) => vec![value],
+        other => {
+            return Err(Error::NotAnAction(format!("expected a JSON object, found {}", json_type(&other))));
+        }
+    };
+    if actions.is_empty() {
+        return Err(Error::NotAnAction("the file holds no actions (an empty list)".into()));
     }
+    Ok(actions)
 }
 
 fn json_type(v: &Value) -> &'static str {
@@ -120,8 +129,9 @@ pub fn source_spec(value: &Value, opts: &Options) -> Result<(ActionSpec, Vec<Str
     if !obj.contains_key("config") || !obj.contains_key("name") {
         return Err(Error::NotAnAction("an action has `name` and `config`".into()));
     }
-    let action: Action =
-        serde_json::from_value(value.clone()).map_err(|e| Error::NotAnAction(e.to_string()))?;
+    check_types(value)?;
+    let action: Action = serde_json::from_value(value.clone())
+        .map_err(|e| Error::NotAnAction(format!("a field has the wrong type ({e})")))?;
     let mut notes = Vec::new();
     let config = action.config.clone().unwrap_or_default();
     if config.request.request_template.is_none() && config.request.request_template_uri.is_some() {
@@ -146,12 +156,106 @@ pub fn source_spec(value: &Value, opts: &Options) -> Result<(ActionSpec, Vec<Str
             notes.push(format!("field `{k}` is not part of a manifest and was dropped"));
         }
     }
+    notes.extend(dropped_notes(&config, &action.contract.clone().unwrap_or_default()));
     let mut spec = action.to_spec();
     spec.integration = integration.clone();
     if !obj.contains_key("category") {
         spec.category = integration;
     }
     Ok((spec, notes))
+}
+
+/// JSON types of the fields gcsync reads, checked before deserializing so that a wrong type
+/// is reported with its path (`null` is accepted where the field is optional).
+const FIELD_TYPES: [(&[&str], &str, bool); 21] = [
+    (&["name"], "string", false),
+    (&["category"], "string", false),
+    (&["id"], "string", false),
+    (&["integrationId"], "string", false),
+    (&["secure"], "boolean", false),
+    (&["version"], "integer", false),
+    (&["selfUri"], "string", true),
+    (&["config"], "object", true),
+    (&["config", "timeoutSeconds"], "integer", true),
+    (&["config", "request"], "object", false),
+    (&["config", "request", "requestUrlTemplate"], "string", false),
+    (&["config", "request", "requestType"], "string", false),
+    (&["config", "request", "requestTemplate"], "string", true),
+    (&["config", "request", "headers"], "object", true),
+    (&["config", "response"], "object", false),
+    (&["config", "response", "translationMap"], "object", true),
+    (&["config", "response", "translationMapDefaults"], "object", true),
+    (&["config", "response", "successTemplate"], "string", true),
+    (&["contract"], "object", true),
+    (&["contract", "input"], "object", false),
+    (&["contract", "output"], "object", false),
+];
+
+fn check_types(value: &Value) -> Result<(), Error> {
+    for (path, want, nullable) in FIELD_TYPES {
+        let mut node = Some(value);
+        for seg in path {
+            node = node.and_then(|n| n.get(seg));
+        }
+        let Some(node) = node else { continue };
+        let ok = match want {
+            "string" => node.is_string(),
+            "boolean" => node.is_boolean(),
+            "integer" => node.is_i64(),
+            _ => node.is_object(),
+        } || (nullable && node.is_null());
+        if !ok {
+            return Err(Error::NotAnAction(format!(
+                "`{}` must be {} {want}, found {}",
+                path.join("."),
+                if matches!(want, "integer" | "object") { "an" } else { "a" },
+                json_type(node)
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Read-only fields Genesys computes and returns (`*Uri`, `*Flattened`, `errorSchema`).
+fn read_only(key: &str) -> bool {
+    key.ends_with("Uri") || key.ends_with("Flattened") || key == "errorSchema"
+}
+
+/// One note per kind of unmodelled field inside `config` and `contract`, naming each by path.
+fn dropped_notes(config: &crate::model::ActionConfig, contract: &crate::model::Contract) -> Vec<String> {
+    let parts: [(&str, &crate::model::Extra); 6] = [
+        ("config", &config.extra),
+        ("config.request", &config.request.extra),
+        ("config.response", &config.response.extra),
+        ("contract", &contract.extra),
+        ("contract.input", &contract.input.extra),
+        ("contract.output", &contract.output.extra),
+    ];
+    let (mut unknown, mut computed) = (Vec::new(), Vec::new());
+    for (prefix, extra) in parts {
+        for key in extra.keys() {
+            let path = format!("`{prefix}.{key}`");
+            if read_only(key) { computed.push(path) } else { unknown.push(path) }
+        }
+    }
+    let mut notes = Vec::new();
+    if !unknown.is_empty() {
+        notes.push(format!(
+            "dropped {}: Genesys's action config and contract have no such field{} (the API ignores {}), so a manifest cannot carry {}",
+            unknown.join(", "),
+            if unknown.len() == 1 { "" } else { "s" },
+            if unknown.len() == 1 { "it" } else { "them" },
+            if unknown.len() == 1 { "it" } else { "them" },
+        ));
+    }
+    if !computed.is_empty() {
+        notes.push(format!(
+            "dropped {}: read-only, Genesys computes {} from the action",
+            computed.join(", "),
+            if computed.len() == 1 { "it" } else { "them" },
+        ));
+    }
+    notes
 }
 
 /// Converts one action JSON object into a manifest document.
@@ -172,9 +276,6 @@ pub fn convert_action(value: &Value, opts: &Options) -> Result<Converted, Error>
         let yaml = e.finish();
         match verify(&yaml, &spec, shorthand) {
             Ok(()) => {
-                if !shorthand && spec.config.extra.keys().any(|_| true) {
-                    notes.push("unmodelled `config` fields were dropped".into());
-                }
                 return Ok(Converted {
                     name: spec.name.clone(),
                     yaml,
@@ -413,11 +514,57 @@ mod tests {
     }
 
     #[test]
+    fn names_every_dropped_field_by_path() {
+        let mut v = export_json();
+        v["config"]["newConfigField"] = json!(1);
+        v["config"]["request"]["newReqField"] = json!("x");
+        v["config"]["response"]["newRespField"] = json!(true);
+        v["contract"]["input"]["x"] = json!({});
+        v["contract"]["output"]["errorSchema"] = json!({});
+        v["futureTopLevel"] = json!(2);
+        let c = convert_action(&v, &Options::default()).unwrap();
+        let notes = c.notes.join("\n");
+        assert!(notes.contains(
+            "dropped `config.newConfigField`, `config.request.newReqField`, `config.response.newRespField`, `contract.input.x`: Genesys's action config and contract have no such fields (the API ignores them)"
+        ), "{notes}");
+        assert!(notes.contains("dropped `contract.output.errorSchema`: read-only"), "{notes}");
+        assert!(
+            notes.contains("field `futureTopLevel` is not part of a manifest and was dropped"),
+            "{notes}"
+        );
+        assert!(!notes.contains("unmodelled"), "{notes}");
+        // The shorthand candidate is verified too; a clean action gets no note about dropping.
+        let c = convert_action(&export_json(), &Options { integration: Some("I".into()), source_note: None })
+            .unwrap();
+        assert!(c.notes.is_empty(), "{:?}", c.notes);
+    }
+
+    #[test]
+    fn wrong_types_are_named_by_path() {
+        let mut v = export_json();
+        v["secure"] = json!("yes");
+        let e = convert_action(&v, &Options::default()).unwrap_err().to_string();
+        assert_eq!(e, "not a Genesys data action: `secure` must be a boolean, found a string");
+        let mut v = export_json();
+        v["config"]["request"]["headers"] = json!(["a"]);
+        let e = convert_action(&v, &Options::default()).unwrap_err().to_string();
+        assert_eq!(
+            e,
+            "not a Genesys data action: `config.request.headers` must be an object, found an array"
+        );
+    }
+
+    #[test]
     fn parses_lists_and_listings() {
         assert_eq!(parse_actions("[{}, {}]").unwrap().len(), 2);
         assert_eq!(parse_actions("{\"entities\": [{}], \"pageSize\": 25}").unwrap().len(), 1);
         assert!(matches!(parse_actions("{\"a\": }"), Err(Error::Json { line: 1, .. })));
         assert!(parse_actions("42").is_err());
+        assert_eq!(
+            parse_actions(" \n").unwrap_err().to_string(),
+            "not a Genesys data action: the file is empty"
+        );
+        assert!(parse_actions("[]").unwrap_err().to_string().contains("no actions"));
     }
 
     #[test]

@@ -3,7 +3,9 @@
 //! Owns: [`Diagnostic`] (severity, rule code, message, file:line:column, hint), the
 //! collection type that gathers *all* problems of a run, and the caret rendering
 //! (`--> file:line:col`, the source line, a `^` under the spot) used for manifests and
-//! templates. Rendering reads source text from [`Sources`]; it never reads files itself.
+//! templates. What reaches the terminal is made safe: unprintable characters in source
+//! lines become U+FFFD (in messages, `\u{1b}`-style escapes) and a long line shows a window
+//! of [`EXCERPT_CHARS`] characters around the caret. Rendering reads source text from [`Sources`]; it never reads files itself.
 //! Must not: decide exit codes or print (the printer does that).
 
 use crate::yaml::Pos;
@@ -41,6 +43,10 @@ pub struct Diagnostic {
     /// Width of the underline (0 or 1 = a single caret).
     #[serde(skip)]
     pub width: usize,
+    /// The source from `column` to the end of the line is a secret: excerpts of that line
+    /// (under this or any other diagnostic of the run) show `********` instead.
+    #[serde(skip)]
+    pub redact_source: bool,
     /// What to do about it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub hint: Option<String>,
@@ -76,6 +82,7 @@ impl Diagnostic {
             line: pos.line,
             column: pos.column,
             width: 1,
+            redact_source: false,
             hint: None,
         }
     }
@@ -84,6 +91,13 @@ impl Diagnostic {
     #[must_use]
     pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
         self.hint = Some(hint.into());
+        self
+    }
+
+    /// Marks the source from the diagnostic's column to the end of its line as secret.
+    #[must_use]
+    pub fn with_redacted_source(mut self) -> Self {
+        self.redact_source = true;
         self
     }
 
@@ -245,48 +259,146 @@ impl Style for Plain {
 /// ```
 #[must_use]
 pub fn render(d: &Diagnostic, sources: &Sources, style: &dyn Style) -> String {
+    let own = d.redact_source.then(|| Redaction::of(d));
+    render_masked(d, sources, style, own.as_slice())
+}
+
+/// Renders several diagnostics (each followed by a blank line); a line one of them marks as
+/// secret ([`Diagnostic::with_redacted_source`]) is masked under every one of them.
+#[must_use]
+pub fn render_all(diags: &[Diagnostic], sources: &Sources, style: &dyn Style) -> String {
+    let masks: Vec<Redaction> = diags.iter().filter(|d| d.redact_source).map(Redaction::of).collect();
+    let mut out = String::new();
+    for d in diags {
+        out.push_str(&render_masked(d, sources, style, &masks));
+        out.push('\n');
+    }
+    out
+}
+
+/// A secret's place: file, line, first column.
+struct Redaction {
+    file: Option<PathBuf>,
+    line: u32,
+    column: u32,
+}
+
+impl Redaction {
+    fn of(d: &Diagnostic) -> Self {
+        Self { file: d.file.clone(), line: d.line, column: d.column }
+    }
+}
+
+fn render_masked(d: &Diagnostic, sources: &Sources, style: &dyn Style, masks: &[Redaction]) -> String {
     let label = match d.severity {
         Severity::Error => "error",
         Severity::Warning => "warning",
     };
     let mut out = String::new();
-    let _ = writeln!(out, "{}: {}", style.severity(d.severity, &format!("{label}[{}]", d.code)), d.message);
+    let _ = writeln!(
+        out,
+        "{}: {}",
+        style.severity(d.severity, &format!("{label}[{}]", d.code)),
+        escape_controls(&d.message)
+    );
+    let hint = d.hint.as_deref().map(escape_controls);
     if let Some(loc) = d.location() {
         let source_line = d.file.as_deref().and_then(|f| sources.line(f, d.line));
         let num = d.line.to_string();
         let pad = " ".repeat(num.len());
-        let _ = writeln!(out, "{pad}{} {loc}", style.gutter("-->"));
+        let _ = writeln!(out, "{pad}{} {}", style.gutter("-->"), escape_controls(&loc));
         if let Some(text) = source_line {
-            let shown = printable(&text);
-            let _ = writeln!(out, "{pad} {}", style.gutter("|"));
-            let _ = writeln!(out, "{} {} {shown}", style.gutter(&num), style.gutter("|"));
             let col = usize::try_from(d.column.max(1)).unwrap_or(1) - 1;
-            let lead: String = shown.chars().take(col).map(|c| if c == '\t' { '\t' } else { ' ' }).collect();
-            let width = d.width.max(1);
+            let mask = masks
+                .iter()
+                .filter(|m| m.file == d.file && m.line == d.line)
+                .map(|m| usize::try_from(m.column.max(1)).unwrap_or(1) - 1)
+                .min();
+            let text = match mask {
+                Some(at) => format!("{}{SECRET_MASK}", text.chars().take(at).collect::<String>()),
+                None => text,
+            };
+            let ex = excerpt(&text, col, d.width.max(1));
+            let _ = writeln!(out, "{pad} {}", style.gutter("|"));
+            let _ = writeln!(out, "{} {} {}", style.gutter(&num), style.gutter("|"), ex.text);
             let _ = writeln!(
                 out,
-                "{pad} {} {lead}{}",
+                "{pad} {} {}{}",
                 style.gutter("|"),
-                style.severity(d.severity, &"^".repeat(width))
+                ex.lead,
+                style.severity(d.severity, &"^".repeat(ex.width))
             );
         }
-        if let Some(h) = &d.hint {
+        if let Some(h) = &hint {
             let _ = writeln!(out, "{pad} {} {}: {h}", style.gutter("="), style.hint("hint"));
         }
-    } else if let Some(h) = &d.hint {
+    } else if let Some(h) = &hint {
         let _ = writeln!(out, "  {}: {h}", style.hint("hint"));
     }
     out
 }
 
-/// Long or binary lines are shortened and control characters made visible.
-fn printable(line: &str) -> String {
-    let mut s: String =
-        line.chars().take(200).map(|c| if c.is_control() && c != '\t' { '\u{fffd}' } else { c }).collect();
-    if line.chars().count() > 200 {
-        s.push('…');
+/// What a secret in a source line is shown as.
+const SECRET_MASK: &str = "********";
+
+/// How many characters of a source line an excerpt shows at most.
+const EXCERPT_CHARS: usize = 160;
+
+/// A source line made safe to print, and where the caret goes under it.
+struct Excerpt {
+    /// The shown text: a window of at most [`EXCERPT_CHARS`] characters around the caret
+    /// (`…` marks cut ends), unprintable characters replaced by `\u{fffd}`.
+    text: String,
+    /// Whitespace up to the caret (tabs kept, so the caret lines up under tabs).
+    lead: String,
+    /// Underline width, cut at the end of the window.
+    width: usize,
+}
+
+/// Whether a character must not reach a terminal raw: C0/C1 controls except tab, line and
+/// paragraph separators, and bidirectional overrides (which reorder what is shown).
+fn unprintable(c: char) -> bool {
+    (c.is_control() && c != '\t')
+        || matches!(c, '\u{2028}' | '\u{2029}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+fn excerpt(line: &str, col: usize, width: usize) -> Excerpt {
+    let chars: Vec<char> = line.chars().map(|c| if unprintable(c) { '\u{fffd}' } else { c }).collect();
+    let len = chars.len();
+    let (start, end) = if len <= EXCERPT_CHARS {
+        (0, len)
+    } else {
+        // The caret sits about a third into the window.
+        let start = col.saturating_sub(EXCERPT_CHARS / 3).min(len - EXCERPT_CHARS);
+        (start, start + EXCERPT_CHARS)
+    };
+    let mut text = String::new();
+    let mut lead = String::new();
+    if start > 0 {
+        text.push('…');
+        lead.push(' ');
     }
-    s
+    text.extend(chars.get(start..end).unwrap_or_default());
+    if end < len {
+        text.push('…');
+    }
+    let caret = col.clamp(start, end);
+    lead.extend(
+        chars.get(start..caret).unwrap_or_default().iter().map(|&c| if c == '\t' { '\t' } else { ' ' }),
+    );
+    let room = end.saturating_sub(caret).max(1);
+    Excerpt { text, lead, width: width.min(room) }
+}
+
+/// Unprintable characters in message text (key names can hold any character) shown as
+/// `\u{1b}`-style escapes.
+fn escape_controls(text: &str) -> String {
+    if !text.chars().any(unprintable) {
+        return text.to_string();
+    }
+    text.chars()
+        .map(|c| if unprintable(c) { c.escape_unicode().to_string() } else { c.to_string() })
+        .collect()
 }
 
 #[cfg(test)]
@@ -306,6 +418,64 @@ mod tests {
             text,
             "error[unknown-field]: unknown field `timeout`\n --> m.yaml:2:3\n  |\n2 |   timeout: 10\n  |   ^^^^^^^\n  = hint: did you mean `timeoutSeconds`?\n"
         );
+    }
+
+    #[test]
+    fn excerpts_never_print_control_characters() {
+        let mut sources = Sources::default();
+        let p = Path::new("m.yaml");
+        sources.insert(p, "name: a\u{0}b\u{1b}[31m\u{7}\u{85}\u{202e}c\tq: 1\n".into());
+        let d =
+            Diagnostic::error("x", "key `q\u{1b}[2J` is odd", p, Pos::new(1, 20)).with_hint("see `\u{7}`");
+        let text = render(&d, &sources, &Plain);
+        assert!(!text.chars().any(|c| c.is_control() && c != '\n' && c != '\t'), "{text:?}");
+        assert!(!text.contains('\u{202e}'), "{text:?}");
+        assert!(text.contains("key `q\\u{1b}[2J` is odd"), "{text}");
+        assert!(text.contains("see `\\u{7}`"), "{text}");
+        assert!(text.contains("1 | name: a\u{fffd}b\u{fffd}[31m\u{fffd}\u{fffd}\u{fffd}c\tq: 1\n"), "{text}");
+        // The caret stays under `q` (the tab is kept in the lead).
+        assert!(text.contains(&format!("  | {}\t^\n", " ".repeat(18))), "{text:?}");
+    }
+
+    #[test]
+    fn long_lines_show_a_window_around_the_caret() {
+        let mut sources = Sources::default();
+        let p = Path::new("m.yaml");
+        let line = format!("url: \"{}\", bogus: 1{}", "a".repeat(400), "z".repeat(300));
+        sources.insert(p, line.clone());
+        let col = line.find("bogus").unwrap() + 1;
+        let d = Diagnostic::error("x", "unknown", p, Pos::new(1, u32::try_from(col).unwrap())).with_width(5);
+        let text = render(&d, &sources, &Plain);
+        let lines: Vec<&str> = text.lines().collect();
+        let shown = lines[3].strip_prefix("1 | ").unwrap();
+        assert!(shown.starts_with('…') && shown.ends_with('…'), "{shown}");
+        assert_eq!(shown.chars().count(), EXCERPT_CHARS + 2);
+        let caret = lines[4].strip_prefix("  | ").unwrap();
+        let at = caret.find('^').unwrap();
+        assert_eq!(caret.len() - at, 5, "{caret}");
+        let under: String = shown.chars().skip(at).take(5).collect();
+        assert_eq!(under, "bogus");
+        // Near the end of a long line the window is the line's tail.
+        let d = Diagnostic::error("x", "end", p, Pos::new(1, u32::try_from(line.len()).unwrap()));
+        let text = render(&d, &sources, &Plain);
+        let shown = text.lines().nth(3).unwrap().strip_prefix("1 | ").unwrap().to_string();
+        assert!(shown.starts_with('…') && !shown.ends_with('…'), "{shown}");
+        let caret = text.lines().nth(4).unwrap().strip_prefix("  | ").unwrap();
+        assert_eq!(caret.find('^'), Some(shown.chars().count() - 1));
+    }
+
+    #[test]
+    fn redacted_sources_are_masked_under_every_diagnostic() {
+        let mut sources = Sources::default();
+        let p = Path::new("i.yaml");
+        sources.insert(p, "fields:\n    password: hunter2 # x\n".into());
+        let secret = Diagnostic::error("inline-secret", "inline", p, Pos::new(2, 15)).with_redacted_source();
+        let other = Diagnostic::warning("other", "same line", p, Pos::new(2, 5));
+        let text = render(&secret, &sources, &Plain);
+        assert!(text.contains("2 |     password: ********\n"), "{text}");
+        let all = render_all(&[other.clone(), secret], &sources, &Plain);
+        assert!(!all.contains("hunter2"), "{all}");
+        assert!(render(&other, &sources, &Plain).contains("hunter2"));
     }
 
     #[test]

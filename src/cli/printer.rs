@@ -190,11 +190,7 @@ impl Printer {
     pub fn diagnostics(&self, diags: &Diagnostics, sources: &Sources, to_stdout: bool) {
         let color = if to_stdout { self.color_out } else { self.color_err };
         let style = TermStyle { color };
-        let mut text = String::new();
-        for d in diags.sorted() {
-            text.push_str(&diag::render(&d, sources, &style));
-            text.push('\n');
-        }
+        let text = diag::render_all(&diags.sorted(), sources, &style);
         if to_stdout {
             self.out(&text);
         } else {

@@ -3,8 +3,8 @@
 //! Owns: running Genesys's documented rules ([`crate::model::rules`]) on each compiled
 //! action and placing every finding on the manifest line that caused it, plus the rules
 //! that span files (unique names) and the shorthand-only rules (output names usable as
-//! template variables). `check_set` also runs `lint` (templates, JSONPaths, `tests:`) on
-//! every action; `check_action` alone does not (the corpus round-trip test relies on that).
+//! template variables). `check_set`/`check_actions` also run `lint` (templates, JSONPaths,
+//! `tests:`) on every action; `check_action` alone does not.
 //! Must not: parse YAML or do I/O.
 
 use super::compile::compile;

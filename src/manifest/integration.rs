@@ -209,12 +209,16 @@ fn env_ref(node: &Node, field: &str, sink: &mut Sink<'_>) -> Option<Sp<String>> 
             None
         }
         _ => {
-            // Never echo the value: it may be a real secret.
-            sink.error_hint(
-                "inline-secret",
-                format!("credential field `{field}` has its value written in the manifest; credential values come only from the environment"),
-                node.pos,
-                format!("write `{field}: {{env: VAR_NAME}}`, set the variable where gcsync runs, and remove the value from the file (and from git history)"),
+            // Never echo the value: it may be a real secret (the excerpt masks it too).
+            sink.push(
+                crate::diag::Diagnostic::error(
+                    "inline-secret",
+                    format!("credential field `{field}` has its value written in the manifest; credential values come only from the environment"),
+                    sink.file,
+                    node.pos,
+                )
+                .with_redacted_source()
+                .with_hint(format!("write `{field}: {{env: VAR_NAME}}`, set the variable where gcsync runs, and remove the value from the file (and from git history)")),
             );
             None
         }

@@ -1,7 +1,8 @@
 //! Manifest documents → typed resources.
 //!
 //! Owns: the manifest *format* — which keys exist where, their types, required keys,
-//! "exactly one contract form", unknown keys with suggestions. Produces
+//! "exactly one contract form", unknown keys with suggestions, "a file has at least one
+//! document". Produces
 //! [`ActionManifest`]s with positions; a document with problems is reported and skipped.
 //! Must not: apply Genesys's contract rules (that is `check`) or compile (that is `compile`).
 
@@ -67,7 +68,12 @@ pub fn parse_file_with(
         }
     };
     if docs.is_empty() {
-        sink.warning("empty-file", "the file has no YAML documents", crate::yaml::Pos::new(1, 1), None);
+        sink.error_hint(
+            "empty-file",
+            "the file has no YAML documents (it is empty, or only comments and `---`)",
+            crate::yaml::Pos::new(1, 1),
+            "a manifest holds at least one document with `kind:`; delete the file if it is not needed",
+        );
     }
     let docs = super::vars::resolve_documents(docs, vars, Some(text), &mut sink, &mut set.vars_used);
     for doc in docs {
@@ -186,12 +192,19 @@ fn parse_contract(r: &mut MapReader<'_>, what: &str, sink: &mut Sink<'_>) -> Opt
     let raw = r.has("contract");
     let response = r.get("response");
     if shorthand && raw {
+        // Mark every contract key as read: they are known fields, wrongly combined.
         let pos = r.get("contract").map_or(r.pos, |(k, _)| k.pos);
+        let short: Vec<&str> = ["inputs", "outputs"].into_iter().filter(|k| r.get(k).is_some()).collect();
+        let short = short.iter().map(|k| format!("`{k}:`")).collect::<Vec<_>>().join(" and ");
         sink.error_hint(
             "contract-form",
-            format!("{what} uses both contract forms"),
+            format!(
+                "{what} has both `contract:` (raw form) and {short} (shorthand form); the two contract forms are exclusive"
+            ),
             pos,
-            "use either `inputs:`/`outputs:` (shorthand) or `contract:` + `response:` (raw), not both",
+            format!(
+                "keep one: remove {short} to keep the raw `contract:` + `response:`, or remove `contract:` (and `response.translationMap`/`translationMapDefaults`) to keep the shorthand"
+            ),
         );
         return None;
     }

@@ -1,7 +1,8 @@
 //! YAML in and out: the only module that touches the YAML crate.
 //!
 //! Owns: parsing YAML text into a position-annotated [`Node`] tree (every scalar, key and
-//! collection knows its line and column), converting nodes to JSON, and emitting YAML
+//! collection knows its line and column; keys are their text as written, unique per mapping;
+//! parser errors in our own words), converting nodes to JSON, and emitting YAML
 //! text for manifests that `convert`/`import`/`export` write ([`emit`]).
 //! Must not: know what a manifest or a data action is. Swapping the YAML crate (today
 //! `serde-saphyr`, a maintained, panic-free, pure-Rust parser; `serde_yaml` is archived
@@ -43,7 +44,7 @@ pub struct Node {
 /// A mapping key with its position.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Key {
-    /// The key text.
+    /// The key text exactly as written (`no` stays `no`, `1.50` stays `1.50`).
     pub name: String,
     /// Where the key starts.
     pub pos: Pos,
@@ -136,13 +137,112 @@ pub struct SyntaxError {
 
 /// Parses a YAML stream (one or more `---`-separated documents) into nodes.
 /// Empty documents are skipped.
+///
+/// Mapping keys are the scalar text as written (quoted or not): `n`, `on`, `No`, `null`,
+/// `~`, `1.50` and `010` stay exactly that, because manifests name Genesys properties with
+/// them. Two keys of one mapping with the same text are an error naming the first one's line.
 pub fn parse_documents(text: &str) -> Result<Vec<Node>, SyntaxError> {
-    let docs: Vec<Option<RawSpanned>> = serde_saphyr::from_multiple(text).map_err(|e| {
-        let pos =
-            e.location().map_or(Pos::default(), |l| Pos::new(clamp_u32(l.line()), clamp_u32(l.column())));
-        SyntaxError { message: clean_message(&e.without_snippet().to_string()), pos }
-    })?;
-    Ok(docs.into_iter().flatten().map(RawSpanned::into_node).collect())
+    let options = serde_saphyr::options! {
+        // Keys are read as strings; a plain `null`/`~`/empty key is its text, not an error.
+        null_as_string: true,
+        // YAML 1.2 core schema: only `true`/`false` (any case form) are booleans; YAML 1.1's
+        // `yes`, `no`, `on`, `off`, `y`, `n` are text.
+        strict_booleans: true,
+        // Duplicates are detected here, on the key text, with our own message.
+        duplicate_keys: serde_saphyr::DuplicateKeyPolicy::PassThrough,
+    };
+    let docs: Vec<Option<RawSpanned>> =
+        serde_saphyr::from_multiple_with_options(text, options).map_err(|e| {
+            let pos =
+                e.location().map_or(Pos::default(), |l| Pos::new(clamp_u32(l.line()), clamp_u32(l.column())));
+            SyntaxError { message: message_of(&e), pos }
+        })?;
+    let nodes: Vec<Node> = docs.into_iter().flatten().map(RawSpanned::into_node).collect();
+    for node in &nodes {
+        check_duplicate_keys(node)?;
+    }
+    Ok(nodes)
+}
+
+/// The first key that repeats an earlier key of the same mapping (anywhere in the tree).
+fn check_duplicate_keys(node: &Node) -> Result<(), SyntaxError> {
+    match &node.value {
+        Value::Map(entries) => {
+            let mut seen: std::collections::HashMap<&str, Pos> = std::collections::HashMap::new();
+            for (k, v) in entries {
+                if let Some(first) = seen.get(k.name.as_str()) {
+                    let at = if first.line == 0 {
+                        String::new()
+                    } else {
+                        format!(" (first at line {})", first.line)
+                    };
+                    return Err(SyntaxError {
+                        message: format!("duplicate key `{}`{at}", k.name),
+                        pos: k.pos,
+                    });
+                }
+                seen.insert(&k.name, k.pos);
+                check_duplicate_keys(v)?;
+            }
+            Ok(())
+        }
+        Value::Seq(items) => items.iter().try_for_each(check_duplicate_keys),
+        _ => Ok(()),
+    }
+}
+
+/// A message for a parser error in our words when the library's would leak its API
+/// (budgets, options); otherwise its message without position or snippet.
+fn message_of(e: &serde_saphyr::Error) -> String {
+    match e.without_snippet() {
+        serde_saphyr::Error::AliasError { error, .. } => message_of(error),
+        // Only keys are read as strings (values go through type inference).
+        serde_saphyr::Error::Unexpected { expected: "string scalar", .. } => {
+            "a mapping key must be a scalar (text), not a list or a mapping".to_string()
+        }
+        serde_saphyr::Error::Budget { breach, .. } => budget_message(breach),
+        serde_saphyr::Error::NonFiniteFloat { value, .. } => {
+            format!(
+                "`{value}` is not a finite number (JSON has no NaN or infinity); quote it to make it text"
+            )
+        }
+        serde_saphyr::Error::InvalidScalar { ty, .. } => {
+            let ty = ty.trim_start_matches(['i', 'u', 'f']);
+            let what = if ty.chars().all(|c| c.is_ascii_digit()) { "number" } else { "value" };
+            format!(
+                "the value does not match its tag (not a valid {what}); remove the `!!` tag or fix the value"
+            )
+        }
+        serde_saphyr::Error::TaggedScalarCannotDeserializeIntoString { .. } => {
+            "a mapping key must be plain text; remove its `!!` tag".to_string()
+        }
+        serde_saphyr::Error::DuplicateMappingKey { key, .. } => match key {
+            Some(k) => format!("duplicate key `{k}`"),
+            None => "duplicate key".to_string(),
+        },
+        other => clean_message(&other.to_string()),
+    }
+}
+
+fn budget_message(breach: &serde_saphyr::budget::BudgetBreach) -> String {
+    use serde_saphyr::budget::BudgetBreach as B;
+    let limits = serde_saphyr::Budget::default();
+    match breach {
+        B::Depth { .. } => format!("nesting deeper than {} levels", limits.max_depth),
+        B::Nodes { .. } => {
+            format!("document too large: more than {} nodes (alias expansion?)", limits.max_nodes)
+        }
+        B::Events { .. } => {
+            format!("document too large: more than {} parser events (alias expansion?)", limits.max_events)
+        }
+        B::Aliases { .. } => format!("more than {} aliases", limits.max_aliases),
+        B::Anchors { .. } => format!("more than {} anchors", limits.max_anchors),
+        B::Documents { .. } => format!("more than {} documents in one file", limits.max_documents),
+        B::ScalarBytes { .. } => "document too large: too much scalar text (alias expansion?)".to_string(),
+        B::AliasAnchorRatio { .. } => "too many aliases for the anchors defined (an alias bomb?)".to_string(),
+        B::MergeKeys { .. } => format!("more than {} merge keys (`<<`)", limits.max_merge_keys),
+        _ => "document too large or too deeply nested to read safely".to_string(),
+    }
 }
 
 fn clamp_u32(v: u64) -> u32 {
@@ -230,23 +330,11 @@ impl<'de> Deserialize<'de> for RawKey {
             fn visit_string<E>(self, v: String) -> Result<RawKey, E> {
                 Ok(RawKey(v))
             }
-            fn visit_bool<E>(self, v: bool) -> Result<RawKey, E> {
-                Ok(RawKey(v.to_string()))
-            }
-            fn visit_i64<E>(self, v: i64) -> Result<RawKey, E> {
-                Ok(RawKey(v.to_string()))
-            }
-            fn visit_u64<E>(self, v: u64) -> Result<RawKey, E> {
-                Ok(RawKey(v.to_string()))
-            }
-            fn visit_f64<E>(self, v: f64) -> Result<RawKey, E> {
-                Ok(RawKey(v.to_string()))
-            }
-            fn visit_unit<E>(self) -> Result<RawKey, E> {
-                Ok(RawKey("null".to_string()))
-            }
         }
-        d.deserialize_any(KeyVisitor)
+        // `deserialize_string` hands over the scalar's text without resolving its type, so
+        // `no`, `on`, `~` and `1.50` stay the key the author wrote (`deserialize_any` would
+        // give `false`, `true`, unit and `1.5`).
+        d.deserialize_string(KeyVisitor)
     }
 }
 
@@ -340,7 +428,72 @@ mod tests {
     fn duplicate_keys_are_errors() {
         let err = parse_documents("a: 1\na: 2\n").unwrap_err();
         assert_eq!(err.pos, Pos::new(2, 1));
-        assert!(err.message.contains("duplicate"), "{}", err.message);
+        assert_eq!(err.message, "duplicate key `a` (first at line 1)");
+        let err = parse_documents("x:\n  - {b: 1, c: 2}\n  - {'n': 1, n: 2}\n").unwrap_err();
+        assert_eq!(err.message, "duplicate key `n` (first at line 3)");
+    }
+
+    fn keys(text: &str) -> Vec<String> {
+        let docs = parse_documents(text).unwrap();
+        let Value::Map(m) = &docs[0].value else { panic!("map") };
+        m.iter().map(|(k, _)| k.name.clone()).collect()
+    }
+
+    #[test]
+    fn keys_are_the_text_as_written() {
+        let written =
+            ["n", "y", "no", "on", "off", "yes", "No", "null", "~", "true", "1.50", "010", "0xB", "-0"];
+        let text: String = written.iter().map(|k| format!("{k}: v\n")).collect();
+        assert_eq!(keys(&text), written);
+        // Quoted keys too, and keys that only differ before type resolution are distinct.
+        assert_eq!(
+            keys("'no': 1\nfalse: 2\n\"1.5\": 3\n1.50: 4\n11: 5\n0xB: 6\n"),
+            ["no", "false", "1.5", "1.50", "11", "0xB"]
+        );
+        // Values keep their YAML 1.2 types: `off`, `y` are text, `True` and `~` are not.
+        let docs = parse_documents("on: off\nnull: ~\ny: y\nt: True\n").unwrap();
+        assert_eq!(docs[0].to_json(), serde_json::json!({"on": "off", "null": null, "y": "y", "t": true}));
+        for (text, want) in [
+            (
+                "a: .nan\n",
+                "`.nan` is not a finite number (JSON has no NaN or infinity); quote it to make it text",
+            ),
+            (
+                "a: !!int x\n",
+                "the value does not match its tag (not a valid number); remove the `!!` tag or fix the value",
+            ),
+            ("!!int 5: x\n", "a mapping key must be plain text; remove its `!!` tag"),
+        ] {
+            assert_eq!(parse_documents(text).unwrap_err().message, want, "{text}");
+        }
+        let err = parse_documents("a: 1\n[x]: 2\n").unwrap_err();
+        assert_eq!(err.message, "a mapping key must be a scalar (text), not a list or a mapping");
+        assert_eq!(err.pos, Pos::new(2, 1));
+    }
+
+    #[test]
+    fn budget_breaches_are_plain_words() {
+        // 64 levels of unoptimized serde recursion need more than a test thread's 2 MB
+        // stack; the CLI parses on the main thread (8 MB).
+        std::thread::Builder::new()
+            .stack_size(8 * 1024 * 1024)
+            .spawn(budget_breaches)
+            .unwrap()
+            .join()
+            .unwrap();
+    }
+
+    fn budget_breaches() {
+        let deep = format!("{}1{}", "[".repeat(70), "]".repeat(70));
+        let err = parse_documents(&deep).unwrap_err();
+        assert_eq!(err.message, "nesting deeper than 64 levels");
+        let mut bomb = String::from("a: &a [x, x, x, x, x, x, x, x, x, x]\n");
+        for (i, prev) in ["b", "c", "d", "e", "f", "g"].iter().zip(["a", "b", "c", "d", "e", "f"]) {
+            bomb.push_str(&format!("{i}: &{i} [*{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}]\n"));
+        }
+        let err = parse_documents(&bomb).unwrap_err();
+        assert!(err.message.starts_with("document too large"), "{}", err.message);
+        assert!(!err.message.contains('{') && !err.message.contains("budget"), "{}", err.message);
     }
 
     #[test]

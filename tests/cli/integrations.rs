@@ -313,20 +313,34 @@ fn an_unowned_integration_with_the_same_name_is_refused_then_adopted_by_import()
 #[test]
 fn the_loader_rejects_inline_secret_values_without_echoing_them() {
     let t = TestDir::new();
+    // Block style, flow style, and a value on the line after its key.
     t.write(
         "m/api.yaml",
-        "kind: Integration\nname: Leaky\ntype: custom-rest-actions\ncredential:\n  type: basicAuth\n  fields:\n    userName: {env: U}\n    password: hunter2-Inline-Secret\n",
+        "kind: Integration\nname: Leaky\ntype: custom-rest-actions\ncredential:\n  type: basicAuth\n  fields:\n    userName: InlineUserVALUE99\n    password: hunter2-Inline-Secret\n",
+    );
+    t.write(
+        "m/flow.yaml",
+        "kind: Integration\nname: Leaky2\ntype: custom-rest-actions\ncredential: {type: basicAuth, fields: {userName: {env: U}, password: FlowSecretVALUE77}}\n",
+    );
+    t.write(
+        "m/next.yaml",
+        "kind: Integration\nname: Leaky3\ntype: custom-rest-actions\ncredential:\n  type: basicAuth\n  fields:\n    userName: {env: U}\n    password:\n      NextLineSecret55\n",
     );
     let out = t.gcsync().args(["validate", "-m", "m"]).output().unwrap();
     assert_eq!(code(&out), 1);
     let all = render(&out, t.path());
     assert!(all.contains("error[inline-secret]"), "{all}");
     assert!(all.contains("api.yaml:8:15"), "{all}");
-    // The caret line shows the source, so the value is on screen once, as the user wrote it;
-    // the message itself never repeats it.
-    let message_lines: Vec<&str> =
-        all.lines().filter(|l| l.starts_with("error[") || l.contains("hint:")).collect();
-    assert!(message_lines.iter().all(|l| !l.contains("hunter2")), "{message_lines:?}");
+    assert!(all.contains("7 |     userName: ********"), "{all}");
+    let json = t.gcsync().args(["validate", "-m", "m", "--json"]).output().unwrap();
+    assert_eq!(code(&json), 1);
+    let json = render(&json, t.path());
+    assert!(json.contains("inline-secret"), "{json}");
+    // Nowhere: not in messages, hints or the source excerpts, human or JSON.
+    for secret in ["InlineUserVALUE99", "hunter2", "FlowSecretVALUE77", "NextLineSecret55"] {
+        assert!(!all.contains(secret), "`{secret}` echoed:\n{all}");
+        assert!(!json.contains(secret), "`{secret}` echoed:\n{json}");
+    }
 }
 
 #[test]

@@ -28,15 +28,15 @@ pub struct Args {
 
 /// Runs `convert`.
 pub fn run(args: &Args, printer: &Printer) -> CmdResult {
-    let mut converted = Vec::new();
-    let mut failures = 0usize;
+    let mut converted: Vec<(&PathBuf, convert::Converted)> = Vec::new();
+    let mut tally = Tally::default();
     for file in &args.files {
         let text = match std::fs::read(file) {
             Ok(bytes) => match String::from_utf8(bytes) {
                 Ok(t) => t,
                 Err(_) => {
                     printer.error(&CliError::new(format!("`{}` is not UTF-8 text", file.display())));
-                    failures += 1;
+                    tally.bad_files += 1;
                     continue;
                 }
             },
@@ -46,7 +46,7 @@ pub fn run(args: &Args, printer: &Printer) -> CmdResult {
                     file.display(),
                     crate::manifest::io_reason(&e)
                 )));
-                failures += 1;
+                tally.bad_files += 1;
                 continue;
             }
         };
@@ -54,11 +54,12 @@ pub fn run(args: &Args, printer: &Printer) -> CmdResult {
             Ok(a) => a,
             Err(e) => {
                 printer.error(&CliError::new(format!("{}: {e}", file.display())));
-                failures += 1;
+                tally.bad_files += 1;
                 continue;
             }
         };
         for (i, action) in actions.iter().enumerate() {
+            tally.total += 1;
             let opts = Options {
                 integration: args.integration.clone(),
                 source_note: Some(format!(
@@ -67,29 +68,45 @@ pub fn run(args: &Args, printer: &Printer) -> CmdResult {
                         .map_or_else(|| file.display().to_string(), |n| n.to_string_lossy().into_owned())
                 )),
             };
+            let at = if actions.len() > 1 { format!(" (action #{})", i + 1) } else { String::new() };
             match convert::convert_action(action, &opts) {
                 Ok(c) => {
                     for n in &c.notes {
                         printer.warn(&format!("{} (`{}`): {n}", file.display(), c.name));
                     }
-                    converted.push(c);
+                    // Action names are unique across manifests: a second action with a name
+                    // already converted would make the output fail validation.
+                    if let Some((first, _)) = converted.iter().find(|(_, d)| d.name == c.name) {
+                        printer.error(
+                            &CliError::new(format!(
+                                "{}{at}: action `{}` has the same name as an action converted from `{}`; not converted",
+                                file.display(),
+                                c.name,
+                                first.display()
+                            ))
+                            .hint("action names must be unique; rename one of them in its JSON (or convert them separately) and run again"),
+                        );
+                        tally.duplicate += 1;
+                        continue;
+                    }
+                    converted.push((file, c));
                 }
                 Err(e) => {
-                    let at = if actions.len() > 1 { format!(" (action #{})", i + 1) } else { String::new() };
                     printer.error(&CliError::new(format!("{}{at}: {e}", file.display())));
-                    failures += 1;
+                    tally.failed += 1;
                 }
             }
         }
     }
     match &args.out {
         None => {
-            let docs: Vec<&str> = converted.iter().map(|c| c.yaml.as_str()).collect();
+            let docs: Vec<&str> = converted.iter().map(|(_, c)| c.yaml.as_str()).collect();
             printer.out(&docs.join("---\n"));
+            tally.written = converted.len();
         }
         Some(dir) => {
             let mut used = std::collections::BTreeSet::new();
-            for c in &converted {
+            for (_, c) in &converted {
                 let base = convert::slug(&c.name);
                 let mut name = format!("{base}.yaml");
                 let mut n = 2;
@@ -101,10 +118,14 @@ pub fn run(args: &Args, printer: &Printer) -> CmdResult {
                 let path = dir.join(&name);
                 if path.exists() && !args.force {
                     printer.error(
-                        &CliError::new(format!("`{}` already exists", path.display()))
-                            .hint("pass --force to overwrite"),
+                        &CliError::new(format!(
+                            "`{}` already exists; `{}` not written",
+                            path.display(),
+                            c.name
+                        ))
+                        .hint("pass --force to overwrite it, or write into another directory with -o"),
                     );
-                    failures += 1;
+                    tally.exists += 1;
                     continue;
                 }
                 write_atomic(&path, c.yaml.as_bytes(), false).map_err(|e| {
@@ -114,6 +135,7 @@ pub fn run(args: &Args, printer: &Printer) -> CmdResult {
                         crate::manifest::io_reason(&e)
                     ))
                 })?;
+                tally.written += 1;
                 printer.info(&format!(
                     "wrote {} ({} form)",
                     path.display(),
@@ -122,12 +144,59 @@ pub fn run(args: &Args, printer: &Printer) -> CmdResult {
             }
         }
     }
-    if failures > 0 {
-        return Err(CliError::new(format!(
-            "{failures} action{} could not be converted ({} converted)",
-            if failures == 1 { "" } else { "s" },
-            converted.len()
-        )));
+    match tally.summary(args.out.is_some()) {
+        Some(problem) => Err(CliError::new(problem)),
+        None => Ok(ExitStatus::Success),
     }
-    Ok(ExitStatus::Success)
+}
+
+/// What happened to the actions of one run.
+#[derive(Debug, Default)]
+struct Tally {
+    /// Actions found in the files.
+    total: usize,
+    /// Files that could not be read as action JSON.
+    bad_files: usize,
+    /// Actions that could not be converted.
+    failed: usize,
+    /// Actions skipped because an earlier one has the same name.
+    duplicate: usize,
+    /// Manifests not written because the file exists (no `--force`).
+    exists: usize,
+    /// Manifests written (or printed).
+    written: usize,
+}
+
+impl Tally {
+    /// `None` when everything was written; otherwise a true account of what was not.
+    fn summary(&self, to_dir: bool) -> Option<String> {
+        let mut parts = Vec::new();
+        if self.bad_files > 0 {
+            parts.push(format!(
+                "{} file{} could not be read as actions",
+                self.bad_files,
+                if self.bad_files == 1 { "" } else { "s" }
+            ));
+        }
+        if self.failed > 0 {
+            parts.push(format!("{} could not be converted", self.failed));
+        }
+        if self.duplicate > 0 {
+            parts.push(format!("{} skipped (duplicate name)", self.duplicate));
+        }
+        if self.exists > 0 {
+            parts.push(format!("{} skipped (file exists)", self.exists));
+        }
+        if parts.is_empty() {
+            return None;
+        }
+        let verb = if to_dir { "written" } else { "converted" };
+        Some(format!(
+            "{} of {} action{} {verb}: {}",
+            self.written,
+            self.total,
+            if self.total == 1 { "" } else { "s" },
+            parts.join(", ")
+        ))
+    }
 }
