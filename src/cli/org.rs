@@ -91,8 +91,9 @@ impl Org {
     }
 }
 
-/// Client settings from the environment: `GCSYNC_RATE_LIMIT` (requests/min, 0 = off),
-/// `GCSYNC_PARALLELISM`, `GCSYNC_HTTP_TIMEOUT` (seconds), `GCSYNC_MAX_ATTEMPTS`.
+/// Client settings from the environment (documented in README "Connecting to an org" and
+/// `gcsync --help`): `GCSYNC_RATE_LIMIT` (requests/min, 0 = off), `GCSYNC_PARALLELISM`,
+/// `GCSYNC_HTTP_TIMEOUT` (seconds), `GCSYNC_MAX_ATTEMPTS`, `GCSYNC_RETRY_AFTER_MAX` (seconds).
 pub fn client_options(printer: &Printer) -> Result<ClientOptions, CliError> {
     let mut o = ClientOptions::default();
     let num = |var: &str| -> Result<Option<u64>, CliError> {
@@ -116,6 +117,9 @@ pub fn client_options(printer: &Printer) -> Result<ClientOptions, CliError> {
     }
     if let Some(v) = num("GCSYNC_MAX_ATTEMPTS")? {
         o.max_attempts = u32::try_from(v.clamp(1, 50)).unwrap_or(8);
+    }
+    if let Some(v) = num("GCSYNC_RETRY_AFTER_MAX")? {
+        o.retry_after_max = Duration::from_secs(v);
     }
     let p = printer.clone();
     o.log = Some(Arc::new(move |level, msg: &str| p.debug(level, "http", msg)));
