@@ -893,26 +893,17 @@ impl Client {
     }
 }
 
-/// Exact-name resolution among integrations; two with the same name is an error naming both.
+/// Exact-name resolution among integrations; two with the same name is
+/// [`Error::AmbiguousIntegration`] naming every id.
 pub fn resolve_integration(all: &[Integration], name: &str) -> Result<Option<Integration>> {
     let matches: Vec<&Integration> = all.iter().filter(|i| i.name == name).collect();
     match matches.as_slice() {
         [] => Ok(None),
         [one] => Ok(Some((*one).clone())),
-        many => Err(Error::Api(Box::new(ApiError {
-            method: "GET".into(),
-            path: "/api/v2/integrations".into(),
-            status: 409,
-            code: "ambiguous.integration".into(),
-            message: format!(
-                "{} integrations are named `{name}` (ids {}); rename one so the name is unique",
-                many.len(),
-                many.iter().map(|i| format!("`{}`", i.id)).collect::<Vec<_>>().join(", ")
-            ),
-            context_id: None,
-            error_codes: Vec::new(),
-            nested: Vec::new(),
-        }))),
+        many => Err(Error::AmbiguousIntegration {
+            name: name.to_string(),
+            ids: many.iter().map(|i| i.id.clone()).collect(),
+        }),
     }
 }
 
@@ -995,8 +986,16 @@ mod tests {
         let all = vec![i("1", "Profile API"), i("2", "Profile API v2"), i("3", "Dup"), i("4", "Dup")];
         assert_eq!(resolve_integration(&all, "Profile API").unwrap().unwrap().id, "1");
         assert!(resolve_integration(&all, "profile api").unwrap().is_none());
-        let e = resolve_integration(&all, "Dup").unwrap_err().to_string();
-        assert!(e.contains("`3`") && e.contains("`4`"), "{e}");
+        let e = resolve_integration(&all, "Dup").unwrap_err();
+        assert!(
+            matches!(&e, Error::AmbiguousIntegration { name, ids } if name == "Dup" && ids == &["3", "4"]),
+            "{e:?}"
+        );
+        assert_eq!(
+            e.to_string(),
+            "2 integrations are named `Dup` (ids `3`, `4`): rename one in the org, or delete the one these actions must not use"
+        );
+        assert!(e.api().is_none(), "not an answer of the server");
     }
 
     #[test]

@@ -177,6 +177,19 @@ pub enum Error {
         /// What happened.
         message: String,
     },
+    /// Several integrations in the org have the name a manifest refers to (the server
+    /// answered fine; gcsync cannot choose).
+    #[error(
+        "{} integrations are named `{name}` (ids {}): rename one in the org, or delete the one these actions must not use",
+        .ids.len(),
+        .ids.iter().map(|i| format!("`{i}`")).collect::<Vec<_>>().join(", ")
+    )]
+    AmbiguousIntegration {
+        /// The name.
+        name: String,
+        /// Ids of every integration with that name.
+        ids: Vec<String>,
+    },
     /// The answer could not be understood.
     #[error("{method} {path}: unexpected response: {message}")]
     Decode {
