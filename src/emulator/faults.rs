@@ -103,7 +103,7 @@ pub fn status_code_name(status: u16) -> &'static str {
         502 => "bad.gateway",
         503 => "service.unavailable",
         504 => "gateway.timeout",
-        400..500 => "bad.request",
+        s if s < 500 => "bad.request",
         _ => "internal.server.error",
     }
 }
