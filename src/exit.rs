@@ -119,6 +119,12 @@ impl From<crate::remote::Error> for CliError {
                 Some("run the command again: gcsync looks the action up by name before creating anything")
             }
             E::VersionConflict(_) => Some("the action changed in the org meanwhile; run `gcsync plan` again"),
+            E::AmbiguousIntegration { .. } => Some(
+                "integration names must be unique in the org for gcsync to know which one a manifest means",
+            ),
+            E::RetryAfterTooLong { .. } => Some(
+                "Genesys is throttling this OAuth client; run again later, or raise GCSYNC_RETRY_AFTER_MAX (seconds) to wait that long",
+            ),
             E::Api(a) if a.status == 401 || a.status == 403 => Some(
                 "the OAuth client lacks a permission (integrations:action:* / integrations:integration:*)",
             ),

@@ -289,3 +289,47 @@ async fn connection_refused_is_a_clear_transport_error() {
     assert!(e.to_string().contains("could not connect"), "{e}");
     let _ = Idempotency::Safe;
 }
+
+/// A `Retry-After` beyond the cap fails the request at once with what Genesys asked, instead of
+/// waiting an hour silently. Asserted on the error and the request log, not on elapsed time.
+#[tokio::test]
+async fn retry_after_beyond_the_cap_fails_fast_naming_the_ask() {
+    let emu = start(config()).await;
+    let c = client(&emu, |_| {});
+    c.org().await.unwrap();
+    set_faults(&emu, &["429 nth=1 retry-after=3600 path=/api/v2/integrations"]).await;
+    clear_requests(&emu).await;
+    // The timeout only turns a regression (an hour-long wait) into a failure instead of a hang.
+    let e = tokio::time::timeout(Duration::from_secs(600), c.list_integrations())
+        .await
+        .expect("the request must not wait for the server's Retry-After")
+        .unwrap_err();
+    match &e {
+        Error::RetryAfterTooLong { api, asked_secs, cap_secs } => {
+            assert_eq!((api.status, *asked_secs, *cap_secs), (429, 3600, 60), "{e}");
+            assert!(api.context_id.is_some(), "{e}");
+        }
+        other => panic!("expected RetryAfterTooLong, got {other:?}"),
+    }
+    let msg = e.to_string();
+    let context_id = e.api().and_then(|a| a.context_id.clone()).unwrap();
+    for part in [
+        "GET /api/v2/integrations answered HTTP 429 too.many.requests",
+        &format!("contextId: {context_id}"),
+        "retry after 3600 s",
+        "the 60 s gcsync waits at most (GCSYNC_RETRY_AFTER_MAX)",
+    ] {
+        assert!(msg.contains(part), "{part:?} missing in: {msg}");
+    }
+    let statuses: Vec<u64> = calls(&requests(&emu).await).into_iter().map(|c| c.2).collect();
+    assert_eq!(statuses, vec![429], "no retry");
+    // A cap raised above the ask is honoured (the wait itself is covered by the 1 s test above):
+    // here only the decision is checked, with an ask of 0 s under a cap of 0 s.
+    let c = client(&emu, |o| o.retry_after_max = Duration::ZERO);
+    set_faults(&emu, &["429 nth=1 retry-after=0 path=/api/v2/integrations"]).await;
+    c.list_integrations().await.unwrap();
+    set_faults(&emu, &["429 nth=1 retry-after=1 path=/api/v2/integrations"]).await;
+    let e = c.list_integrations().await.unwrap_err();
+    assert!(matches!(e, Error::RetryAfterTooLong { asked_secs: 1, cap_secs: 0, .. }), "{e}");
+    emu.shutdown().await;
+}

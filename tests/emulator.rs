@@ -195,3 +195,57 @@ async fn paging_envelope_and_test_routes() {
     assert_eq!((v["success"].as_bool(), v["operations"][0]["step"].as_u64()), (Some(false), Some(1)));
     emu.shutdown().await;
 }
+
+#[tokio::test]
+async fn injected_statuses_answer_with_genesys_codes_and_zero_counters_are_refused() {
+    let emu = start(config()).await;
+    let c = client(&emu, |o| o.max_attempts = 1);
+    c.org().await.unwrap();
+    for (status, code) in [
+        (400, "bad.request"),
+        (403, "not.authorized"),
+        (404, "not.found"),
+        (408, "request.timeout"),
+        (409, "conflict"),
+        (500, "internal.server.error"),
+        (502, "bad.gateway"),
+        (503, "service.unavailable"),
+        (504, "gateway.timeout"),
+    ] {
+        common_emulator::set_faults(&emu, &[&format!("{status} nth=1 path=/api/v2/organizations/me")]).await;
+        let e = c.org().await.unwrap_err();
+        let api = e.api().unwrap_or_else(|| panic!("{status}: {e}"));
+        assert_eq!((api.status, api.code.as_str()), (status, code), "{e}");
+        assert!(api.message.contains("injected fault") && api.context_id.is_some(), "{e}");
+    }
+    for spec in ["500 nth=0", "503 every=0", "429 count=0"] {
+        let r = http().put(format!("{}/__emulator/faults", emu.url)).json(&[spec]).send().await.unwrap();
+        assert_eq!(r.status(), 400, "{spec}");
+        let body: Value = r.json().await.unwrap();
+        assert!(body["message"].as_str().unwrap().contains("must be at least 1, found 0"), "{spec}: {body}");
+    }
+    emu.shutdown().await;
+}
+
+#[test]
+fn emulator_help_lists_every_fault_kind_and_refuses_zero_counters() {
+    let out = Command::new(env!("CARGO_BIN_EXE_gcsync")).args(["emulator", "--help"]).output().unwrap();
+    assert!(out.status.success());
+    // clap wraps help to the terminal width: compare with whitespace collapsed.
+    let words = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
+    let help = words(&String::from_utf8_lossy(&out.stdout));
+    assert!(help.contains(&words(gcsync::emulator::faults::FAULT_SYNTAX)), "{help}");
+    for (name, _, what) in gcsync::emulator::faults::NAMED_KINDS {
+        assert!(help.contains(&words(&format!("{name} {what}"))), "{name} missing:\n{help}");
+    }
+    for kind in ["hang hold", "hang-after process", "drop-after process", "400-599 answer"] {
+        assert!(help.contains(kind), "{kind}:\n{help}");
+    }
+    let out = Command::new(env!("CARGO_BIN_EXE_gcsync"))
+        .args(["emulator", "--port", "0", "--fault", "500 every=0"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("invalid fault `500 every=0`: `every` must be at least 1, found 0"), "{err}");
+}

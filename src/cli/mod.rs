@@ -13,9 +13,14 @@ use clap::{Parser, Subcommand};
 use printer::{ColorChoice, Printer};
 use std::path::PathBuf;
 
+/// The top-level help's epilogue: the environment variables, then the exit codes.
+fn after_help() -> String {
+    format!("{}\n\n{EXIT_CODES_HELP}", org::env_help())
+}
+
 /// Manage Genesys Cloud data actions as code: validate, render, plan, apply, test.
 #[derive(Debug, Parser)]
-#[command(name = "gcsync", version, about, long_about = None, after_help = EXIT_CODES_HELP, propagate_version = true)]
+#[command(name = "gcsync", version, about, long_about = None, after_help = after_help(), propagate_version = true)]
 pub struct Cli {
     /// More output on stderr (-v: debug, -vv: trace); secrets are never shown.
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]

@@ -4,7 +4,7 @@
 //! in-process, its data in `state/local-org.json`, its state in `state/local.state.json`),
 //! an environment's target (`--env NAME`: its fixed region/API URL or the variables it
 //! names, or `local: true`, a local org of its own), or the `GENESYS_CLOUD_*` variables —
-//! client settings from `GCSYNC_*` variables, wiring
+//! client settings from `GCSYNC_*` variables (and the `--help` text listing them), wiring
 //! the client's log to the Printer, and registering secrets with the Printer so they are
 //! redacted everywhere.
 //! Must not: plan, apply or read state.
@@ -91,8 +91,35 @@ impl Org {
     }
 }
 
-/// Client settings from the environment: `GCSYNC_RATE_LIMIT` (requests/min, 0 = off),
-/// `GCSYNC_PARALLELISM`, `GCSYNC_HTTP_TIMEOUT` (seconds), `GCSYNC_MAX_ATTEMPTS`.
+/// The variables a command that talks to an org reads, for `gcsync --help` (defaults from
+/// [`ClientOptions::default`], so the help cannot drift from the code).
+#[must_use]
+pub fn env_help() -> String {
+    let d = ClientOptions::default();
+    format!(
+        "Environment (README \"Connecting to an org\"):\n\
+         \x20 GENESYS_CLOUD_REGION         region domain or key, e.g. mypurecloud.com, mypurecloud.ie,\n\
+         \x20                              usw2.pure.cloud, eu_west_1\n\
+         \x20 GENESYS_CLOUD_CLIENT_ID      OAuth client with the client-credentials grant\n\
+         \x20 GENESYS_CLOUD_CLIENT_SECRET  its secret (never printed)\n\
+         \x20 GENESYS_CLOUD_API_URL        API base instead of the region (e.g. http://127.0.0.1:PORT)\n\
+         \x20 GCSYNC_RATE_LIMIT            requests per minute, client side (default {}; 0 = off)\n\
+         \x20 GCSYNC_PARALLELISM           requests in flight at once (default {}; 1-64)\n\
+         \x20 GCSYNC_HTTP_TIMEOUT          per-request timeout in seconds (default {})\n\
+         \x20 GCSYNC_MAX_ATTEMPTS          attempts per request, first included (default {}; 1-50)\n\
+         \x20 GCSYNC_RETRY_AFTER_MAX       longest Retry-After waited, in seconds (default {});\n\
+         \x20                              a longer ask fails the request",
+        d.rate_limit_per_minute,
+        d.parallelism,
+        d.timeout.as_secs(),
+        d.max_attempts,
+        d.retry_after_max.as_secs()
+    )
+}
+
+/// Client settings from the environment (documented in README "Connecting to an org" and
+/// `gcsync --help`): `GCSYNC_RATE_LIMIT` (requests/min, 0 = off), `GCSYNC_PARALLELISM`,
+/// `GCSYNC_HTTP_TIMEOUT` (seconds), `GCSYNC_MAX_ATTEMPTS`, `GCSYNC_RETRY_AFTER_MAX` (seconds).
 pub fn client_options(printer: &Printer) -> Result<ClientOptions, CliError> {
     let mut o = ClientOptions::default();
     let num = |var: &str| -> Result<Option<u64>, CliError> {
@@ -116,6 +143,9 @@ pub fn client_options(printer: &Printer) -> Result<ClientOptions, CliError> {
     }
     if let Some(v) = num("GCSYNC_MAX_ATTEMPTS")? {
         o.max_attempts = u32::try_from(v.clamp(1, 50)).unwrap_or(8);
+    }
+    if let Some(v) = num("GCSYNC_RETRY_AFTER_MAX")? {
+        o.retry_after_max = Duration::from_secs(v);
     }
     let p = printer.clone();
     o.log = Some(Arc::new(move |level, msg: &str| p.debug(level, "http", msg)));

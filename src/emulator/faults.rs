@@ -2,8 +2,11 @@
 //!
 //! Owns: parsing fault specs (`--fault`, `GCSYNC_EMULATOR_FAULTS`, `POST /__emulator/faults`),
 //! deciding per request whether a fault fires (deterministically: nth/every counters and a
-//! seeded RNG for rates), the per-token token-bucket limiter that answers real 429s, and
-//! the log of every request (method, path, status) that tests count API calls from.
+//! seeded RNG for rates), the Genesys error `code` an injected status answers with, the
+//! fault help text (`gcsync emulator --help` is built from [`FAULT_SYNTAX`] and
+//! [`NAMED_KINDS`], the same tables the parser uses), the per-token token-bucket limiter that
+//! answers real 429s, and the log of every request (method, path, status) that tests count
+//! API calls from.
 //! Must not: know routes or the org's data.
 
 use serde::Serialize;
@@ -14,7 +17,7 @@ use std::time::Instant;
 /// What a fault does.
 #[derive(Debug, Clone, PartialEq)]
 pub enum FaultKind {
-    /// Answer with this status (429 adds `Retry-After`) without processing the request.
+    /// Answer with this status (429 and 503 add `Retry-After`) without processing the request.
     Status(u16),
     /// Close the connection without answering and without processing the request.
     Drop,
@@ -62,23 +65,75 @@ pub struct FaultSpec {
     pub count: Option<u64>,
 }
 
-/// The syntax, for help texts.
-pub const FAULT_SYNTAX: &str = "KIND [rate=F|nth=N|every=N] [method=M[,M...]] [path=PREFIX] [retry-after=S] [ms=N] [count=N]; KIND is an HTTP status (429, 500, 502, 503, ...), drop, drop-after, hang, hang-after or latency";
+/// The syntax, for help texts and parse errors (KIND: an HTTP status 400-599 or one of
+/// [`NAMED_KINDS`]; N >= 1).
+pub const FAULT_SYNTAX: &str =
+    "KIND [rate=F|nth=N|every=N] [method=M[,M...]] [path=PREFIX] [retry-after=S] [ms=N] [count=N]";
+
+/// `FAULT_SYNTAX` with what KIND may be, for parse errors.
+fn expected() -> String {
+    let names: Vec<&str> = NAMED_KINDS.iter().map(|(n, _, _)| *n).collect();
+    format!("{FAULT_SYNTAX} where KIND is an HTTP status (400-599) or {}", names.join(", "))
+}
+
+/// The fault kinds that are words: the parser accepts exactly these, and the help lists them.
+pub const NAMED_KINDS: &[(&str, FaultKind, &str)] = &[
+    ("drop", FaultKind::Drop, "close the connection without answering or processing"),
+    ("drop-after", FaultKind::DropAfter, "process, then close without answering"),
+    ("hang", FaultKind::Hang, "hold the request unprocessed until the faults are replaced"),
+    ("hang-after", FaultKind::HangAfter, "process, then hold the answer until the faults are replaced"),
+    ("latency", FaultKind::Latency, "delay the request by ms=N (default 100), then serve it"),
+];
+
+/// The Genesys error `code` in the body of an injected status (a 429 is answered like the
+/// Platform API's rate limit, with `Retry-After`).
+#[must_use]
+pub fn status_code_name(status: u16) -> &'static str {
+    match status {
+        400 => "bad.request",
+        401 => "authentication.required",
+        403 => "not.authorized",
+        404 => "not.found",
+        408 => "request.timeout",
+        409 => "conflict",
+        413 => "request.entity.too.large",
+        415 => "unsupported.media.type",
+        429 => "too.many.requests.retry.after",
+        500 => "internal.server.error",
+        502 => "bad.gateway",
+        503 => "service.unavailable",
+        504 => "gateway.timeout",
+        s if s < 500 => "bad.request",
+        _ => "internal.server.error",
+    }
+}
+
+/// The fault part of `gcsync emulator --help`.
+#[must_use]
+pub fn help_text() -> String {
+    let mut s = format!(
+        "Fault specs (--fault, or GCSYNC_EMULATOR_FAULTS separated by `;`; N >= 1):\n  {FAULT_SYNTAX}\n  KIND:\n    {:<11} {}\n",
+        "400-599",
+        "answer the status unprocessed, with its Genesys code (404 not.found, 503 service.unavailable, ...); 429 and 503 add Retry-After (retry-after=S, default 1)"
+    );
+    for (name, _, what) in NAMED_KINDS {
+        s.push_str(&format!("    {name:<11} {what}\n"));
+    }
+    s.push_str("  Examples: --fault '503 rate=0.2'  --fault '429 nth=3 retry-after=1'  --fault 'drop-after method=POST path=/api/v2/integrations/actions nth=2'");
+    s
+}
 
 impl FaultSpec {
     /// Parses `503 rate=0.2 path=/api/v2/integrations/actions`.
     pub fn parse(text: &str) -> Result<Self, String> {
         let mut tokens = text.split_whitespace();
-        let kind_tok = tokens.next().ok_or_else(|| format!("empty fault spec; expected {FAULT_SYNTAX}"))?;
-        let kind = match kind_tok {
-            "drop" => FaultKind::Drop,
-            "drop-after" => FaultKind::DropAfter,
-            "hang" => FaultKind::Hang,
-            "hang-after" => FaultKind::HangAfter,
-            "latency" => FaultKind::Latency,
-            s => match s.parse::<u16>() {
+        let kind_tok = tokens.next().ok_or_else(|| format!("empty fault spec; expected {}", expected()))?;
+        let named = NAMED_KINDS.iter().find(|(n, _, _)| *n == kind_tok).map(|(_, k, _)| k.clone());
+        let kind = match named {
+            Some(k) => k,
+            None => match kind_tok.parse::<u16>() {
                 Ok(code) if (400..600).contains(&code) => FaultKind::Status(code),
-                _ => return Err(format!("unknown fault kind `{s}`; expected {FAULT_SYNTAX}")),
+                _ => return Err(format!("unknown fault kind `{kind_tok}`; expected {}", expected())),
             },
         };
         let mut spec = FaultSpec {
@@ -93,6 +148,10 @@ impl FaultSpec {
         for tok in tokens {
             let (k, v) = tok.split_once('=').ok_or_else(|| format!("`{tok}` is not KEY=VALUE"))?;
             let num = || v.parse::<u64>().map_err(|_| format!("`{k}` needs a whole number, found `{v}`"));
+            let positive = || match num()? {
+                0 => Err(format!("`{k}` must be at least 1, found 0")),
+                n => Ok(n),
+            };
             match k {
                 "rate" => {
                     let r: f64 = v.parse().map_err(|_| format!("`rate` needs a number 0..1, found `{v}`"))?;
@@ -101,14 +160,14 @@ impl FaultSpec {
                     }
                     spec.trigger = Trigger::Rate(r);
                 }
-                "nth" => spec.trigger = Trigger::Nth(num()?.max(1)),
-                "every" => spec.trigger = Trigger::Every(num()?.max(1)),
+                "nth" => spec.trigger = Trigger::Nth(positive()?),
+                "every" => spec.trigger = Trigger::Every(positive()?),
                 "method" => spec.method = Some(v.split(',').map(str::to_ascii_uppercase).collect()),
                 "path" => spec.path = Some(v.to_string()),
                 "retry-after" => spec.retry_after = num()?,
                 "ms" => spec.ms = num()?,
-                "count" => spec.count = Some(num()?),
-                _ => return Err(format!("unknown fault option `{k}`; expected {FAULT_SYNTAX}")),
+                "count" => spec.count = Some(positive()?),
+                _ => return Err(format!("unknown fault option `{k}`; expected {}", expected())),
             }
         }
         Ok(spec)
@@ -268,6 +327,53 @@ mod tests {
         assert!(FaultSpec::parse("teapot").is_err());
         assert!(FaultSpec::parse("503 rate=2").is_err());
         assert!(FaultSpec::parse("503 bogus=1").is_err());
+        assert!(FaultSpec::parse("399").is_err() && FaultSpec::parse("600").is_err());
+    }
+
+    #[test]
+    fn zero_counters_are_refused() {
+        for spec in ["500 nth=0", "500 every=0", "500 count=0", "drop nth=0 count=1"] {
+            let e = FaultSpec::parse(spec).unwrap_err();
+            let key = spec.split_whitespace().find(|t| t.ends_with("=0")).unwrap().trim_end_matches("=0");
+            assert_eq!(e, format!("`{key}` must be at least 1, found 0"), "{spec}");
+        }
+        assert_eq!(FaultSpec::parse("500 every=1 count=1").unwrap().count, Some(1));
+    }
+
+    #[test]
+    fn every_named_kind_parses_and_is_in_the_syntax_and_help() {
+        let help = help_text();
+        assert!(help.contains(FAULT_SYNTAX));
+        let unknown = FaultSpec::parse("teapot").unwrap_err();
+        for (name, kind, what) in NAMED_KINDS {
+            assert_eq!(&FaultSpec::parse(name).unwrap().kind, kind);
+            assert!(unknown.contains(&format!(" {name}")), "{name} missing in: {unknown}");
+            assert!(help.contains(&format!("    {name:<11} {what}\n")), "{name} missing in help:\n{help}");
+        }
+    }
+
+    #[test]
+    fn injected_statuses_carry_genesys_codes() {
+        let codes: Vec<&str> =
+            [400, 401, 403, 404, 408, 409, 429, 500, 502, 503, 504, 418, 599].map(status_code_name).to_vec();
+        assert_eq!(
+            codes,
+            vec![
+                "bad.request",
+                "authentication.required",
+                "not.authorized",
+                "not.found",
+                "request.timeout",
+                "conflict",
+                "too.many.requests.retry.after",
+                "internal.server.error",
+                "bad.gateway",
+                "service.unavailable",
+                "gateway.timeout",
+                "bad.request",
+                "internal.server.error"
+            ]
+        );
     }
 
     #[test]

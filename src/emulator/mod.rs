@@ -244,15 +244,15 @@ async fn gate(State(app): State<App>, req: Request, next: Next) -> Response {
         Some((FaultKind::Status(code), retry_after)) => {
             fault_name = Some(code.to_string());
             let status = StatusCode::from_u16(code).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
-            let mut r = if code == 429 {
-                routes::error(
-                    status,
-                    "too.many.requests.retry.after",
-                    &format!("Rate limit exceeded the maximum. Retry the request in [{retry_after}] seconds"),
-                )
+            let message = if code == 429 {
+                format!("Rate limit exceeded the maximum. Retry the request in [{retry_after}] seconds")
             } else {
-                routes::error(status, "internal.server.error", "The server encountered an injected fault")
+                format!(
+                    "The server answered {code} {} (an injected fault)",
+                    status.canonical_reason().unwrap_or("Error")
+                )
             };
+            let mut r = routes::error(status, faults::status_code_name(code), &message);
             if (code == 429 || code == 503)
                 && let Ok(v) = HeaderValue::from_str(&retry_after.to_string())
             {

@@ -4,7 +4,8 @@
 //! on 401), the request pipeline — client-side rate limit (GCRA, default 300 requests/min
 //! per token, so gcsync itself never causes 429s), bounded concurrency, per-request
 //! timeout, retries with exponential backoff and full jitter on 429 (honouring
-//! `Retry-After`), 502/503/504 and connection errors — only when a retry cannot duplicate
+//! `Retry-After` up to a cap, default 60 s; a longer ask fails at once with
+//! [`Error::RetryAfterTooLong`]), 502/503/504 and connection errors — only when a retry cannot duplicate
 //! work: a create is retried only when the server provably did not process it (429, or the
 //! connection was never made); otherwise the outcome is reported as
 //! [`Error::Ambiguous`] for the caller to resolve by looking. It also owns the endpoint
@@ -30,7 +31,7 @@ pub const MAX_PAGE_SIZE: usize = 500;
 /// A logging hook: (level 1 = `-v`, 2 = `-vv`, message).
 pub type LogFn = Arc<dyn Fn(u8, &str) + Send + Sync>;
 
-/// Client tuning (see README "Client settings").
+/// Client tuning (see README "Connecting to an org"; `GCSYNC_*` variables in `cli::org`).
 #[derive(Clone)]
 pub struct ClientOptions {
     /// Per-request timeout.
@@ -41,6 +42,8 @@ pub struct ClientOptions {
     pub backoff_base: Duration,
     /// Largest backoff step.
     pub backoff_max: Duration,
+    /// Longest `Retry-After` honoured; a server asking for more fails the request at once.
+    pub retry_after_max: Duration,
     /// Client-side limit in requests per minute (0 = none).
     pub rate_limit_per_minute: u32,
     /// Requests that may go out back to back before the limit spaces them.
@@ -58,6 +61,7 @@ impl Default for ClientOptions {
             max_attempts: 8,
             backoff_base: Duration::from_millis(250),
             backoff_max: Duration::from_secs(10),
+            retry_after_max: Duration::from_secs(60),
             rate_limit_per_minute: 300,
             rate_burst: 5,
             parallelism: 4,
@@ -71,6 +75,7 @@ impl std::fmt::Debug for ClientOptions {
         f.debug_struct("ClientOptions")
             .field("timeout", &self.timeout)
             .field("max_attempts", &self.max_attempts)
+            .field("retry_after_max", &self.retry_after_max)
             .field("rate_limit_per_minute", &self.rate_limit_per_minute)
             .field("parallelism", &self.parallelism)
             .finish_non_exhaustive()
@@ -309,6 +314,25 @@ impl Client {
         cap.mul_f64(fastrand::f64())
     }
 
+    /// How long to wait before retrying an answer of `status`: the server's `Retry-After`
+    /// when it gave one (an error when that is longer than the cap), else the backoff.
+    fn retry_wait(
+        &self,
+        retry_after: Option<Duration>,
+        attempt: u32,
+        api: impl FnOnce() -> ApiError,
+    ) -> Result<Duration> {
+        match retry_after {
+            Some(asked) if asked > self.options.retry_after_max => Err(Error::RetryAfterTooLong {
+                api: Box::new(api()),
+                asked_secs: asked.as_secs() + u64::from(asked.subsec_nanos() > 0),
+                cap_secs: self.options.retry_after_max.as_secs(),
+            }),
+            Some(asked) => Ok(asked),
+            None => Ok(self.backoff(attempt)),
+        }
+    }
+
     /// A valid token (fetched when absent or about to expire; `force` fetches anew).
     async fn token(&self, force: bool) -> Result<Secret> {
         let mut guard = self.token.lock().await;
@@ -360,7 +384,10 @@ impl Client {
             };
             self.log(1, &format!("POST /oauth/token → {status}"));
             if matches!(status, 429 | 502 | 503 | 504) && attempt < self.options.max_attempts {
-                tokio::time::sleep(retry_after.unwrap_or_else(|| self.backoff(attempt))).await;
+                let wait = self.retry_wait(retry_after, attempt, || {
+                    ApiError::from_body("POST", "/oauth/token", status, &body)
+                })?;
+                tokio::time::sleep(wait).await;
                 continue;
             }
             if !(200..300).contains(&status) {
@@ -473,14 +500,19 @@ impl Client {
                     }
                     if status == 429 && attempt < self.options.max_attempts {
                         // Rate limited: the server did no work, so even a create may repeat.
-                        let wait = retry_after.unwrap_or_else(|| self.backoff(attempt));
+                        let wait = self.retry_wait(retry_after, attempt, || {
+                            ApiError::from_body(&method_s, &req.path, status, &body)
+                        })?;
                         self.log(1, &format!("rate limited; waiting {} ms (Retry-After)", wait.as_millis()));
                         tokio::time::sleep(wait).await;
                         continue;
                     }
                     if matches!(status, 502..=504) {
                         if req.idempotency == Idempotency::Safe && attempt < self.options.max_attempts {
-                            tokio::time::sleep(retry_after.unwrap_or_else(|| self.backoff(attempt))).await;
+                            let wait = self.retry_wait(retry_after, attempt, || {
+                                ApiError::from_body(&method_s, &req.path, status, &body)
+                            })?;
+                            tokio::time::sleep(wait).await;
                             continue;
                         }
                         if req.idempotency == Idempotency::Unsafe {
@@ -861,26 +893,17 @@ impl Client {
     }
 }
 
-/// Exact-name resolution among integrations; two with the same name is an error naming both.
+/// Exact-name resolution among integrations; two with the same name is
+/// [`Error::AmbiguousIntegration`] naming every id.
 pub fn resolve_integration(all: &[Integration], name: &str) -> Result<Option<Integration>> {
     let matches: Vec<&Integration> = all.iter().filter(|i| i.name == name).collect();
     match matches.as_slice() {
         [] => Ok(None),
         [one] => Ok(Some((*one).clone())),
-        many => Err(Error::Api(Box::new(ApiError {
-            method: "GET".into(),
-            path: "/api/v2/integrations".into(),
-            status: 409,
-            code: "ambiguous.integration".into(),
-            message: format!(
-                "{} integrations are named `{name}` (ids {}); rename one so the name is unique",
-                many.len(),
-                many.iter().map(|i| format!("`{}`", i.id)).collect::<Vec<_>>().join(", ")
-            ),
-            context_id: None,
-            error_codes: Vec::new(),
-            nested: Vec::new(),
-        }))),
+        many => Err(Error::AmbiguousIntegration {
+            name: name.to_string(),
+            ids: many.iter().map(|i| i.id.clone()).collect(),
+        }),
     }
 }
 
@@ -963,8 +986,16 @@ mod tests {
         let all = vec![i("1", "Profile API"), i("2", "Profile API v2"), i("3", "Dup"), i("4", "Dup")];
         assert_eq!(resolve_integration(&all, "Profile API").unwrap().unwrap().id, "1");
         assert!(resolve_integration(&all, "profile api").unwrap().is_none());
-        let e = resolve_integration(&all, "Dup").unwrap_err().to_string();
-        assert!(e.contains("`3`") && e.contains("`4`"), "{e}");
+        let e = resolve_integration(&all, "Dup").unwrap_err();
+        assert!(
+            matches!(&e, Error::AmbiguousIntegration { name, ids } if name == "Dup" && ids == &["3", "4"]),
+            "{e:?}"
+        );
+        assert_eq!(
+            e.to_string(),
+            "2 integrations are named `Dup` (ids `3`, `4`): rename one in the org, or delete the one these actions must not use"
+        );
+        assert!(e.api().is_none(), "not an answer of the server");
     }
 
     #[test]

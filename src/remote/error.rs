@@ -136,6 +136,20 @@ pub enum Error {
     /// A non-2xx answer.
     #[error("{0}")]
     Api(Box<ApiError>),
+    /// The server answered 429 (or 502–504) with a `Retry-After` longer than the client's
+    /// cap (`ClientOptions::retry_after_max`, `GCSYNC_RETRY_AFTER_MAX`): failing beats
+    /// waiting silently for that long.
+    #[error(
+        "{api}; it asked to retry after {asked_secs} s, longer than the {cap_secs} s gcsync waits at most (GCSYNC_RETRY_AFTER_MAX)"
+    )]
+    RetryAfterTooLong {
+        /// The answer that asked for the wait.
+        api: Box<ApiError>,
+        /// Seconds the server asked for (rounded up).
+        asked_secs: u64,
+        /// The cap, in seconds.
+        cap_secs: u64,
+    },
     /// The resource changed since it was read (optimistic concurrency).
     #[error("version conflict: {0}")]
     VersionConflict(Box<ApiError>),
@@ -163,6 +177,19 @@ pub enum Error {
         /// What happened.
         message: String,
     },
+    /// Several integrations in the org have the name a manifest refers to (the server
+    /// answered fine; gcsync cannot choose).
+    #[error(
+        "{} integrations are named `{name}` (ids {}): rename one in the org, or delete the one these actions must not use",
+        .ids.len(),
+        .ids.iter().map(|i| format!("`{i}`")).collect::<Vec<_>>().join(", ")
+    )]
+    AmbiguousIntegration {
+        /// The name.
+        name: String,
+        /// Ids of every integration with that name.
+        ids: Vec<String>,
+    },
     /// The answer could not be understood.
     #[error("{method} {path}: unexpected response: {message}")]
     Decode {
@@ -181,6 +208,7 @@ impl Error {
     pub fn api(&self) -> Option<&ApiError> {
         match self {
             Error::Api(e) | Error::VersionConflict(e) | Error::Auth(e) => Some(e),
+            Error::RetryAfterTooLong { api, .. } => Some(api),
             _ => None,
         }
     }

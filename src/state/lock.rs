@@ -4,7 +4,9 @@
 //! operation, time) while plan/apply runs and removed when the guard drops; a second run
 //! fails fast naming the holder. A lock whose holder process is gone (same host, pid no
 //! longer running) is broken automatically with a warning; otherwise `gcsync force-unlock
-//! LOCK_ID` removes it.
+//! LOCK_ID` removes it. Breaking is atomic: the lock is renamed aside (one run wins the
+//! rename), deleted only if it is still the lock judged stale, and put back otherwise, so a
+//! run never deletes the fresh lock of a run that broke the same stale lock first.
 //! Must not: read or write the state itself.
 
 use serde::{Deserialize, Serialize};
@@ -138,13 +140,19 @@ fn take(
     info: LockInfo,
     broke_stale: &mut Option<LockInfo>,
 ) -> Result<LockInfo, Error> {
-    for _ in 0..2 {
+    for _ in 0..3 {
         match std::fs::hard_link(tmp, path) {
             Ok(()) => return Ok(info),
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-                let holder = read(path)?;
+                let holder = match read(path) {
+                    Ok(h) => h,
+                    // Released between the link and the read: try again.
+                    Err(Error::Io { .. }) if !path.exists() => continue,
+                    Err(e) => return Err(e),
+                };
                 if holder.host == info.host && holder.pid != info.pid && process_gone(holder.pid) {
-                    let _ = std::fs::remove_file(path);
+                    let aside = path.with_extension(format!("lock.stale.{}.{}", info.pid, fastrand::u32(..)));
+                    break_stale(path, &holder, &aside)?;
                     *broke_stale = Some(holder);
                     continue;
                 }
@@ -154,6 +162,49 @@ fn take(
         }
     }
     Err(Error::Io { path: path.into(), reason: "the lock changed hands while it was being taken".into() })
+}
+
+/// Breaks the stale lock `seen` (read from `path` a moment ago) without ever deleting a
+/// fresh lock another run took meanwhile. The lock is moved to `aside` (a rename is atomic:
+/// of several runs breaking the same lock, exactly one moves it), then the moved file is
+/// read: if it is still `seen`, it is deleted; if it is a fresh lock, it is linked back
+/// (while the lock path is free) and the answer is [`Error::Held`] naming that holder.
+/// `Ok(())` means "now try to take the lock", also when the lock was already gone.
+fn break_stale(path: &Path, seen: &LockInfo, aside: &Path) -> Result<(), Error> {
+    let io =
+        |p: &Path, e: &std::io::Error| Error::Io { path: p.into(), reason: crate::manifest::io_reason(e) };
+    match std::fs::rename(path, aside) {
+        Ok(()) => {}
+        // Someone else moved or released it: taking it decides who wins.
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(io(path, &e)),
+    }
+    let moved = read(aside);
+    if matches!(&moved, Ok(m) if m.id == seen.id) {
+        return std::fs::remove_file(aside).map_err(|e| io(aside, &e));
+    }
+    // Not the lock that was judged stale (or unreadable): put it back untouched.
+    match std::fs::hard_link(aside, path) {
+        Ok(()) => {
+            let _ = std::fs::remove_file(aside);
+        }
+        // The path was taken again meanwhile; the moved lock cannot go back.
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            let _ = std::fs::remove_file(aside);
+        }
+        Err(e) => {
+            return Err(Error::Io {
+                path: path.into(),
+                reason: format!(
+                    "a lock moved aside to `{}` could not be put back ({}); rename it to `{}`",
+                    aside.display(),
+                    crate::manifest::io_reason(&e),
+                    path.display()
+                ),
+            });
+        }
+    }
+    Err(moved.map_or_else(|e| e, Error::Held))
 }
 
 /// `force-unlock LOCK_ID`.
@@ -190,6 +241,12 @@ mod tests {
     fn stale_lock_of_a_dead_process_is_broken() {
         let dir = tempfile::tempdir().unwrap();
         let state = dir.path().join("s.json");
+        dead_lock(&state);
+        let g = acquire(&state, "apply", "t").unwrap();
+        assert_eq!(g.broke_stale.as_ref().map(|l| l.id.as_str()), Some("old"));
+    }
+
+    fn dead_lock(state: &Path) -> LockInfo {
         let dead = LockInfo {
             id: "old".into(),
             host: host_name(),
@@ -197,9 +254,56 @@ mod tests {
             operation: "apply".into(),
             created: "t".into(),
         };
-        std::fs::write(lock_path(&state), serde_json::to_vec(&dead).unwrap()).unwrap();
-        let g = acquire(&state, "apply", "t").unwrap();
-        assert_eq!(g.broke_stale.as_ref().map(|l| l.id.as_str()), Some("old"));
+        std::fs::write(lock_path(state), serde_json::to_vec(&dead).unwrap()).unwrap();
+        dead
+    }
+
+    fn files_in(dir: &Path) -> Vec<String> {
+        let mut v: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        v.sort();
+        v
+    }
+
+    /// Two runs both judge the same lock stale; the first breaks it and takes the lock
+    /// before the second gets to break it. The second must not delete the first's lock.
+    #[test]
+    fn a_stale_lock_broken_by_a_racing_run_keeps_the_winners_lock() {
+        let dir = tempfile::tempdir().unwrap();
+        let state = dir.path().join("s.json");
+        let path = lock_path(&state);
+        dead_lock(&state);
+        // Run B reads the lock and judges it stale...
+        let seen_by_b = read(&path).unwrap();
+        // ...run A breaks it and takes a fresh lock before B acts on what it saw...
+        let a = acquire(&state, "apply", "t").unwrap();
+        assert_eq!(a.broke_stale.as_ref().map(|l| l.id.as_str()), Some("old"));
+        // ...then B tries to break the lock it saw: it fails, naming A, and A's lock is back.
+        let e = break_stale(&path, &seen_by_b, &path.with_extension("lock.stale.b")).unwrap_err();
+        assert!(matches!(&e, Error::Held(h) if h.id == a.info.id), "{e}");
+        assert!(e.to_string().contains("locked by `apply`"), "{e}");
+        assert_eq!(read(&path).unwrap().id, a.info.id);
+        assert_eq!(files_in(dir.path()), vec!["s.json.lock".to_string()], "nothing left aside");
+        // A still owns it: its guard releases it.
+        drop(a);
+        assert!(!path.exists());
+    }
+
+    #[test]
+    fn breaking_removes_exactly_the_stale_lock_and_tolerates_a_gone_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let state = dir.path().join("s.json");
+        let path = lock_path(&state);
+        let dead = dead_lock(&state);
+        let aside = path.with_extension("lock.stale.x");
+        break_stale(&path, &dead, &aside).unwrap();
+        assert!(files_in(dir.path()).is_empty());
+        // Already broken (and released) by someone else: proceed to take it.
+        break_stale(&path, &dead, &aside).unwrap();
+        let g = acquire(&state, "plan", "t").unwrap();
+        assert!(g.broke_stale.is_none());
     }
 
     #[test]

@@ -106,6 +106,23 @@ fn usage_errors_exit_1_and_help_exits_0() {
     let help = String::from_utf8_lossy(&out.stdout);
     assert!(help.contains("Exit codes:"), "{help}");
     assert!(help.contains("2  changes present"), "{help}");
+    for var in [
+        "GENESYS_CLOUD_REGION",
+        "GENESYS_CLOUD_CLIENT_ID",
+        "GENESYS_CLOUD_CLIENT_SECRET",
+        "GENESYS_CLOUD_API_URL",
+        "GCSYNC_RATE_LIMIT",
+        "GCSYNC_PARALLELISM",
+        "GCSYNC_HTTP_TIMEOUT",
+        "GCSYNC_MAX_ATTEMPTS",
+        "GCSYNC_RETRY_AFTER_MAX",
+    ] {
+        assert!(help.lines().any(|l| l.trim_start().starts_with(var)), "{var} undocumented:\n{help}");
+    }
+    let words = help.split_whitespace().collect::<Vec<_>>().join(" ");
+    for default in ["(default 300; 0 = off)", "(default 60)", "seconds (default 30)", "mypurecloud.ie"] {
+        assert!(words.contains(default), "{default}:\n{help}");
+    }
     let out = t.gcsync().arg("--version").output().unwrap();
     assert_eq!(code(&out), 0);
 }

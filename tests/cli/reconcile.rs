@@ -160,6 +160,27 @@ fn name_clash_without_state_gives_an_import_hint() {
 }
 
 #[test]
+fn two_integrations_with_the_manifests_name_are_an_error_naming_both() {
+    let e = Env::new();
+    e.write("manifests/a.yaml", &action_yaml("Lookup User", 10, false));
+    let c = e.emu.client();
+    let first = e.emu.rt.block_on(c.find_integration("Profile API")).unwrap().unwrap().id;
+    let second =
+        e.emu.rt.block_on(c.create_integration("Profile API", "custom-rest-actions", "")).unwrap().id;
+    let out = e.run(&["plan"]);
+    assert_eq!(code(&out), 1);
+    let text = render(&out, e.dir.path());
+    let ids = [format!("`{first}`"), format!("`{second}`")];
+    assert!(
+        text.contains("2 integrations are named `Profile API` (ids ")
+            && ids.iter().all(|i| text.contains(i.as_str()))
+            && text.contains("rename one in the org"),
+        "{text}"
+    );
+    assert!(!text.contains("HTTP 409") && !text.contains("answered HTTP"), "no fake server answer: {text}");
+}
+
+#[test]
 fn drift_is_detected_and_corrected() {
     let e = Env::new();
     e.write("manifests/a.yaml", &action_yaml("Lookup User", 10, false));

@@ -5,10 +5,17 @@ use crate::emulator::{self, faults::FaultSpec};
 use crate::exit::{CliError, CmdResult, ExitStatus};
 use std::path::PathBuf;
 
+fn after_help() -> String {
+    format!(
+        "On start it prints one JSON line: {{\"url\":\"http://127.0.0.1:PORT\",\"client_id\":\"…\",\"client_secret\":\"…\"}}, then serves until killed.\n\n{}\n\nAdmin routes (no auth): GET/DELETE /__emulator/requests (request log), PUT /__emulator/faults (JSON list of specs), POST /__emulator/revoke-tokens.",
+        emulator::faults::help_text()
+    )
+}
+
 /// Arguments of `emulator`.
 #[derive(Debug, clap::Args)]
 #[command(
-    after_help = "On start it prints one JSON line: {\"url\":\"http://127.0.0.1:PORT\",\"client_id\":\"…\",\"client_secret\":\"…\"}, then serves until killed.\n\nFault specs (--fault, or GCSYNC_EMULATOR_FAULTS separated by `;`):\n  KIND [rate=F|nth=N|every=N] [method=M] [path=PREFIX] [retry-after=S] [ms=N] [count=N]\n  KIND: an HTTP status (429, 500, 502, 503, ...), drop (close without answering), drop-after\n  (process, then close without answering) or latency (delay ms).\n  Examples: --fault '503 rate=0.2'  --fault '429 nth=3 retry-after=1'  --fault 'drop-after method=POST path=/api/v2/integrations/actions nth=2'\n\nAdmin routes (no auth): GET/DELETE /__emulator/requests (request log), PUT /__emulator/faults (JSON list of specs), POST /__emulator/revoke-tokens."
+    after_help = after_help()
 )]
 pub struct Args {
     /// Port on 127.0.0.1 (0 picks a free port).
