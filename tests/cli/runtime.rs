@@ -327,3 +327,19 @@ fn a_silent_endpoint_is_architects_timeout() {
     ----- stderr -----
     ");
 }
+
+#[test]
+fn testing_one_action_shows_only_its_own_warnings() {
+    let t = TestDir::new().with_repo_manifests();
+    // Another manifest with a warning (an unescaped input in the URL).
+    t.write(
+        "manifests/noisy.yaml",
+        "kind: DataAction\nname: Noisy\nintegration: Profile API\nrequest:\n  method: GET\n  url: https://x.example.com/${input.q}\ninputs:\n  q: {type: string}\noutputs:\n  a: {type: string, from: $.a}\n",
+    );
+    let (_, all) = run(&t, &["validate"]);
+    assert!(all.contains("warning[") && all.contains("noisy.yaml"), "the warning exists: {all}");
+    let (out, shown) = run(&t, &["--local", "test", "FetchUserProfile", "--input", "userId=1"]);
+    assert_eq!(code(&out), 0, "{shown}");
+    assert!(!shown.contains("noisy.yaml"), "{shown}");
+    assert!(shown.contains("in other manifests not shown (`gcsync validate` lists them)"), "{shown}");
+}

@@ -39,6 +39,37 @@ pub fn load_manifests(
     Ok(set)
 }
 
+/// [`load_manifests`] for a command about one action (`gcsync test NAME`): errors are all
+/// shown, warnings only those of the file declaring that action; the rest are counted.
+pub fn load_manifests_for(
+    paths: &[PathBuf],
+    printer: &Printer,
+    globals: &Globals,
+    name: &str,
+) -> Result<ManifestSet, CliError> {
+    let (mut set, diags) = manifest::load_with(paths, globals.vars());
+    let own_file = set.actions.iter().find(|a| a.name.value == name).map(|a| a.file.clone());
+    let mut shown = Diagnostics::new();
+    let mut hidden = 0usize;
+    for d in diags.as_slice() {
+        let other = own_file.is_some() && d.file != own_file;
+        if other && d.severity == crate::diag::Severity::Warning {
+            hidden += 1;
+        } else {
+            shown.push(d.clone());
+        }
+    }
+    report_load(&set, &shown, printer)?;
+    if hidden > 0 {
+        printer.info(&format!(
+            "{hidden} warning{} in other manifests not shown (`gcsync validate` lists them)",
+            if hidden == 1 { "" } else { "s" }
+        ));
+    }
+    set.sources = crate::diag::Sources::default();
+    Ok(set)
+}
+
 fn report_load(set: &ManifestSet, diags: &Diagnostics, printer: &Printer) -> Result<(), CliError> {
     if !diags.is_empty() {
         printer.diagnostics(diags, &set.sources, false);

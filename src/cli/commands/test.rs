@@ -241,7 +241,7 @@ async fn real_transport(
 
 async fn run_local(args: &Args, printer: &Printer, globals: &Globals) -> CmdResult {
     let name = require_name(args)?;
-    let set = load_manifests(&args.manifests.paths(), printer, globals)?;
+    let set = super::load_manifests_for(&args.manifests.paths(), printer, globals, name)?;
     let manifest = find_action(&set, name)?;
     let action = CompiledAction::new(&crate::manifest::compile::compile(manifest));
     let body = crate::exec::with_defaults(&action, &given_inputs(args, &action)?);
@@ -541,7 +541,10 @@ struct CaseRun {
 }
 
 async fn run_cases(args: &Args, printer: &Printer, globals: &Globals) -> CmdResult {
-    let set = load_manifests(&args.manifests.paths(), printer, globals)?;
+    let set = match &args.name {
+        Some(n) => super::load_manifests_for(&args.manifests.paths(), printer, globals, n)?,
+        None => load_manifests(&args.manifests.paths(), printer, globals)?,
+    };
     let actions: Vec<&ActionManifest> = match &args.name {
         Some(n) => vec![find_action(&set, n)?],
         None => set.actions.iter().collect(),
