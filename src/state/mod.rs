@@ -5,7 +5,8 @@
 //! form and a short digest per field, and the pending-create journal that makes a crashed
 //! apply converge without duplicates), reading it (with clear errors for a newer schema or
 //! a broken file), writing it (sorted keys, temp file + fsync + rename, previous state kept
-//! as `.backup`; `serial` only moves when content changes), and the org check.
+//! as `.backup`; `serial` only moves when content changes), and the org and environment
+//! checks (a state belongs to one org and, once written under `--env`, one environment).
 //! Must not: decide what changed remotely (plan does) or talk to the API.
 
 pub mod lock;
