@@ -213,7 +213,8 @@ pub fn needs_state_refresh(plan: &Plan, state: &State) -> bool {
 /// A no-op still updates state when the live version moved, or an adoption is pending.
 fn needs_record(c: &Change, state: &State) -> bool {
     match (state.actions.get(&c.name), &c.id) {
-        (Some(t), Some(id)) => c.adopt || &t.id != id || Some(t.version) != c.version,
+        // A no-op carries its desired form only when the plan found the record outdated.
+        (Some(t), Some(id)) => c.adopt || &t.id != id || Some(t.version) != c.version || c.desired.is_some(),
         (None, Some(_)) => true,
         _ => false,
     }
@@ -274,6 +275,8 @@ async fn apply_one<R: Remote>(
                 remote.delete_action(id).await.map_err(remote_err(&c.name))?;
             }
             state.actions.remove(&c.name);
+            // A renamed action being replaced: its old entry points at the id just deleted.
+            move_entry(state, c);
             save(state, path, &c.name)?;
             let (id, _) = create(c, state, path, remote).await?;
             Ok(Outcome::Replaced(id))

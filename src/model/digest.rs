@@ -143,23 +143,27 @@ pub fn canonical_schema(value: &Value) -> Value {
     v
 }
 
+/// Sorts `required` in this schema and its subschemas — only where JSON Schema (draft-04)
+/// puts subschemas, so data such as `enum`, `default` or `const` values keep their order.
 fn sort_required(value: &mut Value) {
-    match value {
-        Value::Object(map) => {
-            for (k, v) in map.iter_mut() {
-                if k == "required"
-                    && let Value::Array(items) = v
-                    && items.iter().all(Value::is_string)
-                {
-                    items.sort_by(|a, b| a.as_str().cmp(&b.as_str()));
-                    items.dedup();
-                } else {
-                    sort_required(v);
-                }
-            }
+    let Value::Object(map) = value else { return };
+    if let Some(Value::Array(items)) = map.get_mut("required")
+        && items.iter().all(Value::is_string)
+    {
+        items.sort_by(|a, b| a.as_str().cmp(&b.as_str()));
+        items.dedup();
+    }
+    for key in ["properties", "patternProperties", "definitions"] {
+        if let Some(Value::Object(subs)) = map.get_mut(key) {
+            subs.values_mut().for_each(sort_required);
         }
-        Value::Array(items) => items.iter_mut().for_each(sort_required),
-        _ => {}
+    }
+    for key in ["items", "additionalItems", "additionalProperties", "not", "allOf", "anyOf", "oneOf"] {
+        match map.get_mut(key) {
+            Some(Value::Array(subs)) => subs.iter_mut().for_each(sort_required),
+            Some(sub @ Value::Object(_)) => sort_required(sub),
+            _ => {}
+        }
     }
 }
 
@@ -247,5 +251,9 @@ mod tests {
         assert_eq!(canonical_schema(&a), canonical_schema(&b));
         let c = json!({"type": "object", "required": ["userId"]});
         assert_ne!(canonical_schema(&a), canonical_schema(&c), "a different set still differs");
+        // Data is not a schema: a `required` list inside a default keeps its order.
+        let d1 = json!({"type": "object", "default": {"required": ["b", "a"]}});
+        let d2 = json!({"type": "object", "default": {"required": ["a", "b"]}});
+        assert_ne!(canonical_schema(&d1), canonical_schema(&d2));
     }
 }

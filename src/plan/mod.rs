@@ -302,7 +302,9 @@ pub fn details_needed(
         }
     }
     for p in &state.pending {
-        if !in_scope(&p.name, opts) || state.actions.contains_key(&p.name) {
+        // A tracked entry whose action still lives needs no adoption.
+        let tracked_live = state.actions.get(&p.name).is_some_and(|t| by_id.contains_key(t.id.as_str()));
+        if !in_scope(&p.name, opts) || tracked_live {
             continue;
         }
         for s in summaries.iter().filter(|s| s.name == p.name && s.integration_id == p.integration_id) {
@@ -328,6 +330,14 @@ pub fn plan(desired: &[Desired], state: &State, live: &Live, opts: &Options) -> 
             let old = d.renamed_from.as_deref()?;
             (state.actions.contains_key(old) && !desired_names.contains(old)).then_some((old, d))
         })
+        .collect();
+    // Old names claimed by any manifest's `renamedFrom` (in scope or not) are never deleted:
+    // with `--target` on the old name alone the rename simply waits for its own plan.
+    let claimed: BTreeSet<&str> = desired
+        .iter()
+        .filter(|d| !state.actions.contains_key(&d.name))
+        .filter_map(|d| d.renamed_from.as_deref())
+        .filter(|old| state.actions.contains_key(*old) && !desired_names.contains(old))
         .collect();
 
     for t in &opts.targets {
@@ -393,6 +403,14 @@ pub fn plan(desired: &[Desired], state: &State, live: &Live, opts: &Options) -> 
                 }
             }
             Some(t) => match by_id.get(t.id.as_str()) {
+                // Gone from the org, but an interrupted create (journaled) made it again.
+                None if let Some(s) = interrupted_create(d, state, live) => {
+                    let mut c = compare(d, s, live.details.get(&s.id), None, opts, &mut errors);
+                    c.adopt = true;
+                    c.moved_from = renamed.map(str::to_string);
+                    c.reasons.insert(0, "an interrupted earlier apply created it; gcsync adopts it instead of creating a duplicate".into());
+                    changes.push(c);
+                }
                 None => changes.push(Change {
                     moved_from: renamed.map(str::to_string),
                     name: d.name.clone(),
@@ -429,8 +447,7 @@ pub fn plan(desired: &[Desired], state: &State, live: &Live, opts: &Options) -> 
     }
 
     for (name, t) in &state.actions {
-        if desired_names.contains(name.as_str()) || moved.contains_key(name.as_str()) || !in_scope(name, opts)
-        {
+        if desired_names.contains(name.as_str()) || claimed.contains(name.as_str()) || !in_scope(name, opts) {
             continue;
         }
         let live_now = by_id.get(t.id.as_str());
@@ -499,6 +516,20 @@ pub fn plan_all(
     p
 }
 
+/// The live action an interrupted create of `d` made: journaled in the state's pending
+/// creates, exactly one live action with its name in its integration.
+fn interrupted_create<'a>(d: &Desired, state: &State, live: &'a Live) -> Option<&'a LiveSummary> {
+    if !state.pending.iter().any(|p| p.name == d.name && p.integration_id == d.spec.integration) {
+        return None;
+    }
+    let mut found =
+        live.summaries.iter().filter(|s| s.name == d.name && s.integration_id == d.spec.integration);
+    match (found.next(), found.next()) {
+        (Some(one), None) => Some(one),
+        _ => None,
+    }
+}
+
 /// One create and one delete of an owned, live action in the same integration look like a
 /// rename by hand-editing the manifest: say how to keep the id (Architect flows bind to it).
 fn hint_renames(changes: &mut [Change]) {
@@ -552,7 +583,11 @@ fn compare(
     // The desired definition travels in the plan only when apply needs it (a change, an
     // adoption, or a version the state must record); a no-change plan of thousands of
     // actions stays small.
-    let record_needed = tracked.is_none_or(|t| t.version != s.version || t.id != s.id);
+    // A digest that differs from the state's while the org matches the manifest (a state
+    // written by an older gcsync, or an apply whose answer was lost) is recorded too, or
+    // the plan would keep reporting it.
+    let record_needed =
+        tracked.is_none_or(|t| t.version != s.version || t.id != s.id || t.digest != desired_digest);
     if record_needed {
         change.desired = Some(DesiredJson::from_spec(&d.spec));
     }

@@ -6,7 +6,10 @@
 //! longer running) is broken automatically with a warning; otherwise `gcsync force-unlock
 //! LOCK_ID` removes it. Breaking is atomic: the lock is renamed aside (one run wins the
 //! rename), deleted only if it is still the lock judged stale, and put back otherwise, so a
-//! run never deletes the fresh lock of a run that broke the same stale lock first.
+//! run never deletes the fresh lock of a run that broke the same stale lock first. One
+//! window remains: if a third run takes the free path while a fresh lock is set aside, the
+//! put-back fails and two runs may both believe they hold the lock (three runs racing on
+//! one dead holder's lock, in a few microseconds); CI's per-org `concurrency:` avoids it.
 //! Must not: read or write the state itself.
 
 use serde::{Deserialize, Serialize};

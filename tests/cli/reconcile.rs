@@ -559,3 +559,83 @@ fn renamed_from_renames_in_place_and_keeps_the_id() {
         render(&out, e.dir.path())
     );
 }
+
+#[test]
+fn a_renamed_action_replaced_and_killed_at_each_mutation_converges() {
+    // Rename with `renamedFrom` plus a contract change (a replace): DELETE then POST. Kill
+    // while the org holds each, before or after processing it, then apply again.
+    for kind in ["hang", "hang-after"] {
+        for k in 1..=2 {
+            let e = Env::new();
+            e.write("manifests/a.yaml", &action_yaml("Lookup User", 10, false));
+            e.ok(&["apply", "--auto-approve"]);
+            let renamed = action_yaml("Find User", 10, true).replacen(
+                "name: Find User\n",
+                "name: Find User\nrenamedFrom: Lookup User\nallowReplace: true\n",
+                1,
+            );
+            e.write("manifests/a.yaml", &renamed);
+            e.emu.set_faults(&[&format!(
+                "{kind} nth={k} method=POST,DELETE path=/api/v2/integrations/actions"
+            )]);
+            e.emu.clear_requests();
+            let mut child = e
+                .cmd(&["apply", "--auto-approve"])
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .unwrap();
+            e.emu.wait_for(k, "POST,DELETE", "/api/v2/integrations/actions");
+            child.kill().unwrap();
+            child.wait().unwrap();
+            e.emu.set_faults(&[]);
+            let out = e.run(&["apply", "--auto-approve"]);
+            assert_eq!(code(&out), 0, "{kind} k={k}: {}", render(&out, e.dir.path()));
+            let names: Vec<String> = e.emu.actions().into_iter().map(|a| a.0).collect();
+            assert_eq!(names, vec!["Find User"], "{kind} k={k}");
+            let state = e.state();
+            let tracked: Vec<&String> = state["actions"].as_object().unwrap().keys().collect();
+            assert_eq!(tracked, vec!["Find User"], "{kind} k={k}");
+            assert_eq!(code(&e.run(&["plan", "--detailed-exitcode"])), 0, "{kind} k={k}");
+        }
+    }
+}
+
+#[test]
+fn targeting_only_the_old_name_of_a_rename_never_deletes_it() {
+    let e = Env::new();
+    e.write("manifests/a.yaml", &action_yaml("Lookup User", 10, false));
+    e.ok(&["apply", "--auto-approve"]);
+    let renamed = action_yaml("Find User", 10, false).replacen(
+        "name: Find User\n",
+        "name: Find User\nrenamedFrom: Lookup User\n",
+        1,
+    );
+    e.write("manifests/a.yaml", &renamed);
+    let out = e.run(&["plan", "--target", "Lookup User", "--detailed-exitcode"]);
+    assert_eq!(code(&out), 0, "{}", render(&out, e.dir.path()));
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("will be deleted"));
+}
+
+#[test]
+fn a_state_digest_from_an_older_gcsync_is_recorded_not_reported_forever() {
+    let e = Env::new();
+    e.write("manifests/a.yaml", &action_yaml("Lookup User", 10, false));
+    e.ok(&["apply", "--auto-approve"]);
+    let path = e.dir.path().join("state/gcsync.state.json");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let digest = e.state()["actions"]["Lookup User"]["digest"].as_str().unwrap().to_string();
+    std::fs::write(
+        &path,
+        text.replace(&digest, "sha256:0000000000000000000000000000000000000000000000000000000000000000"),
+    )
+    .unwrap();
+    let out = e.run(&["plan", "--detailed-exitcode"]);
+    assert_eq!(code(&out), 0, "{}", render(&out, e.dir.path()));
+    let out = e.run(&["apply", "--auto-approve"]);
+    assert_eq!(code(&out), 0, "{}", render(&out, e.dir.path()));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("the state was brought up to date"));
+    assert_eq!(e.state()["actions"]["Lookup User"]["digest"], digest.as_str());
+    let out = e.run(&["apply", "--auto-approve"]);
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("brought up to date"), "recorded once");
+}

@@ -47,7 +47,8 @@ pub fn run(args: &Args, printer: &Printer, globals: &Globals) -> CmdResult {
     let path = args.state.path(globals);
     match &args.command {
         StateCommand::List => {
-            let state = State::load(&path)?;
+            let mut state = State::load(&path)?;
+            state.check_environment(&path, globals.environment.as_deref())?;
             for (name, t) in &state.actions {
                 printer.outln(&format!("{name}\t{}\t{}\tv{}", t.id, t.integration, t.version));
             }
@@ -57,7 +58,8 @@ pub fn run(args: &Args, printer: &Printer, globals: &Globals) -> CmdResult {
             Ok(ExitStatus::Success)
         }
         StateCommand::Show { name } => {
-            let state = State::load(&path)?;
+            let mut state = State::load(&path)?;
+            state.check_environment(&path, globals.environment.as_deref())?;
             let t = state
                 .actions
                 .get(name)
@@ -68,6 +70,7 @@ pub fn run(args: &Args, printer: &Printer, globals: &Globals) -> CmdResult {
         StateCommand::Rm { name } => {
             let _guard = lock::acquire(&path, "state rm", &now_rfc3339())?;
             let mut state = State::load(&path)?;
+            state.check_environment(&path, globals.environment.as_deref())?;
             let t = state
                 .actions
                 .remove(name)
