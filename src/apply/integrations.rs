@@ -67,16 +67,17 @@ pub(crate) fn credential_body(
     })))
 }
 
-/// Applies one integration change (creates and updates; deletes via [`delete`]).
+/// Applies one integration change (creates and updates; deletes via [`delete`]). `body`:
+/// the credential body [`credential_body`] built and checked before the run's first
+/// mutation (`None` when the integration declares no credential).
 pub async fn apply_one<R: Remote>(
     c: &IntegrationChange,
     state: &mut State,
     path: &Path,
     remote: &R,
-    env: &dyn Fn(&str) -> Option<String>,
+    body: Option<Value>,
 ) -> Result<IntegrationOutcome, Error> {
     let spec = c.desired.clone().ok_or_else(|| Error::Corrupt(c.name.clone()))?;
-    let body = credential_body(c, &spec, env)?;
     if c.op == Op::Create && !state.pending_integrations.contains(&c.name) {
         state.pending_integrations.push(c.name.clone());
         save(state, path, &c.name)?;

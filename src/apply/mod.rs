@@ -116,14 +116,15 @@ pub async fn apply<R: Remote>(
     let mut ordered: Vec<&Change> =
         plan.changes.iter().filter(|c| c.op != Op::NoOp || needs_record(c, state)).collect();
     ordered.sort_by_key(|c| (c.op, c.name.clone()));
-    // Every credential value is checked against the plan before the first mutation, so a
-    // saved plan with one changed secret applies nothing rather than half.
+    // Every credential value is read and checked against the plan (once) before the first
+    // mutation, so a saved plan with one changed secret applies nothing rather than half.
+    let mut bodies = std::collections::BTreeMap::new();
     for ic in integrations_first.iter().filter(|ic| matches!(ic.op, Op::Create | Op::Update)) {
-        if let Some(spec) = &ic.desired
-            && let Err(e) = integrations::credential_body(ic, spec, env)
-        {
-            return Err((done, e));
-        }
+        let Some(spec) = &ic.desired else { return Err((done, Error::Corrupt(ic.name.clone()))) };
+        match integrations::credential_body(ic, spec, env) {
+            Ok(body) => bodies.insert(ic.name.as_str(), body),
+            Err(e) => return Err((done, e)),
+        };
     }
     let total = integrations_first.len() + ordered.len() + integrations_last.len();
     let mut i = 0;
@@ -134,7 +135,8 @@ pub async fn apply<R: Remote>(
         let r = if ic.op == Op::NoOp {
             integrations::record(ic, state, state_path)
         } else {
-            integrations::apply_one(ic, state, state_path, remote, env).await
+            let body = bodies.remove(ic.name.as_str()).flatten();
+            integrations::apply_one(ic, state, state_path, remote, body).await
         };
         match r {
             Ok(o) => {

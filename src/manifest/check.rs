@@ -8,11 +8,13 @@
 //! Must not: parse YAML or do I/O.
 
 use super::compile::compile;
+use super::reader::Sp;
 use super::{ActionManifest, ContractForm, ManifestSet};
 use crate::diag::{Diagnostic, Diagnostics, Severity};
 use crate::model::rules::{self, Level};
 use crate::yaml::Pos;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
 
 /// Checks every action and the set as a whole (without source texts: template findings
 /// point at the template's scalar rather than the exact column).
@@ -30,36 +32,22 @@ pub fn check_actions(actions: &[ActionManifest], source: Option<&str>, diags: &m
     }
 }
 
-/// The rules across files: unique names.
+/// The rules across files: unique action names, unique integration names, `renamedFrom`.
 pub fn check_names(set: &ManifestSet, diags: &mut Diagnostics) {
-    let mut seen: BTreeMap<&str, &ActionManifest> = BTreeMap::new();
-    for a in &set.actions {
-        if let Some(first) = seen.get(a.name.value.as_str()) {
-            diags.push(
-                Diagnostic::error(
-                    "duplicate-name",
-                    format!("action name `{}` is declared more than once", a.name.value),
-                    &a.file,
-                    a.name.pos,
-                )
-                .with_hint(format!(
-                    "first declared at {}:{}:{}; action names must be unique across all manifests",
-                    first.file.display(),
-                    first.name.pos.line,
-                    first.name.pos.column
-                )),
-            );
-        } else {
-            seen.insert(&a.name.value, a);
-        }
-    }
+    let seen = unique_names(
+        set.actions.iter().map(|a| (&a.name, a.file.as_path())),
+        "action",
+        "; action names must be unique across all manifests",
+        diags,
+    );
+    unique_names(set.integrations.iter().map(|i| (&i.name, i.file.as_path())), "integration", "", diags);
     // `renamedFrom`: an old name no manifest declares any more, claimed by one manifest.
     let mut claimed: BTreeMap<&str, &ActionManifest> = BTreeMap::new();
     for a in &set.actions {
         let Some(old) = &a.renamed_from else { continue };
         let problem = if old.value == a.name.value {
             Some("`renamedFrom` names the action itself".to_string())
-        } else if seen.contains_key(old.value.as_str()) {
+        } else if seen.contains(old.value.as_str()) {
             Some(format!("`renamedFrom: {}` names an action a manifest still declares", old.value))
         } else if let Some(first) = claimed.get(old.value.as_str()) {
             Some(format!(
@@ -81,6 +69,38 @@ pub fn check_names(set: &ManifestSet, diags: &mut Diagnostics) {
             );
         }
     }
+}
+
+/// Reports every name declared a second time (`duplicate-name`, pointing at the first);
+/// returns the names seen.
+fn unique_names<'a>(
+    named: impl Iterator<Item = (&'a Sp<String>, &'a Path)>,
+    kind: &str,
+    hint_tail: &str,
+    diags: &mut Diagnostics,
+) -> BTreeSet<&'a str> {
+    let mut first: BTreeMap<&str, (&Sp<String>, &Path)> = BTreeMap::new();
+    for (name, file) in named {
+        if let Some((f_name, f_file)) = first.get(name.value.as_str()) {
+            diags.push(
+                Diagnostic::error(
+                    "duplicate-name",
+                    format!("{kind} name `{}` is declared more than once", name.value),
+                    file,
+                    name.pos,
+                )
+                .with_hint(format!(
+                    "first declared at {}:{}:{}{hint_tail}",
+                    f_file.display(),
+                    f_name.pos.line,
+                    f_name.pos.column
+                )),
+            );
+        } else {
+            first.insert(&name.value, (name, file));
+        }
+    }
+    first.into_keys().collect()
 }
 
 /// Checks one action.

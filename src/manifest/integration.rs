@@ -17,7 +17,6 @@ use crate::model::integration::{
 use crate::model::{RequestConfig, ResponseConfig};
 use crate::yaml::{Node, Pos, Value};
 use serde_json::{Map, Value as Json};
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 const KEYS: [&str; 6] = ["kind", "name", "type", "enabled", "notes", "credential"];
@@ -250,31 +249,6 @@ fn parse_auth_action(node: &Node, what: &str, sink: &mut Sink<'_>) -> Option<Aut
         translation_map_defaults: tmd,
         success_template: st,
     })
-}
-
-/// Checks across Integration documents: unique names.
-pub fn check_names(integrations: &[IntegrationManifest], diags: &mut crate::diag::Diagnostics) {
-    let mut seen: BTreeMap<&str, &IntegrationManifest> = BTreeMap::new();
-    for i in integrations {
-        if let Some(first) = seen.get(i.name.value.as_str()) {
-            diags.push(
-                crate::diag::Diagnostic::error(
-                    "duplicate-name",
-                    format!("integration name `{}` is declared more than once", i.name.value),
-                    &i.file,
-                    i.name.pos,
-                )
-                .with_hint(format!(
-                    "first declared at {}:{}:{}",
-                    first.file.display(),
-                    first.name.pos.line,
-                    first.name.pos.column
-                )),
-            );
-        } else {
-            seen.insert(&i.name.value, i);
-        }
-    }
 }
 
 /// Compiles to the desired integration.

@@ -234,7 +234,6 @@ pub fn load_with(paths: &[PathBuf], vars: Option<&vars::Vars>) -> (ManifestSet, 
         check::check_actions(set.actions.get(before..).unwrap_or_default(), Some(&text), &mut diags);
     }
     check::check_names(&set, &mut diags);
-    integration::check_names(&set.integrations, &mut diags);
     if let Some(v) = vars {
         hasher_input.extend_from_slice(&v.digest_input());
         if !diags.has_errors() {

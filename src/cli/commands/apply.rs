@@ -82,15 +82,7 @@ pub fn run(args: &Args, printer: &Printer, globals: &Globals) -> CmdResult {
                         // First apply of a plan made without a state: keep the plan's lineage.
                         session.state.lineage = saved.lineage.clone();
                     }
-                    let ctx = render::Context {
-                        org_name: session.org_name.clone(),
-                        api_host: session.org_ref.api_host.clone(),
-                        org_id: session.org_ref.org_id.clone(),
-                        state_path: session.state_path.display().to_string(),
-                        lineage: session.state.lineage.clone(),
-                        serial: session.state.serial,
-                        environment: globals.environment.clone(),
-                    };
+                    let ctx = session.render_context(globals.environment.clone());
                     (saved.plan.clone(), ctx)
                 }
                 None => {

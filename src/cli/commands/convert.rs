@@ -3,7 +3,6 @@
 use crate::cli::printer::Printer;
 use crate::convert::{self, Options};
 use crate::exit::{CliError, CmdResult, ExitStatus};
-use crate::fsutil::write_atomic;
 use std::path::PathBuf;
 
 /// Arguments of `convert`.
@@ -128,13 +127,7 @@ pub fn run(args: &Args, printer: &Printer) -> CmdResult {
                     tally.exists += 1;
                     continue;
                 }
-                write_atomic(&path, c.yaml.as_bytes(), false).map_err(|e| {
-                    CliError::new(format!(
-                        "cannot write `{}`: {}",
-                        path.display(),
-                        crate::manifest::io_reason(&e)
-                    ))
-                })?;
+                super::write_manifest(&path, &c.yaml)?;
                 tally.written += 1;
                 printer.info(&format!(
                     "wrote {} ({} form)",

@@ -5,7 +5,6 @@ use crate::cli::Globals;
 use crate::cli::printer::Printer;
 use crate::convert::{self, Options};
 use crate::exit::{CliError, CmdResult, ExitStatus};
-use crate::fsutil::write_atomic;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
@@ -118,13 +117,7 @@ pub fn run(args: &Args, printer: &Printer, globals: &Globals) -> CmdResult {
                             failed += 1;
                             continue;
                         }
-                        write_atomic(&path, c.yaml.as_bytes(), false).map_err(|e| {
-                            CliError::new(format!(
-                                "cannot write `{}`: {}",
-                                path.display(),
-                                crate::manifest::io_reason(&e)
-                            ))
-                        })?;
+                        super::write_manifest(&path, &c.yaml)?;
                         written += 1;
                     }
                     Err(e) => {

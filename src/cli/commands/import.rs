@@ -5,7 +5,6 @@ use crate::cli::Globals;
 use crate::cli::printer::Printer;
 use crate::convert::{self, Options};
 use crate::exit::{CliError, CmdResult, ExitStatus};
-use crate::fsutil::write_atomic;
 use crate::model::Action;
 use crate::state::TrackedAction;
 use std::collections::BTreeMap;
@@ -80,13 +79,7 @@ pub fn run(args: &Args, printer: &Printer, globals: &Globals) -> CmdResult {
                     return Err(CliError::new(format!("`{}` already exists", path.display()))
                         .hint("pass --force to overwrite, or -o DIR"));
                 }
-                write_atomic(&path, converted.yaml.as_bytes(), false).map_err(|e| {
-                    CliError::new(format!(
-                        "cannot write `{}`: {}",
-                        path.display(),
-                        crate::manifest::io_reason(&e)
-                    ))
-                })?;
+                super::write_manifest(&path, &converted.yaml)?;
                 let spec = full.to_spec();
                 session.state.actions.insert(
                     action.name.clone(),

@@ -70,6 +70,14 @@ pub fn load_manifests_for(
     Ok(set)
 }
 
+/// Writes a generated manifest atomically (convert, import, export), with the error naming
+/// the file.
+pub fn write_manifest(path: &std::path::Path, yaml: &str) -> Result<(), CliError> {
+    crate::fsutil::write_atomic(path, yaml.as_bytes(), false).map_err(|e| {
+        CliError::new(format!("cannot write `{}`: {}", path.display(), crate::manifest::io_reason(&e)))
+    })
+}
+
 fn report_load(set: &ManifestSet, diags: &Diagnostics, printer: &Printer) -> Result<(), CliError> {
     if !diags.is_empty() {
         printer.diagnostics(diags, &set.sources, false);

@@ -77,15 +77,7 @@ pub async fn make_plan(
         &refreshed.live_integrations,
         &opts,
     );
-    let ctx = render::Context {
-        org_name: session.org_name.clone(),
-        api_host: session.org_ref.api_host.clone(),
-        org_id: session.org_ref.org_id.clone(),
-        state_path: session.state_path.display().to_string(),
-        lineage: session.state.lineage.clone(),
-        serial: session.state.serial,
-        environment,
-    };
+    let ctx = session.render_context(environment);
     Ok(Planned { plan, ctx, live: refreshed.live.summaries })
 }
 

@@ -102,6 +102,20 @@ pub async fn open(
 }
 
 impl Session {
+    /// The plan header's context: the org, the state file and its lineage/serial.
+    #[must_use]
+    pub fn render_context(&self, environment: Option<String>) -> crate::plan::render::Context {
+        crate::plan::render::Context {
+            org_name: self.org_name.clone(),
+            api_host: self.org_ref.api_host.clone(),
+            org_id: self.org_ref.org_id.clone(),
+            state_path: self.state_path.display().to_string(),
+            lineage: self.state.lineage.clone(),
+            serial: self.state.serial,
+            environment,
+        }
+    }
+
     /// Ends the session (stops the local org; releases the lock).
     pub async fn close(self) {
         self.org.close().await;
