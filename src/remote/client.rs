@@ -692,20 +692,18 @@ impl Client {
         .await
     }
 
-    /// `DELETE /actions/{id}/draft`; `Ok(false)` when there was none.
-    pub async fn delete_draft(&self, id: &str) -> Result<bool> {
-        match self
-            .send(Req::new(
-                Method::DELETE,
-                format!("/api/v2/integrations/actions/{}/draft", enc(id)),
-                Idempotency::Safe,
-            ))
-            .await
-        {
+    /// `DELETE path`: `Ok(true)` when deleted, `Ok(false)` when it was already gone (404).
+    async fn delete_gone_ok(&self, path: String) -> Result<bool> {
+        match self.send(Req::new(Method::DELETE, path, Idempotency::Safe)).await {
             Ok(_) => Ok(true),
             Err(e) if e.is_not_found() => Ok(false),
             Err(e) => Err(e),
         }
+    }
+
+    /// `DELETE /actions/{id}/draft`; `Ok(false)` when there was none.
+    pub async fn delete_draft(&self, id: &str) -> Result<bool> {
+        self.delete_gone_ok(format!("/api/v2/integrations/actions/{}/draft", enc(id))).await
     }
 
     /// `GET /actions/{id}/draft/validation`.
@@ -743,18 +741,7 @@ impl Client {
 
     /// `DELETE /actions/{id}`; `Ok(false)` when it was already gone (404).
     pub async fn delete_action(&self, id: &str) -> Result<bool> {
-        match self
-            .send(Req::new(
-                Method::DELETE,
-                format!("/api/v2/integrations/actions/{}", enc(id)),
-                Idempotency::Safe,
-            ))
-            .await
-        {
-            Ok(_) => Ok(true),
-            Err(e) if e.is_not_found() => Ok(false),
-            Err(e) => Err(e),
-        }
+        self.delete_gone_ok(format!("/api/v2/integrations/actions/{}", enc(id))).await
     }
 
     /// `POST /actions/{id}/test` (or `/draft/test`): the TestExecutionResult.
@@ -821,14 +808,7 @@ impl Client {
 
     /// `DELETE /api/v2/integrations/{id}`; `Ok(false)` when already gone.
     pub async fn delete_integration(&self, id: &str) -> Result<bool> {
-        match self
-            .send(Req::new(Method::DELETE, format!("/api/v2/integrations/{}", enc(id)), Idempotency::Safe))
-            .await
-        {
-            Ok(_) => Ok(true),
-            Err(e) if e.is_not_found() => Ok(false),
-            Err(e) => Err(e),
-        }
+        self.delete_gone_ok(format!("/api/v2/integrations/{}", enc(id))).await
     }
 
     /// `GET /api/v2/integrations/{id}/config/current`.
@@ -873,18 +853,7 @@ impl Client {
 
     /// `DELETE /api/v2/integrations/credentials/{id}`; `Ok(false)` when already gone.
     pub async fn delete_credential(&self, id: &str) -> Result<bool> {
-        match self
-            .send(Req::new(
-                Method::DELETE,
-                format!("/api/v2/integrations/credentials/{}", enc(id)),
-                Idempotency::Safe,
-            ))
-            .await
-        {
-            Ok(_) => Ok(true),
-            Err(e) if e.is_not_found() => Ok(false),
-            Err(e) => Err(e),
-        }
+        self.delete_gone_ok(format!("/api/v2/integrations/credentials/{}", enc(id))).await
     }
 
     /// Every credential (names and types only).
