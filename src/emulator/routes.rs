@@ -122,6 +122,15 @@ fn error_details(status: StatusCode, code: &str, message: &str, error_code: Opti
     (status, [(header::CONTENT_TYPE, "application/json")], body.to_string()).into_response()
 }
 
+/// A looked-up resource as JSON, 404 in Genesys's shape when absent, or the lookup's error.
+fn found_or_404(r: Result<Option<Value>, Response>, what: &str) -> Response {
+    match r {
+        Ok(Some(v)) => ok_json(&v),
+        Ok(None) => not_found(what),
+        Err(r) => r,
+    }
+}
+
 fn not_found(what: &str) -> Response {
     error(StatusCode::NOT_FOUND, "not.found", &format!("{what} not found"))
 }
@@ -395,28 +404,23 @@ async fn create_integration(State(app): State<App>, headers: HeaderMap, body: By
         );
     };
     let name = v.get("name").and_then(Value::as_str).unwrap_or(type_name).to_string();
-    match with_org(&app, |o| {
-        let id = o.create_integration(&name, &type_id);
-        if let Some(notes) = v.get("notes").and_then(Value::as_str)
-            && let Some(i) = o.integrations.get_mut(&id)
-        {
-            i.notes = notes.to_string();
-        }
-        (o.integrations.get(&id).map(integration_json), true)
-    }) {
-        Ok(Some(v)) => ok_json(&v),
-        Ok(None) => not_found("Integration"),
-        Err(r) => r,
-    }
+    found_or_404(
+        with_org(&app, |o| {
+            let id = o.create_integration(&name, &type_id);
+            if let Some(notes) = v.get("notes").and_then(Value::as_str)
+                && let Some(i) = o.integrations.get_mut(&id)
+            {
+                i.notes = notes.to_string();
+            }
+            (o.integrations.get(&id).map(integration_json), true)
+        }),
+        "Integration",
+    )
 }
 
 async fn get_integration(State(app): State<App>, headers: HeaderMap, Path(id): Path<String>) -> Response {
     auth!(app, headers);
-    match with_org(&app, |o| (o.integrations.get(&id).map(integration_json), false)) {
-        Ok(Some(v)) => ok_json(&v),
-        Ok(None) => not_found("Integration"),
-        Err(r) => r,
-    }
+    found_or_404(with_org(&app, |o| (o.integrations.get(&id).map(integration_json), false)), "Integration")
 }
 
 async fn patch_integration(
@@ -436,39 +440,37 @@ async fn patch_integration(
     {
         return error(StatusCode::BAD_REQUEST, "invalid.value", &format!("Unknown intendedState '{s}'"));
     }
-    match with_org(&app, |o| {
-        let Some(i) = o.integrations.get_mut(&id) else { return (None, false) };
-        if let Some(s) = &state {
-            i.intended_state = if s == "RESTORED" { "DISABLED".into() } else { s.clone() };
-        }
-        if let Some(n) = v.get("name").and_then(Value::as_str) {
-            i.name = n.to_string();
-        }
-        if let Some(n) = v.get("notes").and_then(Value::as_str) {
-            i.notes = n.to_string();
-        }
-        (Some(integration_json(i)), true)
-    }) {
-        Ok(Some(v)) => ok_json(&v),
-        Ok(None) => not_found("Integration"),
-        Err(r) => r,
-    }
+    found_or_404(
+        with_org(&app, |o| {
+            let Some(i) = o.integrations.get_mut(&id) else { return (None, false) };
+            if let Some(s) = &state {
+                i.intended_state = if s == "RESTORED" { "DISABLED".into() } else { s.clone() };
+            }
+            if let Some(n) = v.get("name").and_then(Value::as_str) {
+                i.name = n.to_string();
+            }
+            if let Some(n) = v.get("notes").and_then(Value::as_str) {
+                i.notes = n.to_string();
+            }
+            (Some(integration_json(i)), true)
+        }),
+        "Integration",
+    )
 }
 
 async fn delete_integration(State(app): State<App>, headers: HeaderMap, Path(id): Path<String>) -> Response {
     auth!(app, headers);
-    match with_org(&app, |o| {
-        let removed = o.integrations.remove(&id).map(|i| integration_json(&i));
-        if removed.is_some() {
-            o.actions.retain(|_, a| a.integration_id != id);
-        }
-        let changed = removed.is_some();
-        (removed, changed)
-    }) {
-        Ok(Some(v)) => ok_json(&v),
-        Ok(None) => not_found("Integration"),
-        Err(r) => r,
-    }
+    found_or_404(
+        with_org(&app, |o| {
+            let removed = o.integrations.remove(&id).map(|i| integration_json(&i));
+            if removed.is_some() {
+                o.actions.retain(|_, a| a.integration_id != id);
+            }
+            let changed = removed.is_some();
+            (removed, changed)
+        }),
+        "Integration",
+    )
 }
 
 async fn get_integration_config(
@@ -477,11 +479,10 @@ async fn get_integration_config(
     Path(id): Path<String>,
 ) -> Response {
     auth!(app, headers);
-    match with_org(&app, |o| (o.integrations.get(&id).map(|i| i.config.clone()), false)) {
-        Ok(Some(v)) => ok_json(&v),
-        Ok(None) => not_found("Integration"),
-        Err(r) => r,
-    }
+    found_or_404(
+        with_org(&app, |o| (o.integrations.get(&id).map(|i| i.config.clone()), false)),
+        "Integration",
+    )
 }
 
 async fn put_integration_config(
@@ -679,11 +680,7 @@ async fn create_credential(State(app): State<App>, headers: HeaderMap, body: Byt
 
 async fn get_credential(State(app): State<App>, headers: HeaderMap, Path(id): Path<String>) -> Response {
     auth!(app, headers);
-    match with_org(&app, |o| (o.credentials.get(&id).map(credential_info), false)) {
-        Ok(Some(v)) => ok_json(&v),
-        Ok(None) => not_found("Credential"),
-        Err(r) => r,
-    }
+    found_or_404(with_org(&app, |o| (o.credentials.get(&id).map(credential_info), false)), "Credential")
 }
 
 async fn update_credential(
@@ -701,19 +698,18 @@ async fn update_credential(
         Ok(x) => x,
         Err(r) => return r,
     };
-    match with_org(&app, |o| match o.credentials.get_mut(&id) {
-        Some(c) => {
-            c.name = name;
-            c.type_name = type_name;
-            c.fields = fields;
-            (Some(credential_info(c)), true)
-        }
-        None => (None, false),
-    }) {
-        Ok(Some(v)) => ok_json(&v),
-        Ok(None) => not_found("Credential"),
-        Err(r) => r,
-    }
+    found_or_404(
+        with_org(&app, |o| match o.credentials.get_mut(&id) {
+            Some(c) => {
+                c.name = name;
+                c.type_name = type_name;
+                c.fields = fields;
+                (Some(credential_info(c)), true)
+            }
+            None => (None, false),
+        }),
+        "Credential",
+    )
 }
 
 async fn delete_credential(State(app): State<App>, headers: HeaderMap, Path(id): Path<String>) -> Response {
