@@ -91,24 +91,16 @@ pub fn parse_actions(text: &str) -> Result<Vec<Value>, Error> {
         }
         Value::Object(_) => vec![value],
         other => {
-            return Err(Error::NotAnAction(format!("expected a JSON object, found {}", json_type(&other))));
+            return Err(Error::NotAnAction(format!(
+                "expected a JSON object, found {}",
+                crate::model::json_kind(&other)
+            )));
         }
     };
     if actions.is_empty() {
         return Err(Error::NotAnAction("the file holds no actions (an empty list)".into()));
     }
     Ok(actions)
-}
-
-fn json_type(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
 }
 
 /// The default integration name for an exported action's integration type (the names
@@ -123,9 +115,9 @@ fn default_integration(integration_type: Option<&str>) -> &'static str {
 
 /// The source action as a spec, with the integration name chosen by `opts`.
 pub fn source_spec(value: &Value, opts: &Options) -> Result<(ActionSpec, Vec<String>), Error> {
-    let obj = value
-        .as_object()
-        .ok_or_else(|| Error::NotAnAction(format!("expected an object, found {}", json_type(value))))?;
+    let obj = value.as_object().ok_or_else(|| {
+        Error::NotAnAction(format!("expected an object, found {}", crate::model::json_kind(value)))
+    })?;
     if !obj.contains_key("config") || !obj.contains_key("name") {
         return Err(Error::NotAnAction("an action has `name` and `config`".into()));
     }
@@ -209,7 +201,7 @@ fn check_types(value: &Value) -> Result<(), Error> {
                 "`{}` must be {} {want}, found {}",
                 path.join("."),
                 if matches!(want, "integer" | "object") { "an" } else { "a" },
-                json_type(node)
+                crate::model::json_kind(node)
             )));
         }
     }

@@ -223,7 +223,7 @@ pub fn prepare<'a>(
         other => {
             let e = ErrorBody::processing(format!(
                 "The request body must be a JSON object of key-value pairs, found {}",
-                json_kind(other)
+                crate::model::json_kind(other)
             ));
             return Prepared::Done(run.fail(step::SIMPLE_JSON, e, Value::Null));
         }
@@ -239,7 +239,7 @@ pub fn prepare<'a>(
     if let Some((k, v)) = body.iter().find(|(_, v)| v.is_object() || v.is_array()) {
         let e = ErrorBody::processing(format!(
             "The request body must contain simple JSON (key-value pairs); '{k}' is {}",
-            json_kind(v)
+            crate::model::json_kind(v)
         ));
         return Prepared::Done(run.fail(step::SIMPLE_JSON, e, shown));
     }
@@ -703,17 +703,6 @@ fn status_code_name(status: u16) -> &'static str {
         "internal.server.error"
     } else {
         "remote.endpoint.error"
-    }
-}
-
-fn json_kind(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
     }
 }
 
