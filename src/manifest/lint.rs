@@ -145,6 +145,12 @@ pub fn lint_action(a: &ActionManifest, source: Option<&str>, diags: &mut Diagnos
         .and_then(Value::as_object)
         .cloned();
 
+    // Inputs written but refused by the format rules (reported there, not again here).
+    let rejected: &[String] = match &a.contract {
+        ContractForm::Shorthand { rejected_inputs, .. } => rejected_inputs,
+        ContractForm::Raw { .. } => &[],
+    };
+
     // Translation map.
     let entries = entries(a, &spec);
     for e in &entries {
@@ -221,6 +227,7 @@ pub fn lint_action(a: &ActionManifest, source: Option<&str>, diags: &mut Diagnos
                     continue;
                 }
                 if props.contains_key(name)
+                    || rejected.contains(name)
                     || RESERVED_INPUTS.contains(&name.as_str())
                     || !seen.insert(name.clone())
                 {
@@ -496,10 +503,21 @@ impl Lint<'_, '_> {
         ctx.bind_tools(ToolSet::Genesys);
         let Ok(out) = template.render(&ctx, &RenderOptions::default()) else { return };
         let file = self.a.file.clone();
-        for (name, marker) in markers {
+        // The markers hold `"` and `\`: where one comes out raw it must not count as a quote
+        // when deciding whether *another* marker sits inside a JSON string (issue 13.13).
+        let mut neutral = out.clone();
+        for (i, (_, marker)) in markers.iter().enumerate() {
+            neutral = neutral.replace(marker.as_str(), &format!("gcsyncmarker{i}z"));
+        }
+        for (i, (name, marker)) in markers.into_iter().enumerate() {
             let Some(at) = out.find(&marker) else { continue };
-            if check == Check::Json && !inside_json_string(&out, at) {
-                continue; // spliced in as raw JSON on purpose (`[ ${input.items} ]`)
+            if check == Check::Json {
+                let inside = neutral
+                    .find(&format!("gcsyncmarker{i}z"))
+                    .is_some_and(|n_at| inside_json_string(&neutral, n_at));
+                if !inside {
+                    continue; // spliced in as raw JSON on purpose (`[ ${input.items} ]`)
+                }
             }
             if check == Check::Url {
                 let after_scheme = out.find("://").map_or(0, |i| i + 3);
@@ -681,6 +699,32 @@ mod tests {
         let y = "kind: DataAction\nname: A\nintegration: I\nrequest:\n  method: POST\n  url: ${input.base}/u/${input.id}?q=$esc.url(${input.q})\n  headers: {Content-Type: application/json}\n  body: '{\"id\": \"$esc.jsonString(${input.id})\", \"n\": ${input.count}}'\ninputs: {base: {type: string}, id: {type: string}, q: {type: string}, count: {type: integer}}\noutputs: {}\n";
         let got = lint(y);
         assert_eq!(got, vec![("unescaped-input-url".into(), 6, 24)], "{got:?}");
+    }
+
+    #[test]
+    fn every_unescaped_json_input_is_reported() {
+        // Issue 13.13: the marker of `a` holds a `"`, which used to flip the string parity
+        // for `b`, so only every other input was reported.
+        let y = "kind: DataAction\nname: A\nintegration: I\nrequest:\n  method: POST\n  url: https://x\n  headers: {Content-Type: application/json}\n  body: '{\"a\": \"${input.a}\", \"b\": \"${input.b}\", \"c\": \"${input.c}\"}'\ninputs: {a: {type: string}, b: {type: string}, c: {type: string}}\noutputs: {}\n";
+        let got = lint(y);
+        let json: Vec<u32> =
+            got.iter().filter(|(c, _, _)| c == "unescaped-input-json").map(|(_, _, col)| *col).collect();
+        assert_eq!(json.len(), 3, "{got:?}");
+    }
+
+    #[test]
+    fn a_wrongly_typed_input_is_still_declared() {
+        // Issue 13.14: `{type: str}` is an `input-type` error, not also an `undeclared-input`.
+        let y = "kind: DataAction\nname: A\nintegration: I\nrequest: {method: GET, url: 'https://x/$esc.url(${input.id})'}\ninputs: {id: {type: str}}\noutputs: {}\n";
+        let mut set = ManifestSet::default();
+        let mut diags = Diagnostics::new();
+        crate::manifest::parse::parse_file(&PathBuf::from("a.yaml"), y, &mut set, &mut diags);
+        let parse_codes: Vec<String> = diags.sorted().iter().map(|d| d.code.to_string()).collect();
+        assert_eq!(parse_codes, ["input-type"]);
+        let mut d = Diagnostics::new();
+        lint_action(&set.actions[0], Some(y), &mut d);
+        let codes: Vec<String> = d.sorted().iter().map(|x| x.code.to_string()).collect();
+        assert!(!codes.contains(&"undeclared-input".to_string()), "{codes:?}");
     }
 
     #[test]

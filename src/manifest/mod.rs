@@ -87,6 +87,9 @@ pub enum ContractForm {
         inputs_pos: Pos,
         /// Declared inputs, in order.
         inputs: Vec<InputDecl>,
+        /// Names written under `inputs:` whose declaration was refused (a wrong `type:`, a
+        /// bad default; already reported): the template rules count them as declared.
+        rejected_inputs: Vec<String>,
         /// Where `outputs:` is (or the document start).
         outputs_pos: Pos,
         /// Declared outputs, in order.

@@ -234,15 +234,35 @@ fn parse_contract(r: &mut MapReader<'_>, what: &str, sink: &mut Sink<'_>) -> Opt
             }
             rr.finish(&["successTemplate"], sink);
         }
-        let (inputs_pos, inputs) = match r.get("inputs") {
-            Some((k, node)) => (k.pos, parse_inputs(node, sink)),
-            None => (r.pos, Vec::new()),
+        let (inputs_pos, inputs, rejected_inputs) = match r.get("inputs") {
+            Some((k, node)) => {
+                let inputs = parse_inputs(node, sink);
+                // Names written under `inputs:` whose declaration was refused (already
+                // reported): still declared as far as the template rules go.
+                let rejected = match &node.value {
+                    Value::Map(entries) => entries
+                        .iter()
+                        .map(|(key, _)| key.name.clone())
+                        .filter(|n| !inputs.iter().any(|i| &i.name.value == n))
+                        .collect(),
+                    _ => Vec::new(),
+                };
+                (k.pos, inputs, rejected)
+            }
+            None => (r.pos, Vec::new(), Vec::new()),
         };
         let (outputs_pos, outputs) = match r.get("outputs") {
             Some((k, node)) => (k.pos, parse_outputs(node, sink)),
             None => (r.pos, Vec::new()),
         };
-        return Some(ContractForm::Shorthand { inputs_pos, inputs, outputs_pos, outputs, success_template });
+        return Some(ContractForm::Shorthand {
+            inputs_pos,
+            inputs,
+            rejected_inputs,
+            outputs_pos,
+            outputs,
+            success_template,
+        });
     }
     let (_, contract) = r.get("contract")?;
     let mut cr = MapReader::new(contract, "`contract`", sink)?;
