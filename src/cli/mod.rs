@@ -1,9 +1,11 @@
 //! Command line: argument definitions (clap derive; doc comments are the `--help` text),
-//! parsing with gcsync's exit-code rules, and dispatch to one module per command.
+//! Terraform's single-dash spellings ([`argv`]), parsing with gcsync's exit-code rules, and
+//! dispatch to one module per command.
 //!
 //! Owns: the CLI surface and the process-level flow (parse → Printer → run → exit code).
 //! Must not: hold command logic (see `cli::commands::*`) or print except via the Printer.
 
+pub mod argv;
 pub mod commands;
 pub mod org;
 pub mod printer;
@@ -128,6 +130,13 @@ pub enum Command {
 /// Runs gcsync with these arguments and returns the process exit code.
 #[must_use]
 pub fn main_with_args(args: Vec<std::ffi::OsString>) -> u8 {
+    let args = match argv::terraform_aliases(args) {
+        Ok(a) => a,
+        Err(e) => {
+            Printer::new(ColorChoice::Auto, 0, false).error(&e);
+            return e.status.code();
+        }
+    };
     let cli = match Cli::try_parse_from(args) {
         Ok(cli) => cli,
         Err(e) => {

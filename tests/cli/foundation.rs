@@ -331,3 +331,37 @@ fn both_contract_forms_get_one_clear_message() {
     ----- stderr -----
     ");
 }
+
+#[test]
+fn terraform_single_dash_flags_are_aliases_or_refused() {
+    // Issue 13.10: `-out=plan.json` used to write a file named `ut=plan.json`.
+    let t = TestDir::new().with_repo_manifests();
+    let out = t.gcsync().args(["--local", "plan", "-out=plan.json", "-no-color", "-detailed-exitcode"]).output().unwrap();
+    assert_eq!(code(&out), 2, "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(t.path().join("plan.json").is_file());
+    assert!(!t.path().join("ut=plan.json").exists());
+    assert_snapshot!(run(t.gcsync().args(["plan", "-allow-replace"]), t.path()), @r"
+    exit: 1
+    ----- stdout -----
+    ----- stderr -----
+    error: `gcsync plan` has no flag `-allow-replace`
+
+    hint: write `--allow-replace` (gcsync's long flags take two dashes)
+    ");
+    assert_snapshot!(run(t.gcsync().args(["plan", "-refresh-only"]), t.path()), @r"
+    exit: 1
+    ----- stdout -----
+    ----- stderr -----
+    error: `gcsync plan` has no refresh-only mode
+
+    hint: Terraform's `plan -refresh-only` is `gcsync drift`: it compares the org with the state and exits 2 on drift
+    ");
+    assert_snapshot!(run(t.gcsync().args(["validate", "-var-file=prod.tfvars"]), t.path()), @r"
+    exit: 1
+    ----- stdout -----
+    ----- stderr -----
+    error: `gcsync validate` has no flag `-var-file`
+
+    hint: gcsync's long flags take two dashes and a short flag takes its value after a space (`-m DIR`); `gcsync validate --help` lists them
+    ");
+}
