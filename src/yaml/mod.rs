@@ -155,13 +155,161 @@ pub fn parse_documents(text: &str) -> Result<Vec<Node>, SyntaxError> {
         serde_saphyr::from_multiple_with_options(text, options).map_err(|e| {
             let pos =
                 e.location().map_or(Pos::default(), |l| Pos::new(clamp_u32(l.line()), clamp_u32(l.column())));
-            SyntaxError { message: message_of(&e), pos }
+            let message = message_of(&e);
+            match explain(text, &message, pos) {
+                Some((message, pos)) => SyntaxError { message, pos },
+                None => SyntaxError { message, pos },
+            }
         })?;
     let nodes: Vec<Node> = docs.into_iter().flatten().map(RawSpanned::into_node).collect();
     for node in &nodes {
         check_duplicate_keys(node)?;
     }
     Ok(nodes)
+}
+
+/// The usual indentation and colon mistakes, explained at the line that is wrong: the
+/// parser reports where it noticed (often the following line) in its own words ("did not
+/// find expected key"); this looks at the source lines around that spot and, when one of
+/// the known patterns fits, says what is likely wrong and where. `None`: no pattern fits
+/// (the parser's message, cleaned, is used).
+fn explain(text: &str, message: &str, pos: Pos) -> Option<(String, Pos)> {
+    let lines: Vec<&str> = text.split('\n').map(|l| l.strip_suffix('\r').unwrap_or(l)).collect();
+    if message.contains("tab") {
+        // A tab in the indentation: point at the first one.
+        for (i, l) in lines.iter().enumerate() {
+            let lead: String = l.chars().take_while(|c| *c == ' ' || *c == '\t').collect();
+            if let Some(at) = lead.find('\t') {
+                return Some((
+                    "a tab in the indentation; YAML indents with spaces only".to_string(),
+                    Pos::new(line_no(i), col_no(at)),
+                ));
+            }
+        }
+        return None;
+    }
+    let indentation = message.contains("mapping values are not allowed")
+        || message.contains("did not find expected key")
+        || message.contains("simple key expected")
+        || message.contains("could not find expected ':'");
+    if !indentation || pos.line == 0 {
+        return None;
+    }
+    let at = usize::try_from(pos.line).ok()?.checked_sub(1)?;
+    let line = *lines.get(at)?;
+    if !significant(line) {
+        return None;
+    }
+    let prev = (0..at).rev().find(|&i| lines.get(i).is_some_and(|l| significant(l)));
+    // The line itself is text without `:` (a key missing its colon), e.g. `name A`.
+    if let Some(found) = missing_colon(line, at) {
+        return Some(found);
+    }
+    let p = prev?;
+    let prev_line = *lines.get(p)?;
+    // The line before has the same indentation but no `:`: that is the key missing its colon
+    // (the parser only notices on the next line).
+    if indent(prev_line) == indent(line)
+        && let Some(found) = missing_colon(prev_line, p)
+    {
+        return Some(found);
+    }
+    let (ind, prev_ind) = (indent(line), indent(prev_line));
+    let key = key_of(line);
+    let shown = key.map_or_else(|| format!("`{}`", line.trim()), |k| format!("`{k}:`"));
+    if ind > prev_ind
+        && let Some(pk) = key_of(prev_line)
+        && has_inline_value(prev_line)
+    {
+        return Some((
+            format!(
+                "{shown} is indented deeper than `{pk}:` on line {}, which already has a value: likely an indentation mistake; start it in column {} like `{pk}:`",
+                line_no(p),
+                prev_ind + 1
+            ),
+            Pos::new(line_no(at), col_no(ind)),
+        ));
+    }
+    if line.trim_start().starts_with("- ") && ind <= prev_ind && key_of(prev_line).is_some() {
+        return Some((
+            format!(
+                "a list item where the mapping of line {} expects a key: likely a `-` too many, or the list belongs under a key that has no value on its line",
+                line_no(p)
+            ),
+            Pos::new(line_no(at), col_no(ind)),
+        ));
+    }
+    if ind != prev_ind && message.contains("did not find expected key") {
+        // The sibling keys above start in another column: find the mapping's column.
+        let sibling = (0..at)
+            .rev()
+            .filter_map(|i| lines.get(i).map(|l| (i, *l)))
+            .filter(|(_, l)| significant(l))
+            .find(|(_, l)| indent(l) <= ind.max(prev_ind) && key_of(l).is_some() && indent(l) != ind);
+        let (si, sl) = sibling?;
+        let sk = key_of(sl)?;
+        return Some((
+            format!(
+                "{shown} starts in column {}, but `{sk}:` above it (line {}) starts in column {}: likely an indentation mistake; keys of one mapping start in the same column",
+                ind + 1,
+                line_no(si),
+                indent(sl) + 1
+            ),
+            Pos::new(line_no(at), col_no(ind)),
+        ));
+    }
+    None
+}
+
+/// `Some` when `line` (0-based `at`) is plain text with no `key: value` colon: likely a
+/// missing `:` after its first word.
+fn missing_colon(line: &str, at: usize) -> Option<(String, Pos)> {
+    let t = line.trim();
+    if t.contains(':') || t.starts_with(['-', '#', '{', '[', '"', '\'', '|', '>', '&', '*', '!', '?']) {
+        return None;
+    }
+    let word = t.split_whitespace().next()?;
+    if word.len() == t.len() {
+        return None; // one bare word: a continuation of a text, not a key
+    }
+    let col = indent(line) + word.chars().count();
+    Some((
+        format!("`{t}` is not a `key: value` pair: likely a missing `:` after `{word}`"),
+        Pos::new(line_no(at), col_no(col)),
+    ))
+}
+
+/// The key of a `key: value` / `key:` / `- key: value` line.
+fn key_of(line: &str) -> Option<&str> {
+    let t = line.trim_start().trim_start_matches("- ").trim_start();
+    let (k, rest) = t.split_once(':')?;
+    (!k.is_empty() && (rest.is_empty() || rest.starts_with(' ')) && !k.contains(['{', '[', '"', '#']))
+        .then_some(k.trim_end())
+}
+
+/// Whether a `key: value` line has a value after the colon (not a block indicator).
+fn has_inline_value(line: &str) -> bool {
+    line.split_once(':').is_some_and(|(_, v)| {
+        let v = v.trim();
+        !v.is_empty() && !v.starts_with('#') && !v.starts_with('|') && !v.starts_with('>') && !v.starts_with('&')
+    })
+}
+
+fn significant(line: &str) -> bool {
+    let t = line.trim();
+    !t.is_empty() && !t.starts_with('#') && t != "---"
+}
+
+fn indent(line: &str) -> usize {
+    line.chars().take_while(|c| *c == ' ').count()
+}
+
+fn line_no(i: usize) -> u32 {
+    u32::try_from(i + 1).unwrap_or(u32::MAX)
+}
+
+fn col_no(i: usize) -> u32 {
+    u32::try_from(i + 1).unwrap_or(u32::MAX)
 }
 
 /// The first key that repeats an earlier key of the same mapping (anywhere in the tree).
@@ -417,6 +565,36 @@ mod tests {
         assert_eq!(docs[1].to_json(), serde_json::json!({"a": [1, 2]}));
     }
 
+    fn explained(text: &str) -> (String, u32, u32) {
+        let e = parse_documents(text).unwrap_err();
+        (e.message, e.pos.line, e.pos.column)
+    }
+
+    #[test]
+    fn indentation_mistakes_point_at_the_wrong_line() {
+        // Issue 13.15: the parser reports the following line, in its words.
+        let (m, l, c) = explained("kind: DataAction\nrequest:\n  method GET\n  url: x\n");
+        assert_eq!((l, c), (3, 9), "{m}");
+        assert_eq!(m, "`method GET` is not a `key: value` pair: likely a missing `:` after `method`");
+        let (m, l, c) = explained("kind: DataAction\nname A\nrequest:\n  method: GET\n");
+        assert_eq!((l, c), (2, 5), "{m}");
+        let (m, l, c) = explained("request:\n  method: GET\n   url: x\n  body: y\n");
+        assert_eq!((l, c), (3, 4), "{m}");
+        assert!(m.contains("`url:` is indented deeper than `method:` on line 2"), "{m}");
+        let (m, l, c) = explained("request:\n  method: GET\n url: x\noutputs: {}\n");
+        assert_eq!((l, c), (3, 2), "{m}");
+        assert!(m.contains("`url:` starts in column 2, but `method:` above it (line 2) starts in column 3"), "{m}");
+        let (m, l, _) = explained("inputs:\n  id:\n    type: string\n   required: true\noutputs: {}\n");
+        assert_eq!(l, 4, "{m}");
+        assert!(m.contains("likely an indentation mistake"), "{m}");
+        let (m, l, c) = explained("a:\n  b: 1\n\tc: 2\n");
+        assert_eq!((l, c), (3, 1), "{m}");
+        assert!(m.contains("tab"), "{m}");
+        let (m, l, _) = explained("request:\n  headers:\n    Accept: x\n  - y\n");
+        assert_eq!(l, 4, "{m}");
+        assert!(m.contains("list item"), "{m}");
+    }
+
     #[test]
     fn syntax_error_has_position() {
         let err = parse_documents("a: [1, 2\nb: c\n").unwrap_err();
@@ -508,3 +686,4 @@ mod tests {
         assert_eq!(docs[0].to_json(), serde_json::json!({"t": "a\r\nb $${x}"}));
     }
 }
+

@@ -365,3 +365,26 @@ fn terraform_single_dash_flags_are_aliases_or_refused() {
     hint: gcsync's long flags take two dashes and a short flag takes its value after a space (`-m DIR`); `gcsync validate --help` lists them
     ");
 }
+
+#[test]
+fn yaml_indentation_mistakes_name_the_wrong_line() {
+    // Issue 13.15: the parser noticed on line 6 and said "mapping values are not allowed in this context".
+    let t = TestDir::new();
+    t.write(
+        "m/a.yaml",
+        "kind: DataAction\nname: A\nintegration: I\nrequest:\n  method GET\n  url: https://x\ninputs: {}\noutputs: {}\n",
+    );
+    assert_snapshot!(run(t.gcsync().args(["validate", "-m", "m"]), t.path()), @r"
+    exit: 1
+    ----- stdout -----
+    error[yaml-syntax]: invalid YAML: `method GET` is not a `key: value` pair: likely a missing `:` after `method`
+     --> m/a.yaml:5:9
+      |
+    5 |   method GET
+      |         ^
+      = hint: fix the YAML syntax; other files are still checked
+
+    1 error, 0 warnings (0 actions in 1 file)
+    ----- stderr -----
+    ");
+}
