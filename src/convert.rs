@@ -14,6 +14,7 @@ use crate::manifest::{self, ManifestSet};
 use crate::model::{Action, ActionSpec, DEFAULT_REQUEST_TEMPLATE, digest};
 use crate::yaml::Emitter;
 use serde_json::{Map, Value, json};
+use std::collections::BTreeMap;
 use std::path::Path;
 
 /// Fields that only make sense in the org the action came from (dropped on conversion).
@@ -40,6 +41,10 @@ pub struct Converted {
     pub shorthand: bool,
     /// Things the user should know (e.g. a guessed integration name).
     pub notes: Vec<String>,
+    /// Lint errors the action already carried, per rule: the manifest allows each with a
+    /// `# gcsync:allow RULE -- present in the org when exported; ...` line, so that it
+    /// validates (the callers print a per-rule summary).
+    pub allowed: BTreeMap<String, usize>,
 }
 
 /// Why a conversion failed.
@@ -260,25 +265,84 @@ pub fn convert_action(value: &Value, opts: &Options) -> Result<Converted, Error>
     candidates.push((false, raw_document(&spec)));
     let mut last_err = None;
     for (shorthand, doc) in candidates {
-        let mut e = Emitter::new();
-        if let Some(note) = &opts.source_note {
-            e.comment(note);
-        }
-        e.document(&doc);
-        let yaml = e.finish();
+        let emit = |allow: &[String]| {
+            let mut e = Emitter::new();
+            if let Some(note) = &opts.source_note {
+                e.comment(note);
+            }
+            for line in allow {
+                e.comment(line);
+            }
+            e.document(&doc);
+            e.finish()
+        };
+        let yaml = emit(&[]);
         match verify(&yaml, &spec, shorthand) {
             Ok(()) => {
+                let allowed = lint_errors(&yaml);
+                let yaml = if allowed.is_empty() {
+                    yaml
+                } else {
+                    let with_allowances = emit(&manifest::project::allowance_lines(&allowed));
+                    verify(&with_allowances, &spec, shorthand)?;
+                    with_allowances
+                };
                 return Ok(Converted {
                     name: spec.name.clone(),
                     yaml,
                     shorthand,
                     notes: std::mem::take(&mut notes),
+                    allowed,
                 });
             }
             Err(err) => last_err = Some(err),
         }
     }
     Err(last_err.unwrap_or(Error::NotLossless { name: spec.name.clone(), field: "?".into() }))
+}
+
+/// One line summing up, per rule, the findings the written manifests allow (`None` when
+/// none): `convert`, `import` and `export` print it.
+#[must_use]
+pub fn allowed_summary<'a>(allowed: impl IntoIterator<Item = &'a BTreeMap<String, usize>>) -> Option<String> {
+    let mut manifests = 0usize;
+    let mut per_rule: BTreeMap<&str, usize> = BTreeMap::new();
+    for a in allowed {
+        if a.is_empty() {
+            continue;
+        }
+        manifests += 1;
+        for code in a.keys() {
+            *per_rule.entry(code.as_str()).or_default() += 1;
+        }
+    }
+    if manifests == 0 {
+        return None;
+    }
+    let rules: Vec<String> = per_rule.iter().map(|(c, n)| format!("{c} {n}")).collect();
+    Some(format!(
+        "{manifests} manifest{} allow lint errors the action{} already had in the org ({}): each carries a `# gcsync:allow RULE -- {}` line",
+        if manifests == 1 { "" } else { "s" },
+        if manifests == 1 { "" } else { "s" },
+        rules.join(", "),
+        manifest::project::GENERATED_REASON
+    ))
+}
+
+/// The lint errors (rules a manifest may allow; [`manifest::project::LINT_RULES`]) of a
+/// written manifest, per rule: what the action carried in the org.
+fn lint_errors(yaml: &str) -> BTreeMap<String, usize> {
+    let mut set = ManifestSet::default();
+    let mut diags = Diagnostics::new();
+    manifest::parse::parse_file(Path::new("<converted>"), yaml, &mut set, &mut diags);
+    manifest::check::check_actions(&set.actions, Some(yaml), &mut diags);
+    let mut out = BTreeMap::new();
+    for d in diags.as_slice() {
+        if d.severity == crate::diag::Severity::Error && manifest::project::LINT_RULES.contains(&d.code) {
+            *out.entry(d.code.to_string()).or_default() += 1;
+        }
+    }
+    out
 }
 
 /// Parses the written YAML back and compares it with the source, field by field, and the

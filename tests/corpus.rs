@@ -3,7 +3,8 @@
 //! directory, then go through exactly what `gcsync validate -m DIR` runs (`manifest::load`:
 //! format, contract rules, template/JSONPath lint, unique names); every action with an error
 //! is listed in `tests/fixtures/corpus-validation.json` with its rule codes and the real
-//! problem, and the test fails if the set differs in either direction.
+//! problem (`codes`), as is every action whose lint errors the converted manifest allows
+//! with a `# gcsync:allow` line (`allowed`); the test fails if either set differs.
 //! Skipped (with a printed reason) when `../shared` is not beside the repository.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stderr, clippy::print_stdout)]
@@ -42,6 +43,7 @@ fn corpus_converts_round_trips_and_validates() {
     assert_eq!(files.len(), 200, "the corpus has 200 actions");
     let out = tempfile::tempdir().unwrap();
     let mut shorthand = 0;
+    let mut allowed: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for f in &files {
         let name = f.file_name().unwrap().to_string_lossy().to_string();
         let text = std::fs::read_to_string(f).unwrap();
@@ -49,6 +51,10 @@ fn corpus_converts_round_trips_and_validates() {
         let converted = gcsync::convert::convert_action(&original, &gcsync::convert::Options::default())
             .unwrap_or_else(|e| panic!("{name}: convert failed: {e}"));
         shorthand += usize::from(converted.shorthand);
+        if !converted.allowed.is_empty() {
+            allowed.insert(name.clone(), converted.allowed.keys().cloned().collect());
+            assert!(converted.yaml.contains("# gcsync:allow "), "{name}: no allowance line");
+        }
         // Round trip: parse the YAML, compile, compare with the source field by field.
         let mut set = ManifestSet::default();
         let mut diags = Diagnostics::new();
@@ -85,8 +91,21 @@ fn corpus_converts_round_trips_and_validates() {
         let key = format!("{}.json", file.unwrap_or_default());
         failing.entry(key).or_default().push(d.code.to_string());
     }
+    // Lint errors the action carried are allowed in its manifest (with a generated reason).
+    let want_allowed: BTreeMap<String, Vec<String>> = expected
+        .iter()
+        .filter_map(|(k, v)| {
+            let codes = v.get("allowed")?.as_array()?;
+            Some((k.clone(), codes.iter().map(|c| c.as_str().unwrap().to_string()).collect()))
+        })
+        .collect();
+    assert_eq!(
+        allowed, want_allowed,
+        "allowed lint errors changed; update tests/fixtures/corpus-validation.json"
+    );
     let want: BTreeMap<String, Vec<String>> = expected
         .iter()
+        .filter(|(_, v)| v.get("codes").is_some())
         .map(|(k, v)| {
             (
                 k.clone(),

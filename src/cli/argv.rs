@@ -12,8 +12,16 @@ use clap::CommandFactory;
 use std::ffi::OsString;
 
 /// The Terraform flags gcsync accepts with one dash (README "Terraform habits").
-pub const TERRAFORM_WORDS: [&str; 8] =
-    ["out", "auto-approve", "detailed-exitcode", "target", "json", "no-color", "lock-timeout", "refresh-only"];
+pub const TERRAFORM_WORDS: [&str; 8] = [
+    "out",
+    "auto-approve",
+    "detailed-exitcode",
+    "target",
+    "json",
+    "no-color",
+    "lock-timeout",
+    "refresh-only",
+];
 
 /// Short flags that take no value and may be stacked (`-vv`, `-qv`).
 const STACKABLE: [char; 2] = ['v', 'q'];
@@ -156,7 +164,8 @@ mod tests {
     use super::*;
 
     fn rw(args: &str) -> Result<String, String> {
-        let argv: Vec<OsString> = std::iter::once("gcsync").chain(args.split(' ')).map(OsString::from).collect();
+        let argv: Vec<OsString> =
+            std::iter::once("gcsync").chain(args.split(' ')).map(OsString::from).collect();
         terraform_aliases(argv)
             .map(|v| v.iter().skip(1).map(|s| s.to_string_lossy().into_owned()).collect::<Vec<_>>().join(" "))
             .map_err(|e| format!("{} | {}", e.message, e.hint.unwrap_or_default()))
@@ -166,7 +175,10 @@ mod tests {
     fn terraform_spellings_become_gcsync_flags() {
         assert_eq!(rw("plan -out=plan.json").unwrap(), "plan --out=plan.json");
         assert_eq!(rw("plan -out plan.json").unwrap(), "plan --out plan.json");
-        assert_eq!(rw("plan -detailed-exitcode -target=A -json").unwrap(), "plan --detailed-exitcode --target=A --json");
+        assert_eq!(
+            rw("plan -detailed-exitcode -target=A -json").unwrap(),
+            "plan --detailed-exitcode --target=A --json"
+        );
         assert_eq!(rw("apply -auto-approve p.json").unwrap(), "apply --auto-approve p.json");
         assert_eq!(rw("-no-color plan").unwrap(), "--color=never plan");
         assert_eq!(rw("plan -no-color").unwrap(), "plan --color=never");

@@ -5,8 +5,9 @@
 //! positions ([`parse`]), compiling actions into the canonical [`ActionSpec`]
 //! ([`compile`]), every offline rule with file:line:column ([`check`], and the template-
 //! and path-aware rules of [`lint`]), the `tests:` cases ([`tests`]), `{{ var.NAME }}`
-//! substitution with an environment's variables ([`vars`]), and the digest of all manifest
-//! inputs (and the environment's values) that saved plans pin.
+//! substitution with an environment's variables ([`vars`]), rule levels (the project file
+//! `gcsync.yaml` and `# gcsync:allow` directives, [`project`]), and the digest of all
+//! manifest inputs (and the environment's values) that saved plans pin.
 //! Must not: call the API, read state, or print.
 
 pub mod check;
@@ -14,6 +15,7 @@ pub mod compile;
 pub mod integration;
 pub mod lint;
 pub mod parse;
+pub mod project;
 pub mod reader;
 pub mod tests;
 pub mod vars;
@@ -172,6 +174,8 @@ pub struct ManifestSet {
     pub input_digest: String,
     /// Names of the environment's variables the manifests used.
     pub vars_used: std::collections::BTreeSet<String>,
+    /// Findings a `# gcsync:allow` directive allowed, per rule.
+    pub allowed: std::collections::BTreeMap<String, usize>,
 }
 
 impl ManifestSet {
@@ -233,10 +237,14 @@ pub fn load_with(paths: &[PathBuf], vars: Option<&vars::Vars>) -> (ManifestSet, 
         hasher_input.extend_from_slice(text.as_bytes());
         hasher_input.push(0);
         let before = set.actions.len();
-        parse::parse_file_with(file, &text, vars, &mut set, &mut diags);
-        check::check_actions(set.actions.get(before..).unwrap_or_default(), Some(&text), &mut diags);
+        let mut file_diags = Diagnostics::new();
+        parse::parse_file_with(file, &text, vars, &mut set, &mut file_diags);
+        check::check_actions(set.actions.get(before..).unwrap_or_default(), Some(&text), &mut file_diags);
+        diags.extend(project::apply_allowances(file, &text, file_diags, &mut set.allowed));
     }
     check::check_names(&set, &mut diags);
+    let project = project::load(Path::new(""), &mut diags);
+    let mut diags = project::apply_levels(&project, diags);
     if let Some(v) = vars {
         hasher_input.extend_from_slice(&v.digest_input());
         if !diags.has_errors() {

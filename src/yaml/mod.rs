@@ -291,7 +291,11 @@ fn key_of(line: &str) -> Option<&str> {
 fn has_inline_value(line: &str) -> bool {
     line.split_once(':').is_some_and(|(_, v)| {
         let v = v.trim();
-        !v.is_empty() && !v.starts_with('#') && !v.starts_with('|') && !v.starts_with('>') && !v.starts_with('&')
+        !v.is_empty()
+            && !v.starts_with('#')
+            && !v.starts_with('|')
+            && !v.starts_with('>')
+            && !v.starts_with('&')
     })
 }
 
@@ -583,7 +587,10 @@ mod tests {
         assert!(m.contains("`url:` is indented deeper than `method:` on line 2"), "{m}");
         let (m, l, c) = explained("request:\n  method: GET\n url: x\noutputs: {}\n");
         assert_eq!((l, c), (3, 2), "{m}");
-        assert!(m.contains("`url:` starts in column 2, but `method:` above it (line 2) starts in column 3"), "{m}");
+        assert!(
+            m.contains("`url:` starts in column 2, but `method:` above it (line 2) starts in column 3"),
+            "{m}"
+        );
         let (m, l, _) = explained("inputs:\n  id:\n    type: string\n   required: true\noutputs: {}\n");
         assert_eq!(l, 4, "{m}");
         assert!(m.contains("likely an indentation mistake"), "{m}");
@@ -686,4 +693,3 @@ mod tests {
         assert_eq!(docs[0].to_json(), serde_json::json!({"t": "a\r\nb $${x}"}));
     }
 }
-

@@ -175,3 +175,85 @@ fn convert_names_every_dropped_field() {
         );
     }
 }
+
+fn corpus() -> Option<std::path::PathBuf> {
+    let d = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/actions");
+    if d.is_dir() {
+        return Some(d);
+    }
+    assert!(std::env::var_os("CI").is_none(), "../shared/corpus/actions is missing, and CI is set");
+    eprintln!("SKIPPED: ../shared/corpus/actions is not present beside the repository");
+    None
+}
+
+/// The corpus actions whose lint errors Genesys accepted (issue 13.1).
+const LINT_ERRORS: [&str; 6] = [
+    "bp-survey-sms-delivery__sendagentlessoutboundmessage.json",
+    "gcdevops__get-contact-from-contact-list.json",
+    "gcdevops__get-last-agents-by-conversation-id.json",
+    "gcdevops__insert-data-table-row.json",
+    "purplenet__get-generic-attribute.json",
+    "tfprovider__example-action.json",
+];
+
+#[test]
+fn convert_allows_the_lint_errors_an_action_already_had() {
+    let Some(dir) = corpus() else { return };
+    let t = TestDir::new();
+    let mut args =
+        vec!["convert".to_string(), "--integration".into(), "Legacy".into(), "-o".into(), "m".into()];
+    args.extend(LINT_ERRORS.iter().map(|f| dir.join(f).to_string_lossy().into_owned()));
+    let out = run(t.gcsync().args(&args), t.path());
+    let summary: Vec<&str> = out.lines().filter(|l| !l.starts_with("wrote ")).collect();
+    assert_snapshot!(summary.join("\n"), @r"
+    exit: 0
+    ----- stdout -----
+    ----- stderr -----
+    warning: 6 manifests allow lint errors the actions already had in the org (jsonpath-syntax 1, undeclared-input 5): each carries a `# gcsync:allow RULE -- present in the org when exported; fix it, then remove this line` line
+    ");
+    assert_snapshot!(t.read("m/get-contact-from-contact-list.yaml").lines().take(3).collect::<Vec<_>>().join("\n"), @r"
+    # Converted by gcsync from gcdevops__get-contact-from-contact-list.json
+    # gcsync:allow undeclared-input -- present in the org when exported; fix it, then remove this line
+    kind: DataAction
+    ");
+    let v = run(t.gcsync().args(["validate", "-m", "m"]), t.path());
+    assert!(v.starts_with("exit: 0"), "{v}");
+    assert!(!v.contains("error["), "{v}");
+    assert_snapshot!(v.lines().filter(|l| l.contains(" in 6 files")).collect::<Vec<_>>().join("\n"), @r"
+    0 errors, 13 warnings (6 actions in 6 files)
+    ");
+    // Fixed: the allowance says so.
+    let fixed = t
+        .read("m/get-contact-from-contact-list.yaml")
+        .replace("${input.contactlistId}", "${input.contactListId}");
+    t.write("m/get-contact-from-contact-list.yaml", fixed);
+    let out = run(t.gcsync().args(["validate", "-m", "m/get-contact-from-contact-list.yaml"]), t.path());
+    assert!(out.contains("warning[unused-allow]") && out.starts_with("exit: 0"), "{out}");
+}
+
+#[test]
+fn convert_then_render_works_for_every_corpus_action() {
+    let Some(dir) = corpus() else { return };
+    let t = TestDir::new();
+    let mut files: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).collect();
+    files.retain(|p| p.extension().is_some_and(|e| e == "json"));
+    files.sort();
+    assert_eq!(files.len(), 200);
+    let mut refused = Vec::new();
+    for (i, f) in files.iter().enumerate() {
+        let out_dir = format!("m{i}");
+        let out = t.gcsync().args(["convert", "--integration", "I", "-o", &out_dir]).arg(f).output().unwrap();
+        assert_eq!(code(&out), 0, "{}: {}", f.display(), String::from_utf8_lossy(&out.stderr));
+        let out = t.gcsync().args(["render", "-m", &out_dir]).output().unwrap();
+        if code(&out) != 0 {
+            let text =
+                format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+            refused.push((f.file_name().unwrap().to_string_lossy().into_owned(), text));
+        }
+    }
+    // Only the custom-auth action, whose contract Genesys fixes: it cannot be created as an
+    // ordinary action (a Genesys rule, not a lint one).
+    assert_eq!(refused.len(), 1, "{refused:#?}");
+    assert_eq!(refused[0].0, "tfprovider__example-custom-auth-action.json");
+    assert!(refused[0].1.contains("missing-contract"), "{}", refused[0].1);
+}

@@ -336,7 +336,11 @@ fn both_contract_forms_get_one_clear_message() {
 fn terraform_single_dash_flags_are_aliases_or_refused() {
     // Issue 13.10: `-out=plan.json` used to write a file named `ut=plan.json`.
     let t = TestDir::new().with_repo_manifests();
-    let out = t.gcsync().args(["--local", "plan", "-out=plan.json", "-no-color", "-detailed-exitcode"]).output().unwrap();
+    let out = t
+        .gcsync()
+        .args(["--local", "plan", "-out=plan.json", "-no-color", "-detailed-exitcode"])
+        .output()
+        .unwrap();
     assert_eq!(code(&out), 2, "{}", String::from_utf8_lossy(&out.stderr));
     assert!(t.path().join("plan.json").is_file());
     assert!(!t.path().join("ut=plan.json").exists());
@@ -385,6 +389,65 @@ fn yaml_indentation_mistakes_name_the_wrong_line() {
       = hint: fix the YAML syntax; other files are still checked
 
     1 error, 0 warnings (0 actions in 1 file)
+    ----- stderr -----
+    ");
+}
+
+#[test]
+fn project_file_sets_rule_levels() {
+    // Issue 13.1: a lint rule's level is set project-wide; Genesys's own rules stay errors.
+    let t = TestDir::new();
+    let action = "kind: DataAction\nname: A\nintegration: I\nrequest: {method: GET, url: 'https://x/u/${input.id}/${input.nme}'}\ninputs: {id: {type: string}}\noutputs: {}\n";
+    t.write("m/a.yaml", action);
+    let before = run(t.gcsync().args(["validate", "-m", "m"]), t.path());
+    assert!(before.starts_with("exit: 1") && before.contains("warning[unescaped-input-url]"), "{before}");
+    t.write("gcsync.yaml", "rules:\n  unescaped-input-url: off\n  undeclared-input: warning\n");
+    assert_snapshot!(run(t.gcsync().args(["validate", "-m", "m"]), t.path()), @r"
+    exit: 0
+    ----- stdout -----
+    warning[undeclared-input]: `request.url` reads `${input.nme}`, but the input contract has no `nme`
+     --> m/a.yaml:4:54
+      |
+    4 | request: {method: GET, url: 'https://x/u/${input.id}/${input.nme}'}
+      |                                                      ^
+      = hint: declare `nme` in the inputs (a flow can only pass declared inputs)
+
+    0 errors, 1 warning (1 action in 1 file)
+    ----- stderr -----
+    ");
+    t.write("gcsync.yaml", "rules:\n  timeout-range: off\n  unescaped-input-jsn: warning\n");
+    assert_snapshot!(run(t.gcsync().args(["validate", "-m", "m"]), t.path()), @r"
+    exit: 1
+    ----- stdout -----
+    error[project-file]: `timeout-range` mirrors what Genesys itself rejects, so its level cannot be changed: it is always an error
+     --> gcsync.yaml:2:3
+      |
+    2 |   timeout-range: off
+      |   ^
+      = hint: Genesys would refuse the action: fix the manifest
+
+    error[project-file]: there is no lint rule `unescaped-input-jsn`
+     --> gcsync.yaml:3:3
+      |
+    3 |   unescaped-input-jsn: warning
+      |   ^
+      = hint: did you mean `unescaped-input-json`?
+
+    warning[unescaped-input-url]: `${input.id}` is inserted into the URL unescaped; a value with `/`, `?`, `#`, `&` or a space changes the request
+     --> m/a.yaml:4:42
+      |
+    4 | request: {method: GET, url: 'https://x/u/${input.id}/${input.nme}'}
+      |                                          ^
+      = hint: write `$esc.url(${input.id})` (Genesys does not escape for you)
+
+    error[undeclared-input]: `request.url` reads `${input.nme}`, but the input contract has no `nme`
+     --> m/a.yaml:4:54
+      |
+    4 | request: {method: GET, url: 'https://x/u/${input.id}/${input.nme}'}
+      |                                                      ^
+      = hint: declare `nme` in the inputs (a flow can only pass declared inputs)
+
+    3 errors, 1 warning (1 action in 1 file)
     ----- stderr -----
     ");
 }

@@ -137,6 +137,9 @@ pub fn run(args: &Args, printer: &Printer) -> CmdResult {
             }
         }
     }
+    if let Some(line) = convert::allowed_summary(converted.iter().map(|(_, c)| &c.allowed)) {
+        printer.warn(&line);
+    }
     match tally.summary(args.out.is_some()) {
         Some(problem) => Err(CliError::new(problem)),
         None => Ok(ExitStatus::Success),

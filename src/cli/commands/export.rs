@@ -82,6 +82,7 @@ pub fn run(args: &Args, printer: &Printer, globals: &Globals) -> CmdResult {
                 futures_util::future::join_all(actions.iter().map(|a| client.get_action_full(&a.id, false)))
                     .await;
             let mut written = 0usize;
+            let mut allowed = Vec::new();
             let mut used = BTreeSet::new();
             for (a, full) in actions.iter().zip(fulls) {
                 let outcome = full.map_err(CliError::from).and_then(|full| {
@@ -119,6 +120,7 @@ pub fn run(args: &Args, printer: &Printer, globals: &Globals) -> CmdResult {
                         }
                         super::write_manifest(&path, &c.yaml)?;
                         written += 1;
+                        allowed.push(c.allowed);
                     }
                     Err(e) => {
                         printer.error(&CliError::new(format!(
@@ -128,6 +130,9 @@ pub fn run(args: &Args, printer: &Printer, globals: &Globals) -> CmdResult {
                         failed += 1;
                     }
                 }
+            }
+            if let Some(line) = convert::allowed_summary(&allowed) {
+                printer.warn(&line);
             }
             printer.info(&format!(
                 "exported {written} action{} to {}",

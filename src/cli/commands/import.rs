@@ -80,6 +80,9 @@ pub fn run(args: &Args, printer: &Printer, globals: &Globals) -> CmdResult {
                         .hint("pass --force to overwrite, or -o DIR"));
                 }
                 super::write_manifest(&path, &converted.yaml)?;
+                if let Some(line) = convert::allowed_summary([&converted.allowed]) {
+                    printer.warn(&line);
+                }
                 let spec = full.to_spec();
                 session.state.actions.insert(
                     action.name.clone(),
