@@ -220,7 +220,7 @@ fn convert_allows_the_lint_errors_an_action_already_had() {
     assert!(v.starts_with("exit: 0"), "{v}");
     assert!(!v.contains("error["), "{v}");
     assert_snapshot!(v.lines().filter(|l| l.contains(" in 6 files")).collect::<Vec<_>>().join("\n"), @r"
-    0 errors, 13 warnings (6 actions in 6 files)
+    0 errors, 13 warnings (6 actions in 6 files); allowed by `# gcsync:allow`: jsonpath-syntax 1, undeclared-input 5
     ");
     // Fixed: the allowance says so.
     let fixed = t

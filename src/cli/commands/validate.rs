@@ -58,6 +58,7 @@ fn report_json(set: &ManifestSet, diags: &Diagnostics) -> Value {
         "integrations": set.integrations.len(),
         "errors": diags.error_count(),
         "warnings": diags.warning_count(),
+        "allowed": set.allowed,
         "diagnostics": diags.sorted(),
     })
 }
@@ -78,11 +79,16 @@ fn summary(set: &ManifestSet, diags: &Diagnostics) -> String {
             plural(files)
         )
     };
-    if errors == 0 && warnings == 0 {
+    let line = if errors == 0 && warnings == 0 {
         format!("{what}: no problems found")
     } else {
         format!("{errors} error{}, {warnings} warning{} ({what})", plural(errors), plural(warnings))
+    };
+    if set.allowed.is_empty() {
+        return line;
     }
+    let allowed: Vec<String> = set.allowed.iter().map(|(c, n)| format!("{c} {n}")).collect();
+    format!("{line}; allowed by `# gcsync:allow`: {}", allowed.join(", "))
 }
 
 /// `--all-envs`: each environment's file, then the manifests resolved for it.
