@@ -321,8 +321,8 @@ pub fn allowed_summary<'a>(allowed: impl IntoIterator<Item = &'a BTreeMap<String
     }
     let rules: Vec<String> = per_rule.iter().map(|(c, n)| format!("{c} {n}")).collect();
     Some(format!(
-        "{manifests} manifest{} allow lint errors the action{} already had in the org ({}): each carries a `# gcsync:allow RULE -- {}` line",
-        if manifests == 1 { "" } else { "s" },
+        "{manifests} {} lint errors the action{} already had in the org ({}): each carries a `# gcsync:allow RULE -- {}` line",
+        if manifests == 1 { "manifest allows" } else { "manifests allow" },
         if manifests == 1 { "" } else { "s" },
         rules.join(", "),
         manifest::project::GENERATED_REASON

@@ -257,3 +257,46 @@ fn convert_then_render_works_for_every_corpus_action() {
     assert_eq!(refused[0].0, "tfprovider__example-custom-auth-action.json");
     assert!(refused[0].1.contains("missing-contract"), "{}", refused[0].1);
 }
+
+#[test]
+fn export_allows_what_the_org_already_had_and_the_project_plans() {
+    // Issue 13.1 through the Platform API: an action with a lint error (allowed in its
+    // manifest) is applied to the emulator, exported, and the export validates.
+    use std::process::Stdio;
+    let t = TestDir::new();
+    let emu = crate::common::BgEmulator::with_profile_api();
+    let cmd = |args: &[&str]| {
+        let mut c = t.gcsync();
+        emu.env(&mut c);
+        c.args(args).stdin(Stdio::null());
+        c
+    };
+    let action = "kind: DataAction\nname: Legacy Lookup\nintegration: Profile API\nrequest:\n  method: GET\n  url: https://api.example.com/users/$esc.url(${input.userID})\ninputs:\n  userId: {type: string}\noutputs: {}\n";
+    t.write("manifests/legacy.yaml", action);
+    let out = run(&mut cmd(&["plan"]), t.path());
+    assert!(out.starts_with("exit: 1") && out.contains("undeclared-input"), "{out}");
+    t.write(
+        "manifests/legacy.yaml",
+        format!("# gcsync:allow undeclared-input -- flows send userID; fix with v2\n{action}"),
+    );
+    let out = cmd(&["apply", "--auto-approve"]).output().unwrap();
+    assert_eq!(code(&out), 0, "{}", String::from_utf8_lossy(&out.stderr));
+    let out = cmd(&["export", "-o", "exported"]).output().unwrap();
+    assert_eq!(code(&out), 0, "{}", String::from_utf8_lossy(&out.stderr));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(
+            "warning: 1 manifest allows lint errors the action already had in the org (undeclared-input 1)"
+        ),
+        "{stderr}"
+    );
+    let exported = t.read("exported/legacy-lookup.yaml");
+    assert!(
+        exported.contains(
+            "# gcsync:allow undeclared-input -- present in the org when exported; fix it, then remove this line\n"
+        ),
+        "{exported}"
+    );
+    let v = run(&mut cmd(&["validate", "-m", "exported"]), t.path());
+    assert!(v.starts_with("exit: 0") && v.contains("allowed by `# gcsync:allow`: undeclared-input 1"), "{v}");
+}
