@@ -310,10 +310,22 @@ fn collect_files(path: &Path, out: &mut Vec<PathBuf>, diags: &mut Diagnostics) {
         }
         if child.is_dir() {
             collect_files(&child, out, diags);
+        } else if is_project_file(&child) {
+            // `-m .`: the project file beside the manifests is not one of them.
         } else if child.extension().and_then(|e| e.to_str()).is_some_and(|e| e == "yaml" || e == "yml") {
             out.push(child);
         }
     }
+}
+
+/// Whether `path` is the project file ([`project::PROJECT_FILE`] in the directory gcsync
+/// runs in).
+fn is_project_file(path: &Path) -> bool {
+    path.file_name().is_some_and(|n| n == project::PROJECT_FILE)
+        && match (std::fs::canonicalize(path), std::fs::canonicalize(project::PROJECT_FILE)) {
+            (Ok(a), Ok(b)) => a == b,
+            _ => false,
+        }
 }
 
 /// Reads a manifest file as UTF-8 text, refusing huge and non-text files with a located

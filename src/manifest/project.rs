@@ -342,7 +342,9 @@ fn directives(file: &Path, text: &str, diags: &mut Diagnostics) -> Vec<Allow> {
         let col = u32::try_from(l.len() - t.len() + 1).unwrap_or(1);
         let pos = Pos::new(n, col);
         let grammar = "write `# gcsync:allow RULE[, RULE...] -- REASON`";
-        let Some(body) = rest.strip_prefix("allow") else {
+        let Some(body) =
+            rest.strip_prefix("allow").filter(|b| b.is_empty() || b.starts_with(char::is_whitespace))
+        else {
             diags.push(
                 Diagnostic::error(
                     "allow-directive",

@@ -451,3 +451,12 @@ fn project_file_sets_rule_levels() {
     ----- stderr -----
     ");
 }
+
+#[test]
+fn the_project_file_is_not_a_manifest() {
+    let t = TestDir::new();
+    t.write("a.yaml", "kind: DataAction\nname: A\nintegration: I\nrequest: {method: GET, url: 'https://x'}\ninputs: {}\noutputs: {}\n");
+    t.write("gcsync.yaml", "rules:\n  get-body: off\n");
+    let out = run(t.gcsync().args(["validate", "-m", "."]), t.path());
+    assert!(out.starts_with("exit: 0") && out.contains("1 action in 1 file"), "{out}");
+}
