@@ -37,6 +37,7 @@ const STACKABLE: [char; 2] = ['v', 'q'];
 /// A single-dash word gcsync does not accept, with a hint that runs as printed.
 pub fn terraform_aliases(args: Vec<OsString>) -> Result<Vec<OsString>, CliError> {
     let root = super::Cli::command();
+    let typed: Vec<String> = args.iter().skip(1).map(|a| a.to_string_lossy().into_owned()).collect();
     let mut out = Vec::with_capacity(args.len());
     let mut path: Vec<String> = Vec::new(); // the subcommands seen so far
     let mut iter = args.into_iter();
@@ -45,7 +46,7 @@ pub fn terraform_aliases(args: Vec<OsString>) -> Result<Vec<OsString>, CliError>
     }
     let mut skip_value = false;
     let mut rest_verbatim = false;
-    for arg in iter {
+    for (index, arg) in iter.enumerate() {
         if rest_verbatim || skip_value {
             skip_value = false;
             out.push(arg);
@@ -99,7 +100,13 @@ pub fn terraform_aliases(args: Vec<OsString>) -> Result<Vec<OsString>, CliError>
         let shown = if sub.is_empty() { "gcsync".to_string() } else { format!("gcsync {sub}") };
         if !TERRAFORM_WORDS.contains(&word) {
             let hint = if has_long(cmd, &root, word) {
-                format!("write `--{word_and_value}` (gcsync's long flags take two dashes)")
+                let fixed: Vec<String> = typed
+                    .iter()
+                    .enumerate()
+                    .map(|(i, a)| if i == index { format!("-{a}") } else { a.clone() })
+                    .map(|a| shell_quote(&a))
+                    .collect();
+                format!("gcsync's long flags take two dashes: `gcsync {}`", fixed.join(" "))
             } else {
                 format!(
                     "gcsync's long flags take two dashes and a short flag takes its value after a space (`-m DIR`); `{shown} --help` lists them"
@@ -132,6 +139,15 @@ pub fn terraform_aliases(args: Vec<OsString>) -> Result<Vec<OsString>, CliError>
         }
     }
     Ok(out)
+}
+
+/// `a` as a POSIX shell word (quoted only when it has to be).
+fn shell_quote(a: &str) -> String {
+    if !a.is_empty() && a.chars().all(|c| c.is_ascii_alphanumeric() || "-_./=:,@%+".contains(c)) {
+        a.to_string()
+    } else {
+        format!("'{}'", a.replace('\'', "'\\''"))
+    }
 }
 
 /// The (sub)command `path` names.
@@ -199,7 +215,10 @@ mod tests {
     fn other_single_dash_words_are_refused_with_a_hint() {
         let e = rw("plan -allow-replace").unwrap_err();
         assert!(e.contains("`gcsync plan` has no flag `-allow-replace`"), "{e}");
-        assert!(e.contains("write `--allow-replace`"), "{e}");
+        assert!(e.contains("`gcsync plan --allow-replace`"), "{e}");
+        let e = rw("--env prod apply -allow-replace --target=A B").unwrap_err();
+        assert!(e.contains("`gcsync --env prod apply --allow-replace --target=A B`"), "{e}");
+        assert_eq!(shell_quote("it's"), "'it'\\''s'");
         let e = rw("plan -var-file=x").unwrap_err();
         assert!(e.contains("no flag `-var-file`") && e.contains("`gcsync plan --help`"), "{e}");
         let e = rw("validate -mmanifests").unwrap_err();

@@ -350,7 +350,7 @@ fn terraform_single_dash_flags_are_aliases_or_refused() {
     ----- stderr -----
     error: `gcsync plan` has no flag `-allow-replace`
 
-    hint: write `--allow-replace` (gcsync's long flags take two dashes)
+    hint: gcsync's long flags take two dashes: `gcsync plan --allow-replace`
     ");
     assert_snapshot!(run(t.gcsync().args(["plan", "-refresh-only"]), t.path()), @r"
     exit: 1
