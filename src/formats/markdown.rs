@@ -221,8 +221,9 @@ fn section(r: &Resource) -> String {
     if !facts.is_empty() {
         let _ = writeln!(s, "{}\n", facts.join(", "));
     }
+    let mark = if matches!(r.kind, ChangeKind::Replace | ChangeKind::Delete) { ":warning: " } else { "" };
     for reason in &r.reasons {
-        let _ = writeln!(s, "- :warning: {}", prose(reason));
+        let _ = writeln!(s, "- {mark}{}", prose(reason));
     }
     for c in &r.rotated {
         let _ = writeln!(s, "- credential field `{c}` changes (value from the environment, never shown)");
