@@ -62,7 +62,7 @@ pub fn plan(view: &PlanView) -> String {
         }
         return out;
     }
-    if !view.changes_present {
+    if !view.changes_present && !view.resources.iter().any(|r| r.importing) {
         out.push_str("\nNo changes. The org matches the manifests.\n");
         return out;
     }

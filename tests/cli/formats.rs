@@ -424,6 +424,43 @@ enum Event {
     ApplyErrored { hook: TimedHook },
 }
 
+/// Every resource address has Terraform's fields, consistent with each other.
+fn check_addr(a: &ResourceAddr) {
+    let (ty, name) = a.addr.split_once('.').unwrap();
+    assert_eq!((a.resource_type.as_str(), a.resource_name.as_str()), (ty, name));
+    assert_eq!((a.module.as_str(), a.resource.as_str()), ("", a.addr.as_str()));
+    assert_eq!(a.implied_provider, "gcsync");
+    assert!(a.resource_key.as_ref().is_none_or(Value::is_null));
+}
+
+fn check_event(e: &Event) {
+    match e {
+        Event::RefreshStart { hook } | Event::RefreshComplete { hook } => {
+            check_addr(&hook.resource);
+            assert_eq!(hook.id_key, "id");
+            assert!(!hook.id_value.is_empty());
+        }
+        Event::ResourceDrift { change } | Event::PlannedChange { change } => {
+            check_addr(&change.resource);
+            if let Some(p) = &change.previous_resource {
+                check_addr(p);
+            }
+        }
+        Event::ApplyStart { hook } => {
+            check_addr(&hook.resource);
+            // An existing object's id is known when its step starts.
+            if ["update", "delete", "replace"].contains(&hook.action.as_str()) {
+                assert!(hook.id_value.is_some(), "{hook:?}");
+            }
+        }
+        Event::ApplyProgress { hook } | Event::ApplyComplete { hook } | Event::ApplyErrored { hook } => {
+            check_addr(&hook.resource);
+            assert!(hook.elapsed_seconds >= 0.0);
+        }
+        Event::Version { .. } | Event::ChangeSummary { .. } | Event::Diagnostic { .. } => {}
+    }
+}
+
 fn parse_stream(stdout: &[u8]) -> Vec<Line> {
     let text = String::from_utf8(stdout.to_vec()).unwrap();
     text.lines()
@@ -433,6 +470,7 @@ fn parse_stream(stdout: &[u8]) -> Vec<Line> {
             assert_eq!(line.module, "gcsync.ui");
             assert!(humantime::parse_rfc3339(&line.timestamp).is_ok(), "{}", line.timestamp);
             assert!(["info", "warn", "error"].contains(&line.level.as_str()));
+            check_event(&line.event);
             line
         })
         .collect()
