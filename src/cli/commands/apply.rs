@@ -162,7 +162,9 @@ fn run_with(
                     .map_err(|(_, e)| CliError::from(e))?;
                     printer.info("the state was brought up to date with the org's current versions");
                 }
-                if args.json {
+                if let Some(s) = stream {
+                    s.applied(&[]);
+                } else if args.json {
                     printer.outln(
                         &serde_json::to_string_pretty(&result_json(&plan, &[], &ctx)).unwrap_or_default(),
                     );
