@@ -36,7 +36,7 @@ pub struct Args {
     json: bool,
     /// How the plan and the result are shown: human (gcsync's) or terraform (Terraform's
     /// text and `Apply complete! Resources: …`, for tfcmt-style tools).
-    #[arg(long, value_enum, conflicts_with = "json")]
+    #[arg(long, value_enum, hide_possible_values = true, conflicts_with = "json")]
     format: Option<super::formats::PlanFormat>,
     /// Stream Terraform-style JSON events on stdout, one per line (also spelled `-json`);
     /// without PLANFILE it needs --auto-approve.

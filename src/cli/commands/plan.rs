@@ -32,7 +32,7 @@ pub struct Args {
     json: bool,
     /// How the plan is shown: human (gcsync's), terraform (Terraform's text, for tfcmt-style
     /// tools), markdown (for pull request comments and $GITHUB_STEP_SUMMARY).
-    #[arg(long, value_enum, conflicts_with = "json")]
+    #[arg(long, value_enum, hide_possible_values = true, conflicts_with = "json")]
     format: Option<super::formats::PlanFormat>,
     /// Stream Terraform-style JSON events on stdout, one per line (also spelled `-json`).
     #[arg(long, conflicts_with_all = ["json", "format"])]

@@ -25,7 +25,7 @@ pub struct Args {
     #[arg(value_name = "PLANFILE")]
     planfile: PathBuf,
     /// Text: human (gcsync's), terraform (Terraform's, for tfcmt-style tools) or markdown.
-    #[arg(long, value_enum, group = "output")]
+    #[arg(long, value_enum, hide_possible_values = true, group = "output")]
     format: Option<PlanFormat>,
     /// gcsync's plan JSON (the document `plan --json` prints).
     #[arg(long, group = "output")]

@@ -20,7 +20,7 @@ pub struct Args {
     json: bool,
     /// Output: human (default), sarif (SARIF 2.1.0 for GitHub code scanning) or github
     /// (`::error file=…,line=…,col=…::` workflow commands that annotate pull requests).
-    #[arg(long, value_enum, conflicts_with_all = ["json", "all_envs"])]
+    #[arg(long, value_enum, hide_possible_values = true, conflicts_with_all = ["json", "all_envs"])]
     format: Option<Format>,
     /// Validate against every environment file (and the files themselves); exit 1 if any
     /// environment has errors.
