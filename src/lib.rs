@@ -14,6 +14,7 @@
 //! - `exec`: the local runtime (the Genesys pipeline, transports, test cases).
 //! - `remote`: the Genesys client; `emulator`: the local Genesys Cloud.
 //! - `environments`: environment files (target org, state path, `vars:` per environment).
+//! - `formats`: the formats CI tools read (Terraform plan JSON and events, Markdown, SARIF, ...).
 
 pub mod apply;
 pub mod cli;
@@ -24,6 +25,7 @@ pub mod environments;
 pub mod eval;
 pub mod exec;
 pub mod exit;
+pub mod formats;
 pub mod fsutil;
 pub mod jsonpath;
 pub mod manifest;

@@ -107,6 +107,10 @@ pub enum Command {
     /// Make the org match the manifests (after confirmation), or apply a saved plan exactly.
     Apply(commands::apply::Args),
 
+    /// Show a saved plan (offline): as text, Terraform's plan JSON (`-json`), Markdown or
+    /// GitLab's merge-request report.
+    Show(commands::show::Args),
+
     /// Compare the org with what gcsync last applied; exit 2 when something drifted.
     #[command(after_help = "Exit codes: 0 no drift, 1 error, 2 drift found.")]
     Drift(commands::drift::Args),
@@ -130,6 +134,8 @@ pub enum Command {
 /// Runs gcsync with these arguments and returns the process exit code.
 #[must_use]
 pub fn main_with_args(args: Vec<std::ffi::OsString>) -> u8 {
+    // Terraform's `-json` first (its meaning depends on the command), then the other aliases.
+    let args = commands::formats::terraform_style_args(args);
     let args = match argv::terraform_aliases(args) {
         Ok(a) => a,
         Err(e) => {
@@ -255,6 +261,7 @@ fn run(cli: Cli, printer: &Printer, globals: &Globals) -> Result<ExitStatus, Cli
         Command::Eval(a) => commands::eval::run(&a, printer),
         Command::Plan(a) => commands::plan::run(&a, printer, globals),
         Command::Apply(a) => commands::apply::run(&a, printer, globals),
+        Command::Show(a) => commands::show::run(&a, printer),
         Command::Drift(a) => commands::drift::run(&a, printer, globals),
         Command::Import(a) => commands::import::run(&a, printer, globals),
         Command::Export(a) => commands::export::run(&a, printer, globals),

@@ -5,6 +5,7 @@
 mod common;
 mod convert;
 mod environments;
+mod formats;
 mod foundation;
 mod integrations;
 mod quickstart;

@@ -8,7 +8,7 @@ use crate::cli::printer::Printer;
 use crate::cli::{Globals, ManifestArgs};
 use crate::exit::{CliError, CmdResult, ExitStatus};
 use crate::plan::file::SavedPlan;
-use crate::plan::render::{self, Paint};
+use crate::plan::render;
 use crate::plan::{Op, Plan};
 use crate::reconcile::{self, Refresh};
 use serde_json::json;
@@ -34,6 +34,14 @@ pub struct Args {
     /// Machine-readable result on stdout.
     #[arg(long)]
     json: bool,
+    /// How the plan and the result are shown: human (gcsync's) or terraform (Terraform's
+    /// text and `Apply complete! Resources: …`, for tfcmt-style tools).
+    #[arg(long, value_enum, hide_possible_values = true, conflicts_with = "json")]
+    format: Option<super::formats::PlanFormat>,
+    /// Stream Terraform-style JSON events on stdout, one per line (also spelled `-json`);
+    /// without PLANFILE it needs --auto-approve.
+    #[arg(long, conflicts_with_all = ["json", "format"])]
+    json_stream: bool,
     /// Only these actions (repeatable; not with PLANFILE).
     #[arg(long = "target", value_name = "NAME")]
     targets: Vec<String>,
@@ -47,6 +55,28 @@ pub struct Args {
 
 /// Runs `apply`.
 pub fn run(args: &Args, printer: &Printer, globals: &Globals) -> CmdResult {
+    let stream = args.json_stream.then(|| super::formats::Stream::start(printer));
+    let result = run_with(args, printer, globals, stream.as_ref());
+    if let (Some(stream), Err(e)) = (&stream, &result) {
+        stream.failed(e);
+    }
+    result
+}
+
+fn run_with(
+    args: &Args,
+    printer: &Printer,
+    globals: &Globals,
+    stream: Option<&super::formats::Stream<'_>>,
+) -> CmdResult {
+    if args.format == Some(super::formats::PlanFormat::Markdown) {
+        return Err(CliError::new("`--format markdown` is for `gcsync plan` and `gcsync show`")
+            .hint("use `--format human` or `--format terraform` with apply"));
+    }
+    if stream.is_some() && args.planfile.is_none() && !args.auto_approve {
+        return Err(CliError::new("`--json-stream` cannot ask for confirmation")
+            .hint("pass `--auto-approve`, or apply a saved plan: `gcsync apply PLANFILE --json-stream`"));
+    }
     if args.planfile.is_some() && (!args.targets.is_empty() || args.allow_replace) {
         let flags = match (!args.targets.is_empty(), args.allow_replace) {
             (true, true) => "`--target` and `--allow-replace` belong",
@@ -86,6 +116,9 @@ pub fn run(args: &Args, printer: &Printer, globals: &Globals) -> CmdResult {
                     (saved.plan.clone(), ctx)
                 }
                 None => {
+                    if let Some(s) = stream {
+                        s.refresh_start(&session.state, &args.targets);
+                    }
                     let planned = make_plan(
                         printer,
                         &session,
@@ -96,11 +129,18 @@ pub fn run(args: &Args, printer: &Printer, globals: &Globals) -> CmdResult {
                         globals.environment.clone(),
                     )
                     .await?;
+                    if let Some(s) = stream {
+                        s.refresh_complete(&session.state, &args.targets);
+                    }
                     (planned.plan, planned.ctx)
                 }
             };
-            if !args.json {
-                printer.out(&render::human(&plan, &ctx, Paint { color: printer.color_stdout() }));
+            match stream {
+                Some(s) => s.plan(&plan),
+                None if args.json => {}
+                None => {
+                    super::formats::print_plan(printer, args.format.unwrap_or_default(), &plan, &ctx, None)
+                }
             }
             if !plan.errors.is_empty() {
                 return Err(CliError::new("the plan has errors; nothing was applied"));
@@ -122,7 +162,9 @@ pub fn run(args: &Args, printer: &Printer, globals: &Globals) -> CmdResult {
                     .map_err(|(_, e)| CliError::from(e))?;
                     printer.info("the state was brought up to date with the org's current versions");
                 }
-                if args.json {
+                if let Some(s) = stream {
+                    s.applied(&[]);
+                } else if args.json {
                     printer.outln(
                         &serde_json::to_string_pretty(&result_json(&plan, &[], &ctx)).unwrap_or_default(),
                     );
@@ -132,8 +174,9 @@ pub fn run(args: &Args, printer: &Printer, globals: &Globals) -> CmdResult {
             if saved.is_none() && !args.auto_approve {
                 confirm(printer)?;
             }
-            let mut progress = |i: usize, n: usize, step: Step<'_>, outcome: Option<&Outcome>| {
-                report_progress(printer, i, n, step, outcome);
+            let mut progress = |i: usize, n: usize, step: Step<'_>, outcome: Option<&Outcome>| match stream {
+                Some(s) => s.step(step, outcome),
+                None => report_progress(printer, i, n, step, outcome),
             };
             let env = |var: &str| {
                 let v = std::env::var(var).ok();
@@ -142,23 +185,32 @@ pub fn run(args: &Args, printer: &Printer, globals: &Globals) -> CmdResult {
                 }
                 v
             };
-            let outcome = apply::apply(
+            let applying = apply::apply(
                 &plan,
                 &mut session.state,
                 &session.state_path,
                 &session.org.client,
                 &env,
                 &mut progress,
-            )
-            .await;
+            );
+            let outcome = match stream {
+                Some(s) => s.with_progress(applying).await,
+                None => applying.await,
+            };
             printer.progress_done();
             match outcome {
                 Ok(done) => {
-                    if args.json {
+                    if let Some(s) = stream {
+                        s.applied(&done);
+                    } else if args.json {
                         printer.outln(
                             &serde_json::to_string_pretty(&result_json(&plan, &done, &ctx))
                                 .unwrap_or_default(),
                         );
+                    } else if args.format == Some(super::formats::PlanFormat::Terraform) {
+                        let view = crate::formats::view::of_plan(&plan);
+                        let n = super::formats::apply_counts(Some(&view), &done);
+                        printer.outln(&format!("\n{}", crate::formats::terraform_text::apply_complete(n)));
                     } else {
                         printer.outln(&format!("\n{}", completion_line(&done)));
                     }

@@ -6,7 +6,7 @@ use crate::cli::{Globals, ManifestArgs};
 use crate::exit::{CliError, CmdResult, ExitStatus};
 use crate::manifest::ManifestSet;
 use crate::plan::file::SavedPlan;
-use crate::plan::render::{self, Paint};
+use crate::plan::render;
 use crate::plan::{self, Plan};
 use crate::reconcile::{self, Refresh};
 use std::path::PathBuf;
@@ -30,6 +30,13 @@ pub struct Args {
     /// Machine-readable plan on stdout (`format_version` "1").
     #[arg(long)]
     json: bool,
+    /// How the plan is shown: human (gcsync's), terraform (Terraform's text, for tfcmt-style
+    /// tools), markdown (for pull request comments and $GITHUB_STEP_SUMMARY).
+    #[arg(long, value_enum, hide_possible_values = true, conflicts_with = "json")]
+    format: Option<super::formats::PlanFormat>,
+    /// Stream Terraform-style JSON events on stdout, one per line (also spelled `-json`).
+    #[arg(long, conflicts_with_all = ["json", "format"])]
+    json_stream: bool,
     /// Only plan these actions (repeatable).
     #[arg(long = "target", value_name = "NAME")]
     targets: Vec<String>,
@@ -83,11 +90,28 @@ pub async fn make_plan(
 
 /// Runs `plan`.
 pub fn run(args: &Args, printer: &Printer, globals: &Globals) -> CmdResult {
+    let stream = args.json_stream.then(|| super::formats::Stream::start(printer));
+    let result = run_with(args, printer, globals, stream.as_ref());
+    if let (Some(stream), Err(e)) = (&stream, &result) {
+        stream.error(e);
+    }
+    result
+}
+
+fn run_with(
+    args: &Args,
+    printer: &Printer,
+    globals: &Globals,
+    stream: Option<&super::formats::Stream<'_>>,
+) -> CmdResult {
     let manifests = super::load_manifests(&args.manifests.paths(), printer, globals)?;
     let input_digest = manifests.input_digest.clone();
     let rt = crate::cli::org::runtime()?;
     rt.block_on(async {
         let session = session::open(globals, args.state.path(globals), Some("plan"), printer).await?;
+        if let Some(s) = stream {
+            s.refresh_start(&session.state, &args.targets);
+        }
         let result = make_plan(
             printer,
             &session,
@@ -98,6 +122,9 @@ pub fn run(args: &Args, printer: &Printer, globals: &Globals) -> CmdResult {
             globals.environment.clone(),
         )
         .await;
+        if let (Some(s), Ok(_)) = (stream, &result) {
+            s.refresh_complete(&session.state, &args.targets);
+        }
         let result = result.and_then(|planned| {
             if let Some(out) = &args.out {
                 if !planned.plan.errors.is_empty() {
@@ -126,13 +153,23 @@ pub fn run(args: &Args, printer: &Printer, globals: &Globals) -> CmdResult {
         });
         session.close().await;
         let planned = result?;
-        if args.json {
+        if let Some(s) = stream {
+            s.plan(&planned.plan);
+        } else if args.json {
             printer.outln(
                 &serde_json::to_string_pretty(&render::json(&planned.plan, &planned.ctx)).unwrap_or_default(),
             );
         } else {
-            printer.out(&render::human(&planned.plan, &planned.ctx, Paint { color: printer.color_stdout() }));
-            if let (Some(out), true) = (&args.out, planned.plan.errors.is_empty()) {
+            let full = args.out.as_ref().map(|f| format!("The full plan: `gcsync show {}`.", f.display()));
+            super::formats::print_plan(
+                printer,
+                args.format.unwrap_or_default(),
+                &planned.plan,
+                &planned.ctx,
+                full,
+            );
+            let markdown = args.format == Some(super::formats::PlanFormat::Markdown);
+            if let (Some(out), true, false) = (&args.out, planned.plan.errors.is_empty(), markdown) {
                 printer.outln(&format!(
                     "\nSaved the plan to `{}`. Apply exactly this plan with `gcsync apply {}`.",
                     out.display(),

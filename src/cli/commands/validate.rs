@@ -18,10 +18,25 @@ pub struct Args {
     /// Machine-readable report on stdout (`format_version` "1").
     #[arg(long)]
     json: bool,
+    /// Output: human (default), sarif (SARIF 2.1.0 for GitHub code scanning) or github
+    /// (`::error file=…,line=…,col=…::` workflow commands that annotate pull requests).
+    #[arg(long, value_enum, hide_possible_values = true, conflicts_with_all = ["json", "all_envs"])]
+    format: Option<Format>,
     /// Validate against every environment file (and the files themselves); exit 1 if any
     /// environment has errors.
     #[arg(long)]
     all_envs: bool,
+}
+
+/// `validate --format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// The located diagnostics with carets.
+    Human,
+    /// A SARIF 2.1.0 log.
+    Sarif,
+    /// GitHub Actions workflow commands.
+    Github,
 }
 
 /// Runs `validate`.
@@ -34,7 +49,14 @@ pub fn run(args: &Args, printer: &Printer, globals: &Globals) -> CmdResult {
     }
     let (set, diags) = manifest::load_with(&args.manifests.paths(), globals.vars());
     let errors = diags.error_count();
-    if args.json {
+    if args.format == Some(Format::Sarif) {
+        let log = crate::formats::sarif::log(&diags.sorted());
+        printer.outln(&serde_json::to_string_pretty(&log).unwrap_or_else(|_| log.to_string()));
+    } else if args.format == Some(Format::Github) {
+        printer.out(&crate::formats::github::commands(&diags.sorted()));
+        let env = globals.environment.as_ref().map(|e| format!("environment `{e}`: ")).unwrap_or_default();
+        printer.outln(&format!("{env}{}", summary(&set, &diags)));
+    } else if args.json {
         let mut report = report_json(&set, &diags);
         if let (Some(env), Value::Object(m)) = (&globals.env, &mut report) {
             m.insert("environment".into(), json!(env.name));
