@@ -29,6 +29,8 @@ pub struct HttpBackend {
     auth: Option<(String, String)>,
     /// The id of the lock this backend holds (writes carry it).
     held: Mutex<Option<String>>,
+    /// Where [`Backend::write_aside`] puts its files (the working directory by default).
+    aside_dir: PathBuf,
 }
 
 impl std::fmt::Debug for HttpBackend {
@@ -66,7 +68,14 @@ impl HttpBackend {
                 location: location.to_string(),
                 reason: format!("cannot build the HTTP client: {e}"),
             })?;
-        Ok(Self { location, h, client, auth, held: Mutex::new(None) })
+        Ok(Self { location, h, client, auth, held: Mutex::new(None), aside_dir: PathBuf::new() })
+    }
+
+    /// Puts the files of [`Backend::write_aside`] in `dir` instead of the working directory.
+    #[must_use]
+    pub fn with_aside_dir(mut self, dir: PathBuf) -> Self {
+        self.aside_dir = dir;
+        self
     }
 
     fn held(&self) -> std::sync::MutexGuard<'_, Option<String>> {
@@ -237,7 +246,7 @@ impl Backend for HttpBackend {
             .path_segments()
             .and_then(|mut s| s.rfind(|seg| !seg.is_empty()).map(str::to_string))
             .unwrap_or_else(|| "state".to_string());
-        let path = PathBuf::from(format!("{name}.{suffix}"));
+        let path = self.aside_dir.join(format!("{name}.{suffix}"));
         crate::fsutil::write_atomic(&path, &bytes, false).map_err(|e| Error::Other {
             op: "write",
             location: path.display().to_string(),

@@ -166,12 +166,21 @@ impl ObjectBackend {
     async fn missing_container(&self, e: object_store::Error) -> Error {
         let detail = snippet(&e.to_string());
         // Listing under the key itself is cheap (nothing is there) and fails on a missing bucket.
+        // A listing never answers 404 but for a missing bucket; some stores' clients
+        // report that 404 as `NotFound`, others (Azure) only in the error's text.
         match self.store.list_with_delimiter(Some(&self.key)).await {
-            Err(object_store::Error::NotFound { source, .. }) => Error::NoContainer {
-                location: self.location.to_string(),
-                what: self.container_word(),
-                detail: snippet(&source.to_string()),
-            },
+            Err(e)
+                if matches!(e, object_store::Error::NotFound { .. }) || {
+                    let text = chain(&e);
+                    ["404 Not Found", "NoSuchBucket", "ContainerNotFound"].iter().any(|m| text.contains(m))
+                } =>
+            {
+                Error::NoContainer {
+                    location: self.location.to_string(),
+                    what: self.container_word(),
+                    detail: snippet(&chain(&e)),
+                }
+            }
             Err(other) => self.map("read", other),
             Ok(_) => Error::Other { op: "write", location: self.location.to_string(), detail },
         }
