@@ -176,6 +176,17 @@ impl From<crate::state::lock::Error> for CliError {
     }
 }
 
+impl From<crate::state::backend::Error> for CliError {
+    fn from(e: crate::state::backend::Error) -> Self {
+        let hint = e.hint();
+        let c = CliError::new(e.to_string());
+        match hint {
+            Some(h) => c.hint(h),
+            None => c,
+        }
+    }
+}
+
 impl From<crate::plan::file::Error> for CliError {
     fn from(e: crate::plan::file::Error) -> Self {
         let stale = matches!(e, crate::plan::file::Error::Stale(_));

@@ -9,6 +9,7 @@
 //! checks (a state belongs to one org and, once written under `--env`, one environment).
 //! Must not: decide what changed remotely (plan does) or talk to the API.
 
+pub mod backend;
 pub mod lock;
 
 use crate::model::ActionSpec;
