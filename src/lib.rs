@@ -14,6 +14,7 @@
 //! - `exec`: the local runtime (the Genesys pipeline, transports, test cases).
 //! - `remote`: the Genesys client; `emulator`: the local Genesys Cloud.
 //! - `environments`: environment files (target org, state path, `vars:` per environment).
+//! - `impact`: the pure flow-impact model (which flows consume an action; may a delete/replace proceed).
 
 pub mod apply;
 pub mod cli;
@@ -25,6 +26,7 @@ pub mod eval;
 pub mod exec;
 pub mod exit;
 pub mod fsutil;
+pub mod impact;
 pub mod jsonpath;
 pub mod manifest;
 pub mod model;
