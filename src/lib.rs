@@ -15,6 +15,7 @@
 //! - `remote`: the Genesys client; `emulator`: the local Genesys Cloud.
 //! - `environments`: environment files (target org, state path, `vars:` per environment).
 //! - `formats`: the formats CI tools read (Terraform plan JSON and events, Markdown, SARIF, ...).
+//! - `impact`: the pure flow-impact model (which flows consume an action; may a delete/replace proceed).
 
 pub mod apply;
 pub mod cli;
@@ -27,6 +28,7 @@ pub mod exec;
 pub mod exit;
 pub mod formats;
 pub mod fsutil;
+pub mod impact;
 pub mod jsonpath;
 pub mod manifest;
 pub mod model;
