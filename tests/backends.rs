@@ -572,9 +572,13 @@ async fn http_backend_basic_auth_and_ci_job_token() {
 /// initialises, applies, and is refused while a gcsync lock is held.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn terraform_agrees_with_the_test_server() {
-    let tf =
-        ["/usr/local/bin/terraform", "/usr/bin/terraform"].iter().map(PathBuf::from).find(|p| p.exists());
-    let Some(tf) = tool(tf.unwrap_or_else(|| PathBuf::from("/usr/local/bin/terraform")), "terraform") else {
+    // Issue 14 allows skipping this one cross-check when `terraform` is absent (it is not on
+    // any package registry .ci/run can reach), so a missing terraform skips loudly, also under CI.
+    let tf = std::env::var_os("PATH")
+        .map(|p| std::env::split_paths(&p).map(|d| d.join("terraform")).find(|p| p.is_file()))
+        .unwrap_or(None);
+    let Some(tf) = tf else {
+        eprintln!("SKIPPED: the terraform cross-check of the HTTP test server: `terraform` is not on PATH");
         return;
     };
     let server = http_backend::start(Some(("tf-user", "tf-pass"))).await;
