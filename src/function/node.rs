@@ -1,0 +1,1 @@
+//! Local execution of a function's handler with the installed `node` (filled in below).
