@@ -20,7 +20,7 @@ use crate::exec::{HttpRequest, HttpResponse, Transport, TransportError};
 use serde_json::{Map, Value, json};
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
-use tokio::io::AsyncWriteExt;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 /// The runner script, written next to the code for each transport.
 pub const WRAPPER: &str = include_str!("wrapper.cjs");
@@ -256,11 +256,23 @@ impl FunctionTransport {
             let _ = stdin.write_all(input.as_bytes()).await;
             drop(stdin);
         }
-        // On timeout the future (and the child with it, `kill_on_drop`) is dropped: killed.
-        let out = tokio::time::timeout(req.timeout, child.wait_with_output())
-            .await
-            .map_err(|_| TransportError::Timeout(req.timeout))?
-            .map_err(|e| TransportError::Other(format!("waiting for node failed: {e}")))?;
+        let mut out_pipe = child.stdout.take();
+        let mut err_pipe = child.stderr.take();
+        let finished = {
+            let work = async {
+                let (o, e, status) =
+                    tokio::join!(read_all(out_pipe.as_mut()), read_all(err_pipe.as_mut()), child.wait());
+                (o, e, status)
+            };
+            tokio::time::timeout(req.timeout, work).await
+        };
+        let Ok((stdout_bytes, stderr_bytes, status)) = finished else {
+            // Over the timeout: kill the child and reap it before answering.
+            let _ = child.kill().await;
+            return Err(TransportError::Timeout(req.timeout));
+        };
+        let status = status.map_err(|e| TransportError::Other(format!("waiting for node failed: {e}")))?;
+        let out = std::process::Output { status, stdout: stdout_bytes, stderr: stderr_bytes };
         let stdout = String::from_utf8_lossy(&out.stdout);
         let stderr = String::from_utf8_lossy(&out.stderr);
         let (before, outcome) = match stdout.rfind(&marker) {
@@ -344,6 +356,16 @@ impl Transport for FunctionTransport {
     async fn send(&self, req: &HttpRequest) -> Result<HttpResponse, TransportError> {
         self.invoke(req).await
     }
+}
+
+/// Everything a pipe yields until it closes (a read error keeps what was read: the outcome
+/// line decides).
+async fn read_all<R: tokio::io::AsyncRead + Unpin>(pipe: Option<&mut R>) -> Vec<u8> {
+    let mut buf = Vec::new();
+    if let Some(p) = pipe {
+        let _ = p.read_to_end(&mut buf).await;
+    }
+    buf
 }
 
 /// The step-5 URL a function action shows in local runs.
