@@ -174,13 +174,23 @@ impl FunctionTransport {
         handler: &str,
         function_name: &str,
     ) -> Result<Self, NodeError> {
-        let h = Handler::parse(handler).map_err(NodeError::Handler)?;
         let code = zip::load(source, excludes)?;
+        Self::from_code(node, code, &source.display().to_string(), handler, function_name)
+    }
+
+    /// Runs `handler` from zipped code (`label` names the code in messages).
+    pub fn from_code(
+        node: NodeInfo,
+        code: zip::SourceZip,
+        label: &str,
+        handler: &str,
+        function_name: &str,
+    ) -> Result<Self, NodeError> {
+        let h = Handler::parse(handler).map_err(NodeError::Handler)?;
         let Some(file) = h.find_in(code.files.iter().map(String::as_str)) else {
             return Err(NodeError::Handler(format!(
-                "the handler's module `{}` is not in `{}` (looked for {})",
+                "the handler's module `{}` is not in `{label}` (looked for {})",
                 h.module,
-                source.display(),
                 h.candidate_files().join(", ")
             )));
         };
