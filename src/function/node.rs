@@ -32,6 +32,11 @@ pub const LOCAL_URL_PREFIX: &str = "https://function.gcsync.test/";
 /// Largest function answer (bytes): the platform's 750,000-byte function payload limit.
 pub const MAX_PAYLOAD_BYTES: usize = 750_000;
 
+/// Environment variables a handler still sees (everything else is cleared, as on Lambda):
+/// what outbound HTTPS needs on a developer's machine (extra CA certificates, proxies).
+pub const PASSED_ENV: [&str; 7] =
+    ["NODE_EXTRA_CA_CERTS", "HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "NO_PROXY", "no_proxy"];
+
 /// The environment variable naming the `node` binary to use.
 pub const NODE_ENV_VAR: &str = "GCSYNC_NODE";
 
@@ -249,6 +254,7 @@ impl FunctionTransport {
             .current_dir(&code_dir)
             .env_clear()
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .envs(PASSED_ENV.iter().filter_map(|k| std::env::var_os(k).map(|v| (*k, v))))
             .env("TZ", "UTC")
             .env("LAMBDA_TASK_ROOT", &code_dir)
             .env("AWS_LAMBDA_FUNCTION_NAME", &self.function_name)
