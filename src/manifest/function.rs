@@ -338,10 +338,13 @@ pub fn check_integrations(set: &super::ManifestSet, diags: &mut Diagnostics) {
 mod tests {
     use crate::diag::Severity;
 
+    /// (code, severity, line, column, message) of each diagnostic.
+    type Found = Vec<(String, Severity, u32, u32, String)>;
+
     fn load(
         manifest: &str,
         files: &[(&str, &str)],
-    ) -> (super::super::ManifestSet, Vec<(String, Severity, u32, u32, String)>) {
+    ) -> (super::super::ManifestSet, Found) {
         let d = tempfile::tempdir().unwrap();
         for (p, c) in files {
             let path = d.path().join(p);
