@@ -341,10 +341,7 @@ mod tests {
     /// (code, severity, line, column, message) of each diagnostic.
     type Found = Vec<(String, Severity, u32, u32, String)>;
 
-    fn load(
-        manifest: &str,
-        files: &[(&str, &str)],
-    ) -> (super::super::ManifestSet, Found) {
+    fn load(manifest: &str, files: &[(&str, &str)]) -> (super::super::ManifestSet, Found) {
         let d = tempfile::tempdir().unwrap();
         for (p, c) in files {
             let path = d.path().join(p);
