@@ -368,4 +368,38 @@ mod tests {
         assert!(matches!(load(&a.path().join("src/index.js"), &[]), Err(ZipError::NotASource(_))));
         assert!(matches!(load(&a.path().join("missing"), &[]), Err(ZipError::Io { .. })));
     }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(24))]
+        /// Any set of files, written in any order, zips to the same bytes; changing one
+        /// file's content changes the hash.
+        #[test]
+        fn any_source_zips_deterministically(
+            files in proptest::collection::btree_map("[a-z]{1,6}(/[a-z]{1,6}){0,2}\\.js", proptest::collection::vec(proptest::prelude::any::<u8>(), 0..64), 1..8),
+        ) {
+            // A path that is also a directory of another path cannot exist on disk.
+            let names: Vec<&String> = files.keys().collect();
+            proptest::prop_assume!(!names.iter().any(|a| names.iter().any(|b| b.starts_with(&format!("{a}/")))));
+            let write = |order: &mut dyn Iterator<Item = (&String, &Vec<u8>)>| {
+                let d = tempfile::tempdir().unwrap();
+                for (p, c) in order {
+                    let path = d.path().join(p);
+                    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+                    std::fs::write(path, c).unwrap();
+                }
+                d
+            };
+            let a = write(&mut files.iter());
+            let b = write(&mut files.iter().rev());
+            let za = zip_dir(a.path(), &[]).unwrap();
+            let zb = zip_dir(b.path(), &[]).unwrap();
+            proptest::prop_assert_eq!(&za.bytes, &zb.bytes);
+            proptest::prop_assert_eq!(za.files.len(), files.len());
+            let (first, content) = files.iter().next().unwrap();
+            let mut changed = content.clone();
+            changed.push(1);
+            std::fs::write(b.path().join(first), changed).unwrap();
+            proptest::prop_assert_ne!(zip_dir(b.path(), &[]).unwrap().sha256, za.sha256);
+        }
+    }
 }
