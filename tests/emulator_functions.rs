@@ -185,3 +185,30 @@ async fn a_thrown_error_fails_execute_with_500() {
     assert!(a.message.contains("no lead"), "{}", a.message);
     emu.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_large_zip_uploads() {
+    let emu = start(config()).await;
+    let c = client(&emu, |_| {});
+    let iid = c.find_integration("Lead Functions").await.unwrap().unwrap().id;
+    let draft = c.create_draft(&action_body("Big", &iid)).await.unwrap();
+    // 3 MB of incompressible bytes: over axum's default body limit, under the platform's.
+    let mut seed = 0x2545_f491_u64;
+    let noise: Vec<u8> = (0..3 * 1024 * 1024)
+        .map(|_| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed >> 24) as u8
+        })
+        .collect();
+    let bytes = gcsync::function::zip::write_zip(
+        [("src/index.js", &b"exports.handler = async () => ({});"[..]), ("data.bin", &noise[..])].into_iter(),
+    )
+    .unwrap();
+    assert!(bytes.len() > 3_000_000);
+    let cfg =
+        c.upload_function_code(&draft.id, "big.zip", bytes, Duration::from_secs(5), |_| {}).await.unwrap();
+    assert_eq!(cfg.zip_status(), Some("Available"));
+    emu.shutdown().await;
+}

@@ -23,7 +23,7 @@ use super::routes::{
 use crate::function::{self, RuntimeStatus, node, zip};
 use axum::Router;
 use axum::body::{Body, Bytes};
-use axum::extract::{Path, Request, State};
+use axum::extract::{DefaultBodyLimit, Path, Request, State};
 use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -116,7 +116,8 @@ pub(super) fn routes() -> Router<App> {
         .route(&format!("{ACTIONS}/{{id}}/draft/function"), get(get_draft_function).put(put_draft_function))
         .route(&format!("{ACTIONS}/{{id}}/draft/function/upload"), post(request_upload))
         .route(&format!("{ACTIONS}/{{id}}/function"), get(get_published_function))
-        .route("/__emulator/uploads/{token}", put(receive_upload))
+        // Zips up to the platform's size, not axum's 2 MB default.
+        .route("/__emulator/uploads/{token}", put(receive_upload).layer(DefaultBodyLimit::max(BODY_LIMIT)))
 }
 
 async fn runtimes(State(app): State<App>, headers: HeaderMap) -> Response {
