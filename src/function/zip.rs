@@ -96,8 +96,9 @@ pub fn load(source: &Path, excludes: &[String]) -> Result<SourceZip, ZipError> {
     }
 }
 
-/// Zips a directory deterministically.
-pub fn zip_dir(dir: &Path, excludes: &[String]) -> Result<SourceZip, ZipError> {
+/// The files of a directory source after the excludes (sorted, `/` separators) and their
+/// total size — what would be zipped, without reading or compressing anything.
+pub fn scan(dir: &Path, excludes: &[String]) -> Result<(Vec<String>, u64), ZipError> {
     let mut builder = ignore::gitignore::GitignoreBuilder::new(dir);
     for p in ALWAYS_EXCLUDED.iter().map(|s| (*s).to_string()).chain(excludes.iter().cloned()) {
         builder
@@ -113,6 +114,42 @@ pub fn zip_dir(dir: &Path, excludes: &[String]) -> Result<SourceZip, ZipError> {
     if files.is_empty() {
         return Err(ZipError::Empty(dir.to_path_buf()));
     }
+    let mut total = 0u64;
+    for rel in &files {
+        let path = dir.join(rel);
+        let m = std::fs::metadata(&path)
+            .map_err(|e| ZipError::Io { path: path.clone(), reason: crate::manifest::io_reason(&e) })?;
+        total += m.len();
+    }
+    if total > MAX_UNZIPPED_BYTES {
+        return Err(ZipError::TooLarge {
+            what: format!("the unzipped code of `{}`", dir.display()),
+            size: total,
+            limit: MAX_UNZIPPED_BYTES,
+        });
+    }
+    Ok((files, total))
+}
+
+/// The files of a source (directory or `.zip`) for validation: a directory is only scanned
+/// (zipped too when its files exceed the zip limit, to check the compressed size), a `.zip`
+/// is read.
+pub fn source_files(source: &Path, excludes: &[String]) -> Result<Vec<String>, ZipError> {
+    let meta = std::fs::metadata(source)
+        .map_err(|e| ZipError::Io { path: source.to_path_buf(), reason: crate::manifest::io_reason(&e) })?;
+    if !meta.is_dir() {
+        return load(source, excludes).map(|z| z.files);
+    }
+    let (files, total) = scan(source, excludes)?;
+    if total > MAX_ZIP_BYTES {
+        zip_dir(source, excludes)?;
+    }
+    Ok(files)
+}
+
+/// Zips a directory deterministically.
+pub fn zip_dir(dir: &Path, excludes: &[String]) -> Result<SourceZip, ZipError> {
+    let (files, _) = scan(dir, excludes)?;
     let mut contents = Vec::with_capacity(files.len());
     let mut unzipped = 0u64;
     for rel in &files {

@@ -261,7 +261,7 @@ pub fn check(a: &ActionManifest, f: &FunctionManifest, diags: &mut Diagnostics) 
             None
         }
     };
-    match function::zip::load(&f.source_path, &f.excludes()) {
+    match function::zip::source_files(&f.source_path, &f.excludes()) {
         Err(e) => {
             let hint = match &e {
                 function::zip::ZipError::Io { .. } => format!(
@@ -275,9 +275,9 @@ pub fn check(a: &ActionManifest, f: &FunctionManifest, diags: &mut Diagnostics) 
             };
             diags.push(err("function-source", format!("function source: {e}"), f.source.pos, &hint));
         }
-        Ok(zip) => {
+        Ok(files) => {
             if let Some(h) = handler
-                && h.find_in(zip.files.iter().map(String::as_str)).is_none()
+                && h.find_in(files.iter().map(String::as_str)).is_none()
             {
                 diags.push(err(
                     "function-handler",
