@@ -3,7 +3,8 @@
 //! the timeout killing the child, and clear errors for a missing or too old `node`.
 //! Without `node` these tests are skipped with a printed reason — and fail when `CI` is set.
 
-use super::common::{TestDir, code, run};
+use super::common::{TestDir, code, render, run};
+use insta::assert_snapshot;
 use std::path::Path;
 use std::process::Command;
 
@@ -191,4 +192,37 @@ fn missing_or_old_node_is_a_clear_error() {
             "{out}"
         );
     }
+}
+
+/// The human trace of the example's runs: the statusCode trap (Success, with the warning
+/// and the console line at step 8) and a thrown error (Failure at step 8), with the
+/// correlation ids replaced.
+#[test]
+fn human_traces_of_the_example() {
+    if !node_available() {
+        return;
+    }
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let uuid = regex::Regex::new(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}").unwrap();
+    for (name, lead) in
+        [("function_trace_status_code_trap", "reject"), ("function_trace_thrown_error", "boom")]
+    {
+        let out = Command::new(env!("CARGO_BIN_EXE_gcsync"))
+            .current_dir(root)
+            .env("NO_COLOR", "1")
+            .env_remove("GCSYNC_NODE")
+            .args(["test", "Score Lead", "-m", "examples/functions/manifests", "--input"])
+            .arg(format!("leadId={lead}"))
+            .output()
+            .unwrap();
+        let shown = uuid.replace_all(&render(&out, root), "[UUID]").into_owned();
+        assert_snapshot!(name, shown);
+    }
+    let out = Command::new(env!("CARGO_BIN_EXE_gcsync"))
+        .current_dir(root)
+        .env("NO_COLOR", "1")
+        .args(["test", "--all", "-m", "examples/functions/manifests"])
+        .output()
+        .unwrap();
+    assert_snapshot!("function_cases_of_the_example", render(&out, root));
 }
