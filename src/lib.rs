@@ -28,6 +28,7 @@ pub mod exec;
 pub mod exit;
 pub mod formats;
 pub mod fsutil;
+pub mod function;
 pub mod impact;
 pub mod jsonpath;
 pub mod manifest;

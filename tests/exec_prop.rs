@@ -62,7 +62,7 @@ fn run(
     flatten: bool,
 ) -> Report {
     let stub = StubTransport {
-        response: HttpResponse { status, headers: vec![], body },
+        response: HttpResponse { status, headers: vec![], body, ..HttpResponse::default() },
         delay: Duration::from_millis(delay_ms),
     };
     match gcsync::exec::prepare(a, input, &Credentials::none(), &ExecEnv::default(), RunOptions { flatten }) {

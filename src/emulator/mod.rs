@@ -11,6 +11,7 @@
 
 pub mod demo;
 pub mod faults;
+mod functions;
 mod routes;
 pub mod store;
 

@@ -97,6 +97,8 @@ pub(super) fn router(app: App) -> Router {
         .route("/__emulator/revoke-tokens", post(admin_revoke))
         .route("/__emulator/wait", get(admin_wait))
         .route("/__emulator/health", get(|| async { "ok" }))
+        .merge(super::functions::routes())
+        .layer(axum::middleware::from_fn_with_state(app.clone(), super::functions::intercept))
         .fallback(fallback)
         .with_state(app)
 }
@@ -108,7 +110,12 @@ pub(super) fn error(status: StatusCode, code: &str, message: &str) -> Response {
     error_details(status, code, message, None)
 }
 
-fn error_details(status: StatusCode, code: &str, message: &str, error_code: Option<&str>) -> Response {
+pub(super) fn error_details(
+    status: StatusCode,
+    code: &str,
+    message: &str,
+    error_code: Option<&str>,
+) -> Response {
     let details: Vec<Value> = error_code.map(|c| json!({"errorCode": c})).into_iter().collect();
     let body = json!({
         "message": message,
@@ -131,15 +138,15 @@ fn found_or_404(r: Result<Option<Value>, Response>, what: &str) -> Response {
     }
 }
 
-fn not_found(what: &str) -> Response {
+pub(super) fn not_found(what: &str) -> Response {
     error(StatusCode::NOT_FOUND, "not.found", &format!("{what} not found"))
 }
 
-fn bad_request(message: &str) -> Response {
+pub(super) fn bad_request(message: &str) -> Response {
     error(StatusCode::BAD_REQUEST, "bad.request", message)
 }
 
-fn conflict(supplied: i64, current: i64) -> Response {
+pub(super) fn conflict(supplied: i64, current: i64) -> Response {
     error(
         StatusCode::CONFLICT,
         "conflict",
@@ -147,7 +154,7 @@ fn conflict(supplied: i64, current: i64) -> Response {
     )
 }
 
-fn ok_json(v: &Value) -> Response {
+pub(super) fn ok_json(v: &Value) -> Response {
     (StatusCode::OK, [(header::CONTENT_TYPE, "application/json")], v.to_string()).into_response()
 }
 
@@ -201,7 +208,7 @@ async fn token(State(app): State<App>, headers: HeaderMap, body: Bytes) -> Respo
 }
 
 /// Checks the bearer token.
-fn authorize(app: &App, headers: &HeaderMap) -> Result<(), Response> {
+pub(super) fn authorize(app: &App, headers: &HeaderMap) -> Result<(), Response> {
     let Some(token) = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
@@ -238,7 +245,7 @@ macro_rules! auth {
 // --- helpers -------------------------------------------------------------------------------
 
 /// Runs `f` on the org; persists when it returns `true` as its second value.
-fn with_org<T>(app: &App, f: impl FnOnce(&mut OrgData) -> (T, bool)) -> Result<T, Response> {
+pub(super) fn with_org<T>(app: &App, f: impl FnOnce(&mut OrgData) -> (T, bool)) -> Result<T, Response> {
     let inner = app.inner();
     let Ok(mut org) = inner.org.lock() else {
         return Err(error(StatusCode::INTERNAL_SERVER_ERROR, "internal.server.error", "store lock poisoned"));
@@ -257,7 +264,7 @@ fn with_org<T>(app: &App, f: impl FnOnce(&mut OrgData) -> (T, bool)) -> Result<T
     Ok(out)
 }
 
-fn parse_json(body: &Bytes) -> Result<Value, Response> {
+pub(super) fn parse_json(body: &Bytes) -> Result<Value, Response> {
     if body.is_empty() {
         return Ok(Value::Null);
     }
@@ -1216,13 +1223,13 @@ struct RunQuery {
 }
 
 /// What a run needs from the org, copied out under the lock.
-struct RunSnapshot {
-    spec: crate::model::ActionSpec,
-    credentials: crate::exec::Credentials,
-    env: crate::exec::ExecEnv,
+pub(super) struct RunSnapshot {
+    pub(super) spec: crate::model::ActionSpec,
+    pub(super) credentials: crate::exec::Credentials,
+    pub(super) env: crate::exec::ExecEnv,
 }
 
-fn run_snapshot(app: &App, id: &str, draft: bool) -> Result<RunSnapshot, Response> {
+pub(super) fn run_snapshot(app: &App, id: &str, draft: bool) -> Result<RunSnapshot, Response> {
     let found = with_org(app, |o| {
         let Some(rec) = o.actions.get(id) else { return (Err(not_found("Action")), false) };
         let body = if draft { rec.draft.as_ref() } else { rec.published.as_ref() };

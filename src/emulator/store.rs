@@ -97,12 +97,19 @@ pub struct OrgData {
     pub credentials: BTreeMap<String, CredentialRec>,
     /// Actions by id.
     pub actions: BTreeMap<String, ActionRec>,
+    /// Function settings and code of function actions, by action id (`functions.rs`).
+    #[serde(default)]
+    pub functions: BTreeMap<String, super::functions::FunctionRec>,
+    /// Upload URLs handed out, by token (`functions.rs`).
+    #[serde(default)]
+    pub function_uploads: BTreeMap<String, super::functions::UploadRec>,
 }
 
 /// Integration types the emulator knows, with their display names.
-pub const INTEGRATION_TYPES: [(&str, &str); 2] = [
+pub const INTEGRATION_TYPES: [(&str, &str); 3] = [
     ("custom-rest-actions", "Web Services Data Actions"),
     ("purecloud-data-actions", "Genesys Cloud Data Actions"),
+    ("function-data-actions", "Function Data Actions"),
 ];
 
 impl OrgData {
@@ -115,6 +122,8 @@ impl OrgData {
             integrations: BTreeMap::new(),
             credentials: BTreeMap::new(),
             actions: BTreeMap::new(),
+            functions: BTreeMap::new(),
+            function_uploads: BTreeMap::new(),
         }
     }
 

@@ -117,7 +117,7 @@ pub fn stub_transport(resp: &StubResponse) -> Result<StubTransport, String> {
         headers.push(("content-type".into(), "application/json".into()));
     }
     Ok(StubTransport {
-        response: HttpResponse { status: resp.status, headers, body },
+        response: HttpResponse { status: resp.status, headers, body, ..HttpResponse::default() },
         delay: Duration::from_millis(resp.delay_ms),
     })
 }

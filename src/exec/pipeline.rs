@@ -118,6 +118,8 @@ struct Run<'a> {
     secrets: Vec<String>,
     correlation_id: String,
     exchange: Option<Exchange>,
+    /// The answer's `logs` and `notes`, attached to step 8 whether it succeeds or fails.
+    upstream_output: (Vec<String>, Vec<String>),
 }
 
 /// Runs the whole pipeline.
@@ -140,19 +142,31 @@ pub async fn run<T: Transport>(
 
 impl Run<'_> {
     fn ok(&mut self, n: u32, result: Value) {
-        self.ops.push(Operation {
+        let op = Operation {
             step: n,
             name: step_name(n).to_string(),
             success: true,
             result,
             ..Operation::default()
-        });
+        };
+        self.push_op(op);
+    }
+
+    fn push_op(&mut self, mut op: Operation) {
+        if op.step == step::EXECUTE {
+            let (logs, notes) = std::mem::take(&mut self.upstream_output);
+            if !logs.is_empty() {
+                op.extra.insert("logs".into(), json!(logs));
+            }
+            op.warnings.extend(notes);
+        }
+        self.ops.push(op);
     }
 
     fn fail(mut self, n: u32, mut error: ErrorBody, result: Value) -> Report {
         // As on the platform, the error's contextId is the run's correlation id.
         error.context_id = Some(self.correlation_id.clone());
-        self.ops.push(Operation {
+        self.push_op(Operation {
             step: n,
             name: step_name(n).to_string(),
             success: false,
@@ -179,6 +193,9 @@ impl Run<'_> {
                 }
                 for w in &mut op.warnings {
                     *w = scrub_str(w, &self.secrets);
+                }
+                if let Some(logs) = op.extra.get_mut("logs") {
+                    scrub(logs, &self.secrets);
                 }
             }
             if let Some(e) = &mut result.error {
@@ -213,6 +230,7 @@ pub fn prepare<'a>(
         secrets: credentials.secrets(),
         correlation_id,
         exchange: None,
+        upstream_output: (Vec::new(), Vec::new()),
     };
 
     // Nulls are dropped first (flows may send them; Genesys removes them since March 2024).
@@ -477,6 +495,7 @@ impl Pending<'_> {
             x.status = Some(resp.status);
             x.bytes = resp.body.len();
         }
+        run.upstream_output = (resp.logs.clone(), resp.notes.clone());
         let raw = String::from_utf8_lossy(&resp.body).into_owned();
         if !(200..300).contains(&resp.status) {
             let shown = serde_json::from_str::<Value>(&raw).unwrap_or_else(|_| Value::String(quote(&raw)));
@@ -915,8 +934,12 @@ mod tests {
         );
         assert_eq!(p.request.headers[1].1, "Basic dTpwNHNz");
         assert_eq!(p.request.body, None, "GET sends no body");
-        let r =
-            p.finish(Ok(HttpResponse { status: 200, headers: vec![], body: br#"{"name":"x"}"#.to_vec() }));
+        let r = p.finish(Ok(HttpResponse {
+            status: 200,
+            headers: vec![],
+            body: br#"{"name":"x"}"#.to_vec(),
+            ..HttpResponse::default()
+        }));
         let auth = &r.result.operations[3].result;
         assert_eq!(auth["authorization"], json!("Basic [redacted]"));
         assert!(!serde_json::to_string(&r.result).unwrap().contains("dTpwNHNz"));

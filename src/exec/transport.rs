@@ -43,6 +43,11 @@ pub struct HttpResponse {
     pub headers: Vec<(String, String)>,
     /// Body bytes.
     pub body: Vec<u8>,
+    /// Output the upstream produced while answering (a function's `console.log` lines),
+    /// shown in step 8's trace as `logs`; empty for HTTP.
+    pub logs: Vec<String>,
+    /// Notes for step 8's `warnings` (a function returning `statusCode: 4xx`); empty for HTTP.
+    pub notes: Vec<String>,
 }
 
 impl HttpResponse {
@@ -98,6 +103,7 @@ impl StubTransport {
                 status,
                 headers: vec![("content-type".into(), "application/json".into())],
                 body: body.to_string().into_bytes(),
+                ..HttpResponse::default()
             },
             delay: Duration::ZERO,
         }
@@ -199,7 +205,7 @@ impl HttpTransport {
             }
             body.extend_from_slice(&chunk);
         }
-        Ok(HttpResponse { status, headers, body })
+        Ok(HttpResponse { status, headers, body, ..HttpResponse::default() })
     }
 }
 

@@ -72,6 +72,30 @@ pub const RULES: &[(&str, bool, &str)] = &[
     ),
     ("env-name", true, "An environment variable name is not valid."),
     ("input-default", true, "An input's `default:` is not a scalar of the input's type."),
+    (
+        "function-source",
+        true,
+        "A function action's `source` is missing, not a directory or `.zip`, or over the size limits.",
+    ),
+    (
+        "function-handler",
+        true,
+        "A function's `handler` is not `path/module.export`, or its module file is not in the source.",
+    ),
+    ("function-runtime", true, "A function's `runtime` is unknown or `Unavailable`."),
+    ("function-runtime-deprecated", false, "A function's `runtime` is `Deprecated` (with its end of life)."),
+    ("function-timeout", true, "A function's `timeoutSeconds` is outside 1–15."),
+    ("function-description", true, "A function's `description` is missing, empty or over 255 characters."),
+    (
+        "function-url",
+        true,
+        "A function action has a `request.url` (Genesys generates it) or a method other than POST.",
+    ),
+    (
+        "function-integration",
+        true,
+        "A function action's integration is not `function-data-actions`, or a web action uses one.",
+    ),
     ("velocity-syntax", true, "A URL, header, body or success template does not parse as Velocity 1.7."),
     ("jsonpath-syntax", true, "A translation-map JSONPath does not compile (Jayway JsonPath)."),
     (

@@ -21,6 +21,7 @@ use std::path::Path;
 pub fn check_set(set: &ManifestSet, diags: &mut Diagnostics) {
     check_actions(&set.actions, None, diags);
     check_names(set, diags);
+    super::function::check_integrations(set, diags);
 }
 
 /// The per-action rules (contract rules, shorthand rules, lint) for the actions of one file,
@@ -105,6 +106,9 @@ fn unique_names<'a>(
 
 /// Checks one action.
 pub fn check_action(a: &ActionManifest, diags: &mut Diagnostics) {
+    if let Some(f) = &a.function {
+        super::function::check(a, f, diags);
+    }
     let spec = compile(a);
     for v in rules::check_spec(&spec) {
         let pos = locate(a, &v.path);

@@ -12,6 +12,7 @@
 
 pub mod check;
 pub mod compile;
+pub mod function;
 pub mod integration;
 pub mod lint;
 pub mod parse;
@@ -63,6 +64,8 @@ pub struct ActionManifest {
     pub contract: ContractForm,
     /// The `tests:` node, read by the runtime (`gcsync test`).
     pub tests: Option<Node>,
+    /// `function:` — a function data action (Node.js code instead of a web request).
+    pub function: Option<function::FunctionManifest>,
 }
 
 /// `request:` of a data action.
@@ -243,6 +246,7 @@ pub fn load_with(paths: &[PathBuf], vars: Option<&vars::Vars>) -> (ManifestSet, 
         diags.extend(project::apply_allowances(file, &text, file_diags, &mut set.allowed));
     }
     check::check_names(&set, &mut diags);
+    function::check_integrations(&set, &mut diags);
     let project = project::load(Path::new(""), &mut diags);
     let mut diags = project::apply_levels(&project, diags);
     if let Some(v) = vars {

@@ -15,7 +15,7 @@ use crate::yaml::{self, Node, Value};
 use std::path::Path;
 
 /// Keys of a `DataAction` document.
-pub const ACTION_KEYS: [&str; 16] = [
+pub const ACTION_KEYS: [&str; 17] = [
     "kind",
     "name",
     "renamedFrom",
@@ -32,6 +32,7 @@ pub const ACTION_KEYS: [&str; 16] = [
     "response",
     "tests",
     "successTemplate",
+    "function",
 ];
 const REQUEST_KEYS: [&str; 4] = ["method", "url", "headers", "body"];
 const INPUT_KEYS: [&str; 4] = ["type", "description", "required", "default"];
@@ -136,9 +137,12 @@ fn parse_action(file: &Path, doc: &Node, sink: &mut Sink<'_>) -> Option<ActionMa
     let timeout_seconds = r.integer("timeoutSeconds", sink);
     let allow_replace = r.boolean("allowReplace", sink).is_some_and(|b| b.value);
     let renamed_from = r.string("renamedFrom", sink);
-    let request = match r.get("request") {
-        Some((_, node)) => parse_request(node, &what, sink),
-        None => {
+    let function = r.get("function").map(|(_, node)| super::function::parse(file, node, &what, sink));
+    let request = match (r.get("request"), &function) {
+        // A function action: `request:` is optional and has no `url`.
+        (node, Some(_)) => super::function::parse_request(node.map(|(_, n)| n), doc.pos, &what, sink),
+        (Some((_, node)), None) => parse_request(node, &what, sink),
+        (None, None) => {
             sink.error("missing-field", format!("missing required field `request` in {what}"), r.pos);
             None
         }
@@ -169,6 +173,10 @@ fn parse_action(file: &Path, doc: &Node, sink: &mut Sink<'_>) -> Option<ActionMa
         request: request?,
         contract: contract?,
         tests,
+        function: match function {
+            Some(f) => Some(f?),
+            None => None,
+        },
     })
 }
 

@@ -42,7 +42,7 @@ pub const LINT_RULES: [&str; 11] = [
 
 /// Rules that mirror what Genesys rejects when an action is created or updated: always
 /// errors.
-pub const GENESYS_RULES: [&str; 21] = [
+pub const GENESYS_RULES: [&str; 27] = [
     "empty",
     "too-long",
     "timeout-range",
@@ -64,11 +64,17 @@ pub const GENESYS_RULES: [&str; 21] = [
     "integration-type",
     "credential-type",
     "credential-field",
+    "function-runtime",
+    "function-timeout",
+    "function-description",
+    "function-url",
+    "function-integration",
+    "function-handler",
 ];
 
 /// Manifest-format and identity rules (gcsync cannot read or place the manifest otherwise):
 /// always errors.
-pub const FORMAT_RULES: [&str; 30] = [
+pub const FORMAT_RULES: [&str; 32] = [
     "yaml-syntax",
     "not-utf8",
     "not-text",
@@ -99,6 +105,8 @@ pub const FORMAT_RULES: [&str; 30] = [
     "project-file",
     "allow-directive",
     "unused-allow",
+    "function-source",
+    "function-runtime-deprecated",
 ];
 
 /// The reason `convert`, `import` and `export` write for a finding the action already had.

@@ -111,6 +111,9 @@ fn parse_case(a: &ActionManifest, item: &Node, sink: &mut Sink<'_>) -> Option<Te
         }
         (Some(true), None) => Some(CaseSource::Live),
         (_, Some((_, n))) => parse_response(a, &n, &what, sink).map(CaseSource::Stub),
+        // A function action's code is its upstream: a case without `response:` runs it
+        // with the local `node`.
+        (_, None) if a.function.is_some() => Some(CaseSource::Live),
         (_, None) => {
             sink.error_hint(
                 "test-case",

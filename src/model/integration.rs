@@ -13,7 +13,8 @@ use serde_json::json;
 use std::collections::BTreeMap;
 
 /// Integration types gcsync manages.
-pub const INTEGRATION_TYPES: [&str; 2] = ["custom-rest-actions", "purecloud-data-actions"];
+pub const INTEGRATION_TYPES: [&str; 3] =
+    ["custom-rest-actions", "purecloud-data-actions", "function-data-actions"];
 
 /// Credential types of web-services integrations (reference §2.3, §4.4).
 pub const CREDENTIAL_TYPES: [&str; 4] =

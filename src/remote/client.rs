@@ -98,7 +98,7 @@ enum Accept {
     Text,
 }
 
-struct Req<'a> {
+pub(super) struct Req<'a> {
     method: Method,
     path: String,
     query: Vec<(&'a str, String)>,
@@ -106,11 +106,11 @@ struct Req<'a> {
     idempotency: Idempotency,
     accept: Accept,
     /// Never log the body (credentials).
-    sensitive: bool,
+    pub(super) sensitive: bool,
 }
 
 impl<'a> Req<'a> {
-    fn new(method: Method, path: impl Into<String>, idempotency: Idempotency) -> Self {
+    pub(super) fn new(method: Method, path: impl Into<String>, idempotency: Idempotency) -> Self {
         Self {
             method,
             path: path.into(),
@@ -121,11 +121,11 @@ impl<'a> Req<'a> {
             sensitive: false,
         }
     }
-    fn query(mut self, k: &'a str, v: impl Into<String>) -> Self {
+    pub(super) fn query(mut self, k: &'a str, v: impl Into<String>) -> Self {
         self.query.push((k, v.into()));
         self
     }
-    fn body(mut self, b: &'a Value) -> Self {
+    pub(super) fn body(mut self, b: &'a Value) -> Self {
         self.body = Some(b);
         self
     }
@@ -178,7 +178,7 @@ impl RateLimiter {
 
 /// A Genesys Cloud API client.
 pub struct Client {
-    http: reqwest::Client,
+    pub(super) http: reqwest::Client,
     target: Target,
     options: ClientOptions,
     token: Mutex<Option<Token>>,
@@ -536,7 +536,7 @@ impl Client {
         }
     }
 
-    async fn json<T: serde::de::DeserializeOwned>(&self, req: Req<'_>) -> Result<T> {
+    pub(super) async fn json<T: serde::de::DeserializeOwned>(&self, req: Req<'_>) -> Result<T> {
         let (method, path) = (req.method.as_str().to_string(), req.path.clone());
         let (_, body) = self.send(req).await?;
         serde_json::from_slice(&body).map_err(|e| Error::Decode { method, path, message: e.to_string() })
@@ -925,7 +925,7 @@ fn truncate(s: &str, max: usize) -> String {
 }
 
 /// Percent-encodes a path segment.
-fn enc(segment: &str) -> String {
+pub(super) fn enc(segment: &str) -> String {
     percent_encoding::utf8_percent_encode(segment, SEGMENT).to_string()
 }
 

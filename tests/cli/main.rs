@@ -7,6 +7,7 @@ mod convert;
 mod environments;
 mod formats;
 mod foundation;
+mod functions;
 mod integrations;
 mod quickstart;
 mod reconcile;

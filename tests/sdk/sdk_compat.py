@@ -548,6 +548,99 @@ def s_cleanup_second(action_id):
                      "get on the deleted second action")
 
 
+# ---------------------------------------------------------------------------------------------
+# function data actions (integration type function-data-actions)
+
+FUNCTION_NAME = f"{NAME_PREFIX} ScoreLead"
+
+
+def s_fn_integration():
+    api = GLOBAL["api"]
+    body = mk(models.CreateIntegrationRequest,  # noqa: F821
+        name=f"{NAME_PREFIX} functions", integration_type=mk(models.IntegrationType, id="function-data-actions"))  # noqa: F821
+    i = api.post_integrations(body=body)
+    check(i.integration_type is not None and i.integration_type.id == "function-data-actions",
+          f"created integration has type {getattr(i.integration_type, 'id', None)!r}")
+    return i.id
+
+
+def s_fn_post_actions_refused(integration_id):
+    api = GLOBAL["api"]
+    e = expect_api_error(lambda: api.post_integrations_actions(post_action_input(FUNCTION_NAME, integration_id)),
+                         (400,), "post_integrations_actions for a function integration")
+    check_error_body(e, 400, "POST /actions refused for function actions")
+
+
+def s_fn_draft(integration_id):
+    api = GLOBAL["api"]
+    a = api.post_integrations_actions_drafts(post_action_input(FUNCTION_NAME, integration_id))
+    CREATED_ACTION_IDS.append(a.id)
+    return a
+
+
+def s_fn_runtimes():
+    api = GLOBAL["api"]
+    rts = api.get_integrations_actions_functions_runtimes()
+    check(isinstance(rts, list) and rts, f"runtimes must be a non-empty list, got {rts!r}")
+    check(all(isinstance(r, models.FunctionRuntime) for r in rts), "runtimes must be FunctionRuntime")  # noqa: F821
+    names = [r.name for r in rts]
+    check("nodejs22.x" in names, f"nodejs22.x missing from {names}")
+    dep = [r for r in rts if r.status == "Deprecated"]
+    check(dep and dep[0].date_end_of_life is not None and hasattr(dep[0].date_end_of_life, "year"),
+          "a Deprecated runtime must carry dateEndOfLife as a date")
+
+
+def s_fn_put_function(draft):
+    api = GLOBAL["api"]
+    body = mk(models.Function, description="Scores a lead", handler="src/index.handler",  # noqa: F821
+              runtime="nodejs20.x", timeout_seconds=5)
+    cfg = api.put_integrations_action_draft_function(draft.id, body)
+    check(isinstance(cfg, models.FunctionConfig), f"FunctionConfig expected, got {type(cfg)}")  # noqa: F821
+    check(cfg.function.handler == "src/index.handler" and cfg.function.timeout_seconds == 5,
+          f"function settings not echoed: {cfg.function!r}")
+    # (timeoutSeconds outside 1-15 is refused by the SDK itself before sending.)
+    bad = mk(models.Function, description="x", handler="src/index.handler", runtime="python3.9")  # noqa: F821
+    expect_api_error(lambda: api.put_integrations_action_draft_function(draft.id, bad), (400,),
+                     "an unknown runtime")
+
+
+def s_fn_upload(draft):
+    import io
+    import urllib.request
+    import zipfile
+    api = GLOBAL["api"]
+    req = mk(models.FunctionUploadRequest, file_name="score.zip", signed_url_timeout_seconds=300)  # noqa: F821
+    up = api.post_integrations_action_draft_function_upload(draft.id, req)
+    check(isinstance(up, models.FunctionUploadResponse) and up.url and isinstance(up.headers, dict),  # noqa: F821
+          f"FunctionUploadResponse expected, got {up!r}")
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr("src/index.js", "exports.handler = async (e) => ({score: 1});")
+    put = urllib.request.Request(up.url, data=buf.getvalue(), method="PUT", headers=dict(up.headers))
+    with urllib.request.urlopen(put, timeout=10) as r:
+        check(200 <= r.status < 300, f"upload PUT answered {r.status}")
+    deadline = time.time() + 10
+    while True:
+        cfg = api.get_integrations_action_draft_function(draft.id)
+        check(isinstance(cfg.zip, models.FunctionZipConfig), f"zip must be FunctionZipConfig: {cfg!r}")  # noqa: F821
+        if cfg.zip.status == "Available":
+            break
+        check(cfg.zip.status == "Pending", f"unexpected zip status {cfg.zip.status!r}")
+        check(time.time() < deadline, "zip not Available within 10 s")
+        time.sleep(0.1)
+
+
+def s_fn_publish(draft):
+    api = GLOBAL["api"]
+    d = api.get_integrations_action_draft(draft.id)
+    api.post_integrations_action_draft_publish(draft.id, mk(models.PublishDraftInput, version=d.version))  # noqa: F821
+    cfg = api.get_integrations_action_function(draft.id)
+    check(isinstance(cfg, models.FunctionConfig) and cfg.function.runtime == "nodejs20.x",  # noqa: F821
+          f"published FunctionConfig expected, got {cfg!r}")
+    check(cfg.zip is not None and cfg.zip.status == "Available", f"published zip: {cfg.zip!r}")
+    api.delete_integrations_action(draft.id)
+
+
 def main():
     global ApiClient, IntegrationsApi, ApiException, models
     missing = [k for k, v in (("GCSYNC_EMULATOR_URL", EMU_URL), ("GENESYS_CLOUD_CLIENT_ID", CLIENT_ID),
@@ -596,6 +689,13 @@ def main():
     step("create-400-accept-text-plain", s_400_accept, integration_id)
     step("create-400-nested-input-object", s_400_nested, integration_id)
     step("delete-second", s_cleanup_second, second.id)
+    fn_integration = step("function-integration", s_fn_integration)
+    step("function-post-actions-400", s_fn_post_actions_refused, fn_integration)
+    fn_draft = step("function-draft-create", s_fn_draft, fn_integration)
+    step("function-runtimes", s_fn_runtimes)
+    step("function-put-draft-function", s_fn_put_function, fn_draft)
+    step("function-upload-available", s_fn_upload, fn_draft)
+    step("function-publish-get-function", s_fn_publish, fn_draft)
     print(f"{len(PASSED)} passed, 0 failed", flush=True)
     return 0
 

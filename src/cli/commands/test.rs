@@ -17,6 +17,7 @@ use crate::exec::{
     CompiledAction, Credentials, ExecEnv, HttpTransport, Outcome, Report, RunOptions, TestExecutionResult,
 };
 use crate::exit::{CliError, CmdResult, ExitStatus};
+use crate::function::node::{FunctionTransport, NodeError};
 use crate::manifest::ActionManifest;
 use serde_json::{Map, Value, json};
 use std::collections::BTreeMap;
@@ -243,6 +244,9 @@ async fn run_local(args: &Args, printer: &Printer, globals: &Globals) -> CmdResu
     let name = require_name(args)?;
     let set = super::load_manifests_for(&args.manifests.paths(), printer, globals, name)?;
     let manifest = find_action(&set, name)?;
+    if manifest.function.is_some() {
+        return run_function(args, printer, globals, &set, manifest).await;
+    }
     let action = CompiledAction::new(&crate::manifest::compile::compile(manifest));
     let body = crate::exec::with_defaults(&action, &given_inputs(args, &action)?);
     let creds = credentials(args, printer, &set, &manifest.integration.value)?;
@@ -263,6 +267,75 @@ async fn run_local(args: &Args, printer: &Printer, globals: &Globals) -> CmdResu
     Ok(outcome_status(&report.result))
 }
 
+/// A function action, compiled for a local run (step 5 shows a stand-in for the URL Genesys
+/// generates; the function's own timeout is enforced), and the transport running its code.
+fn function_action(a: &ActionManifest) -> Result<Option<(CompiledAction, FunctionTransport)>, CliError> {
+    let Some(f) = &a.function else { return Ok(None) };
+    let mut spec = crate::manifest::compile::compile(a);
+    spec.config.request.request_url_template = crate::function::node::local_url(&f.handler.value);
+    spec.config.timeout_seconds = Some(f.timeout());
+    let transport =
+        FunctionTransport::new(&f.source_path, &f.excludes(), &f.handler.value, &f.runtime.value, &a.name.value)
+            .map_err(|e| {
+                let hint = match &e {
+                    NodeError::Missing { .. } => {
+                        "install Node.js (https://nodejs.org), or set GCSYNC_NODE to the node binary".to_string()
+                    }
+                    NodeError::TooOld { need, .. } => format!(
+                        "install Node.js {need} or later (or set GCSYNC_NODE to one), or declare the runtime your node runs"
+                    ),
+                    _ => format!("check `function:` of `{}` with `gcsync validate`", a.name.value),
+                };
+                CliError::new(format!("cannot run the function of `{}` locally: {e}", a.name.value)).hint(hint)
+            })?;
+    Ok(Some((CompiledAction::new(&spec), transport)))
+}
+
+async fn run_function(
+    args: &Args,
+    printer: &Printer,
+    globals: &Globals,
+    set: &crate::manifest::ManifestSet,
+    manifest: &ActionManifest,
+) -> CmdResult {
+    let name = manifest.name.value.as_str();
+    let Some((action, transport)) = function_action(manifest)? else {
+        return Err(CliError::new(format!("`{name}` is not a function action")));
+    };
+    let body = crate::exec::with_defaults(&action, &given_inputs(args, &action)?);
+    let creds = credentials(args, printer, set, &manifest.integration.value)?;
+    printer.debug(
+        1,
+        "test",
+        &format!(
+            "node {} runs {} (code {})",
+            transport.node().version,
+            manifest.name.value,
+            transport.sha256
+        ),
+    );
+    let env = match &globals.target {
+        local if local.is_local() => {
+            let o = org::connect(local, printer).await?;
+            let info =
+                o.client.org().await.map_err(|e| CliError::from_error("cannot read the local org", &e));
+            o.close().await;
+            let info = info?;
+            ExecEnv { org_id: info.id.clone(), home_org_id: info.id, ..ExecEnv::default() }
+        }
+        _ => ExecEnv::default(),
+    };
+    let report =
+        crate::exec::run(&action, &body, &creds, &env, RunOptions { flatten: args.flatten }, &transport)
+            .await;
+    for s in &report.secrets {
+        printer.add_secret(s);
+    }
+    print_run(printer, args.json, name, "locally (node)", &report.result, report.exchange.as_ref());
+    hints(printer, &report, globals);
+    Ok(outcome_status(&report.result))
+}
+
 fn outcome_status(r: &TestExecutionResult) -> ExitStatus {
     if r.success { ExitStatus::Success } else { ExitStatus::Error }
 }
@@ -271,10 +344,12 @@ fn outcome_status(r: &TestExecutionResult) -> ExitStatus {
 fn hints(printer: &Printer, report: &Report, globals: &Globals) {
     let Some(failed) = report.result.failed_step() else { return };
     let url = report.exchange.as_ref().map(|x| x.url.as_str()).unwrap_or("");
-    let local_host = reqwest::Url::parse(url)
-        .ok()
-        .and_then(|u| u.host_str().map(str::to_ascii_lowercase))
-        .is_some_and(|h| h.ends_with(crate::exec::transport::LOCAL_DEMO_DOMAIN));
+    let function = url.starts_with(crate::function::node::LOCAL_URL_PREFIX);
+    let local_host = !function
+        && reqwest::Url::parse(url)
+            .ok()
+            .and_then(|u| u.host_str().map(str::to_ascii_lowercase))
+            .is_some_and(|h| h.ends_with(crate::exec::transport::LOCAL_DEMO_DOMAIN));
     if failed.step == crate::exec::result::step::EXECUTE && local_host && !globals.target.is_local() {
         printer.info(
             "\nhint: `*.gcsync.test` hosts are served by the local org only: run `gcsync --local test ...`",
@@ -504,7 +579,14 @@ fn step_details(op: &crate::exec::Operation, exchange: Option<&crate::exec::Exch
         },
         step::EXECUTE => {
             let mut out = Vec::new();
-            if let Some(x) = exchange {
+            let function = exchange.and_then(|x| x.url.strip_prefix(crate::function::node::LOCAL_URL_PREFIX));
+            if let (Some(x), Some(handler)) = (exchange, function) {
+                match x.status {
+                    Some(200) => out.push(format!("node {handler} → returned ({} bytes)", x.bytes)),
+                    Some(_) => out.push(format!("node {handler} → threw")),
+                    None => out.push(format!("node {handler} → no result")),
+                }
+            } else if let Some(x) = exchange {
                 match x.status {
                     Some(st) => out.push(format!("{} {} → {st} ({} bytes)", x.method, x.url, x.bytes)),
                     None => out.push(format!("{} {} → no answer", x.method, x.url)),
@@ -515,6 +597,9 @@ fn step_details(op: &crate::exec::Operation, exchange: Option<&crate::exec::Exch
                 Value::String(t) if t.trim().is_empty() => {}
                 Value::String(t) => out.push(t.clone()),
                 other => out.push(other.to_string()),
+            }
+            if let Some(Value::Array(logs)) = op.extra.get("logs") {
+                out.extend(logs.iter().map(|l| format!("console: {}", l.as_str().unwrap_or(""))));
             }
             out
         }
@@ -570,7 +655,16 @@ async fn run_cases(args: &Args, printer: &Printer, globals: &Globals) -> CmdResu
         if cases.is_empty() {
             continue;
         }
-        let action = CompiledAction::new(&crate::manifest::compile::compile(a));
+        // A function action's cases without `response:` run its code with the local node.
+        let prepared = if a.function.is_some() && cases.iter().any(|c| matches!(c.source, CaseSource::Live)) {
+            function_action(a)?
+        } else {
+            None
+        };
+        let (action, function) = match prepared {
+            Some((compiled, t)) => (compiled, Some(t)),
+            None => (CompiledAction::new(&crate::manifest::compile::compile(a)), None),
+        };
         for case in cases {
             let body = crate::exec::with_defaults(&action, &case.input);
             let opts = RunOptions { flatten: case.flatten };
@@ -595,6 +689,16 @@ async fn run_cases(args: &Args, printer: &Printer, globals: &Globals) -> CmdResu
                         run.problems = Some(vec![e]);
                         None
                     }
+                },
+                CaseSource::Live if function.is_some() => match &function {
+                    Some(t) => {
+                        let env = ExecEnv {
+                            correlation_id: Some("00000000-0000-0000-0000-000000000000".into()),
+                            ..ExecEnv::default()
+                        };
+                        Some(crate::exec::run(&action, &body, &creds, &env, opts, t).await)
+                    }
+                    None => None,
                 },
                 CaseSource::Live if !run_live => {
                     run.skipped =
