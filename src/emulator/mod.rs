@@ -11,6 +11,7 @@
 
 pub mod demo;
 pub mod faults;
+pub mod flows;
 mod routes;
 pub mod store;
 

@@ -97,6 +97,7 @@ pub(super) fn router(app: App) -> Router {
         .route("/__emulator/revoke-tokens", post(admin_revoke))
         .route("/__emulator/wait", get(admin_wait))
         .route("/__emulator/health", get(|| async { "ok" }))
+        .merge(super::flows::router())
         .fallback(fallback)
         .with_state(app)
 }

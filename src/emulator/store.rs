@@ -97,6 +97,9 @@ pub struct OrgData {
     pub credentials: BTreeMap<String, CredentialRec>,
     /// Actions by id.
     pub actions: BTreeMap<String, ActionRec>,
+    /// Architect flows and the dependency build (`super::flows`).
+    #[serde(default)]
+    pub architect: super::flows::Architect,
 }
 
 /// Integration types the emulator knows, with their display names.
@@ -115,6 +118,7 @@ impl OrgData {
             integrations: BTreeMap::new(),
             credentials: BTreeMap::new(),
             actions: BTreeMap::new(),
+            architect: super::flows::Architect::default(),
         }
     }
 
