@@ -276,7 +276,11 @@ fn authorize(app: &App, headers: &HeaderMap) -> Result<(), Response> {
         .ok()
         .and_then(|t| t.get(token.trim()).copied())
         .is_some_and(|exp| exp > Instant::now());
-    if valid { Ok(()) } else { Err(error(StatusCode::UNAUTHORIZED, "bad.credentials", "Invalid login credentials.")) }
+    if valid {
+        Ok(())
+    } else {
+        Err(error(StatusCode::UNAUTHORIZED, "bad.credentials", "Invalid login credentials."))
+    }
 }
 
 /// Runs `f` on the org; persists when it returns `true` as its second value.
@@ -301,7 +305,9 @@ fn with_org<T>(app: &App, f: impl FnOnce(&mut OrgData) -> (T, bool)) -> Result<T
 
 /// The query as (name, value) pairs, repeated names kept (`type=A&type=B`).
 fn pairs(raw: Option<&str>) -> Vec<(String, String)> {
-    form_urlencoded::parse(raw.unwrap_or("").as_bytes()).map(|(k, v)| (k.into_owned(), v.into_owned())).collect()
+    form_urlencoded::parse(raw.unwrap_or("").as_bytes())
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect()
 }
 
 fn one<'a>(q: &'a [(String, String)], name: &str) -> Option<&'a str> {
@@ -483,7 +489,11 @@ fn name_matches(pattern: &str, name: &str) -> bool {
 
 // --- dependency tracking -------------------------------------------------------------------
 
-async fn consuming_resources(State(app): State<App>, headers: HeaderMap, RawQuery(raw): RawQuery) -> Response {
+async fn consuming_resources(
+    State(app): State<App>,
+    headers: HeaderMap,
+    RawQuery(raw): RawQuery,
+) -> Response {
     if let Err(r) = authorize(&app, &headers) {
         return r;
     }
@@ -655,9 +665,11 @@ fn version_of(v: Option<&Value>, field: &str) -> Result<Option<String>, Response
 async fn admin_create_flow(State(app): State<App>, body: Bytes) -> Response {
     let new: NewFlow = match serde_json::from_slice(&body) {
         Ok(n) => n,
-        Err(e) => return bad_request(&format!(
-            "a flow is {{\"name\", \"type\", \"publishedVersion\", \"checkedInVersion\", \"consumes\": [{{\"id\", \"type\"}}]}}: {e}"
-        )),
+        Err(e) => {
+            return bad_request(&format!(
+                "a flow is {{\"name\", \"type\", \"publishedVersion\", \"checkedInVersion\", \"consumes\": [{{\"id\", \"type\"}}]}}: {e}"
+            ));
+        }
     };
     let upper = new.flow_type.to_ascii_uppercase();
     let Some(flow_type) = FLOW_TYPES.iter().find(|t| **t == upper || dependency_type(t) == upper) else {
@@ -696,7 +708,11 @@ async fn admin_create_flow(State(app): State<App>, body: Bytes) -> Response {
         }) {
             return (Err(bad_request(&format!("consumes: no common module flow with id '{}'", c.id))), false);
         }
-        if o.architect.flows.values().any(|f| f.flow_type == *flow_type && f.name.eq_ignore_ascii_case(&new.name)) {
+        if o.architect
+            .flows
+            .values()
+            .any(|f| f.flow_type == *flow_type && f.name.eq_ignore_ascii_case(&new.name))
+        {
             return (
                 Err(error(
                     StatusCode::CONFLICT,
