@@ -1,7 +1,8 @@
 //! Proof of fidelity: the official Genesys Python SDK (`PureCloudPlatformClientV2`, pinned
 //! in `tests/sdk/requirements.txt`) drives the `gcsync emulator` binary through
 //! `tests/sdk/sdk_compat.py` (auth, drafts, patch, validation, publish, list, get with
-//! expand=contract, templates, delete, 404 and 400 as ApiException).
+//! expand=contract, templates, delete, 404 and 400 as ApiException; `ArchitectApi`: flows,
+//! dependency tracking's consuming resources, build status and deleted-resource consumers).
 //!
 //! Python comes from `GCSYNC_SDK_PYTHON` or `.venv/bin/python` (created by `.ci/run`).
 //! Without it the test is skipped with a printed reason — unless `GCSYNC_REQUIRE_SDK=1`
@@ -77,5 +78,5 @@ fn official_python_sdk_works_against_the_emulator() {
     let stdout = String::from_utf8_lossy(&out.stdout);
     eprintln!("{stdout}{}", String::from_utf8_lossy(&out.stderr));
     assert!(out.status.success(), "SDK compatibility script failed");
-    assert!(stdout.contains("22 passed, 0 failed"), "{stdout}");
+    assert!(stdout.contains("27 passed, 0 failed"), "{stdout}");
 }
