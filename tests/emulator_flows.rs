@@ -380,3 +380,160 @@ async fn dependency_tracking_answers_injected_faults() {
     assert_eq!(s, 200);
     emu.shutdown().await;
 }
+
+// --- the client (src/remote/flows.rs) against the emulator ---------------------------------
+
+use gcsync::impact::{Consumer, Impact, Incomplete};
+
+fn consumer(id: &str, name: &str, ty: &str, published: Option<&str>, checked_in: Option<&str>) -> Consumer {
+    Consumer {
+        id: id.into(),
+        name: name.into(),
+        flow_type: ty.into(),
+        published_version: published.map(Into::into),
+        checked_in_version: checked_in.map(Into::into),
+    }
+}
+
+#[tokio::test]
+async fn client_reads_consumers_into_an_impact_with_three_calls() {
+    let emu = start(Config::default()).await;
+    let c = client(&emu, |_| {});
+    let act = "custom_-_aaaa";
+    let module = seed(&emu, json!({"name": "Lookup", "type": "COMMONMODULEFLOW", "publishedVersion": "2.0", "consumes": [{"id": act, "type": "DATAACTION"}]})).await;
+    let ivr = seed(&emu, json!({"name": "Main IVR", "type": "INBOUNDCALLFLOW", "publishedVersion": "3.0", "checkedInVersion": "4.0", "consumes": [{"id": module, "type": "COMMONMODULEFLOW"}]})).await;
+    let draft = seed(&emu, json!({"name": "Draft chat", "type": "INBOUNDCHATFLOW", "checkedInVersion": "1.0", "consumes": [{"id": act, "type": "DATAACTION"}]})).await;
+    common_emulator::clear_requests(&emu).await;
+    let impact = c.action_impact(act, false, Some(1)).await.unwrap();
+    assert_eq!(
+        impact,
+        Impact {
+            consumers: vec![
+                consumer(&draft, "Draft chat", "INBOUNDCHATFLOW", None, Some("1.0")),
+                consumer(&module, "Lookup", "COMMONMODULEFLOW", Some("2.0"), None),
+                consumer(&ivr, "Main IVR", "INBOUNDCALLFLOW", Some("3.0"), Some("4.0")),
+            ],
+            incomplete: vec![],
+        }
+    );
+    let log = common_emulator::requests(&emu).await;
+    let paths: Vec<String> = log
+        .iter()
+        .filter(|e| e["path"].as_str().unwrap().starts_with("/api/"))
+        .map(|e| format!("{} {}", e["path"].as_str().unwrap(), e["query"].as_str().unwrap_or("")))
+        .collect();
+    assert_eq!(paths.len(), 3, "one build check and two consumer queries: {paths:#?}");
+    assert!(paths[0].ends_with("/build "), "{paths:#?}");
+    assert!(
+        paths[1].contains("flowFilter=published")
+            && paths[1].contains("version=1")
+            && paths[1].contains("objectType=DATAACTION"),
+        "{paths:#?}"
+    );
+    assert!(paths[2].contains("flowFilter=checkedIn"), "{paths:#?}");
+
+    // A secure action is asked for as SECUREACTION: nobody consumes it that way here.
+    let secure = c.action_impact(act, true, None).await.unwrap();
+    assert_eq!(secure, Impact::default());
+    emu.shutdown().await;
+}
+
+#[tokio::test]
+async fn client_reads_every_page_of_consumers() {
+    let emu = start(Config::default()).await;
+    let c = client(&emu, |_| {});
+    for i in 0..130 {
+        seed(&emu, json!({"name": format!("Flow {i:03}"), "type": "INBOUNDCALLFLOW", "publishedVersion": "1.0", "consumes": [{"id": "custom_-_many", "type": "DATAACTION"}]})).await;
+    }
+    common_emulator::clear_requests(&emu).await;
+    let impact = c.action_consumers("custom_-_many", false, None).await.unwrap();
+    assert_eq!(impact.consumers.len(), 130);
+    assert!(impact.is_complete());
+    assert_eq!(impact.consumers[129].name, "Flow 129");
+    let n = common_emulator::requests(&emu)
+        .await
+        .iter()
+        .filter(|e| e["path"].as_str().unwrap().ends_with("/consumingresources"))
+        .count();
+    assert_eq!(n, 3, "2 published pages of 100 + 1 checked-in page");
+    emu.shutdown().await;
+}
+
+#[tokio::test]
+async fn client_reports_an_untrustworthy_build_as_incomplete() {
+    let emu = start(Config::default()).await;
+    let c = client(&emu, |_| {});
+    let r = http()
+        .put(format!("{}/__emulator/dependencytracking/build", emu.url))
+        .json(&json!({"status": "OPERATIONALNEEDSREBUILD", "failedObjects": [{"id": "flow-9"}]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let impact = c.action_impact("custom_-_x", false, None).await.unwrap();
+    assert_eq!(
+        impact.incomplete,
+        [
+            Incomplete::NotOperational { status: "OPERATIONALNEEDSREBUILD".into() },
+            Incomplete::FailedObjects { ids: vec!["flow-9".into()] }
+        ]
+    );
+    assert_eq!(c.dependency_build().await.unwrap().status, "OPERATIONALNEEDSREBUILD");
+    c.rebuild_dependencies().await.unwrap();
+    assert!(c.dependency_health().await.unwrap().is_empty(), "a rebuild makes it trustworthy again");
+    emu.shutdown().await;
+}
+
+#[tokio::test]
+async fn client_turns_403_and_5xx_into_unknown_impact_never_no_consumers() {
+    let emu = start(Config::default()).await;
+    let c = client(&emu, |_| {});
+    seed(&emu, json!({"name": "Main IVR", "type": "INBOUNDCALLFLOW", "publishedVersion": "3.0", "consumes": [{"id": "custom_-_x", "type": "DATAACTION"}]})).await;
+    let forbidden = Incomplete::Forbidden { permission: "architect:dependencyTracking:view".into() };
+
+    set_faults(&emu, &[&format!("403 path={DT}")]).await;
+    let impact = c.action_impact("custom_-_x", false, None).await.unwrap();
+    assert_eq!(impact.consumers, []);
+    assert_eq!(impact.incomplete, [forbidden.clone(), forbidden.clone()]);
+    assert!(!impact.is_complete());
+
+    set_faults(&emu, &[&format!("500 path={DT}/consumingresources")]).await;
+    let impact = c.action_impact("custom_-_x", false, None).await.unwrap();
+    assert_eq!(impact.incomplete, [Incomplete::ServerError { status: 500 }]);
+
+    // The checked-in query fails after the published one answered: what was found is kept
+    // (one attempt per request here, so the 503 is not retried away).
+    let once = client(&emu, |o| o.max_attempts = 1);
+    set_faults(&emu, &[&format!("503 path={DT}/consumingresources nth=2 retry-after=0")]).await;
+    let impact = once.action_consumers("custom_-_x", false, None).await.unwrap();
+    assert_eq!(impact.consumers.len(), 1, "{impact:?}");
+    assert_eq!(impact.incomplete, [Incomplete::ServerError { status: 503 }]);
+
+    // A dropped connection is not an answer at all: an error for the caller, not an impact.
+    set_faults(&emu, &[&format!("drop path={DT}")]).await;
+    let e = c.action_consumers("custom_-_x", false, None).await.unwrap_err();
+    assert!(e.to_string().contains("consumingresources"), "{e}");
+    emu.shutdown().await;
+}
+
+#[tokio::test]
+async fn client_lists_deleted_resource_consumers() {
+    let emu = start(common_emulator::profile_api_config()).await;
+    let c = client(&emu, |_| {});
+    let iid = c.find_integration("Profile API").await.unwrap().unwrap().id;
+    let doomed = c.create_action(&action_body("Doomed", &iid)).await.unwrap().id;
+    let flow = seed(&emu, json!({"name": "Main IVR", "type": "INBOUNDCALLFLOW", "publishedVersion": "3.0", "consumes": [{"id": doomed, "type": "DATAACTION"}]})).await;
+    assert!(c.deleted_resource_consumers().await.unwrap().is_empty());
+    c.delete_action(&doomed).await.unwrap();
+    let gone = c.deleted_resource_consumers().await.unwrap();
+    assert_eq!(gone.len(), 1);
+    assert_eq!(
+        (gone[0].id.as_str(), gone[0].name.as_deref(), gone[0].kind.as_deref()),
+        (flow.as_str(), Some("Main IVR"), Some("INBOUNDCALLFLOW"))
+    );
+    assert_eq!(
+        gone[0].consumed_resources.iter().map(|d| d.id.as_str()).collect::<Vec<_>>(),
+        [doomed.as_str()]
+    );
+    emu.shutdown().await;
+}

@@ -9,6 +9,7 @@
 pub mod client;
 pub mod config;
 pub mod error;
+pub mod flows;
 
 pub use client::{Client, ClientOptions, Idempotency, Integration, OrgInfo};
 pub use error::{ApiError, Error, Result};
