@@ -11,3 +11,4 @@ mod integrations;
 mod quickstart;
 mod reconcile;
 mod runtime;
+mod usage;
