@@ -5,7 +5,8 @@
 //! why the answer may be incomplete), [`Allowance`] (the actions the user allows to break flows) and the
 //! decision [`decide`]. No I/O: the consumers are read elsewhere (Architect dependency tracking,
 //! `consumingresources` / `build`), and the plan core will call [`decide`] for every action a plan deletes
-//! or replaces (that integration is coming; nothing calls this module yet). Must not touch the client,
+//! or replaces (that integration is coming; today `remote::flows` builds `Impact`s and `gcsync usage`
+//! shows them). Must not touch the client,
 //! the emulator, the plan or the state.
 //!
 //! Rules: a consumer whose flow has a **published** version blocks unless allowed for that action; a

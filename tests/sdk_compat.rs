@@ -2,7 +2,9 @@
 //! in `tests/sdk/requirements.txt`) drives the `gcsync emulator` binary through
 //! `tests/sdk/sdk_compat.py` (auth, drafts, patch, validation, publish, list, get with
 //! expand=contract, templates, delete, 404 and 400 as ApiException; function data actions:
-//! POST /actions refused, runtimes, draft function, upload + Available, publish, GET function).
+//! POST /actions refused, runtimes, draft function, upload + Available, publish, GET function;
+//! `ArchitectApi`: flows, dependency tracking's consuming resources, build status and
+//! deleted-resource consumers).
 //!
 //! Python comes from `GCSYNC_SDK_PYTHON` or `.venv/bin/python` (created by `.ci/run`).
 //! Without it the test is skipped with a printed reason — unless `GCSYNC_REQUIRE_SDK=1`
@@ -78,5 +80,5 @@ fn official_python_sdk_works_against_the_emulator() {
     let stdout = String::from_utf8_lossy(&out.stdout);
     eprintln!("{stdout}{}", String::from_utf8_lossy(&out.stderr));
     assert!(out.status.success(), "SDK compatibility script failed");
-    assert!(stdout.contains("29 passed, 0 failed"), "{stdout}");
+    assert!(stdout.contains("34 passed, 0 failed"), "{stdout}");
 }

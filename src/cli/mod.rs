@@ -115,6 +115,9 @@ pub enum Command {
     #[command(after_help = "Exit codes: 0 no drift, 1 error, 2 drift found.")]
     Drift(commands::drift::Args),
 
+    /// Which Architect flows use each action (dependency tracking); `--all`: every owned action.
+    Usage(commands::usage::Args),
+
     /// Adopt existing org actions: write their manifests and record them in the state.
     Import(commands::import::Args),
 
@@ -263,6 +266,7 @@ fn run(cli: Cli, printer: &Printer, globals: &Globals) -> Result<ExitStatus, Cli
         Command::Apply(a) => commands::apply::run(&a, printer, globals),
         Command::Show(a) => commands::show::run(&a, printer),
         Command::Drift(a) => commands::drift::run(&a, printer, globals),
+        Command::Usage(a) => commands::usage::run(&a, printer, globals),
         Command::Import(a) => commands::import::run(&a, printer, globals),
         Command::Export(a) => commands::export::run(&a, printer, globals),
         Command::State(a) => commands::state::run(&a, printer, globals),

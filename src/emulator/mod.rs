@@ -12,6 +12,7 @@
 pub mod demo;
 pub mod faults;
 mod functions;
+pub mod flows;
 mod routes;
 pub mod store;
 

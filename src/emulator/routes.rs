@@ -99,6 +99,7 @@ pub(super) fn router(app: App) -> Router {
         .route("/__emulator/health", get(|| async { "ok" }))
         .merge(super::functions::routes())
         .layer(axum::middleware::from_fn_with_state(app.clone(), super::functions::intercept))
+        .merge(super::flows::router())
         .fallback(fallback)
         .with_state(app)
 }

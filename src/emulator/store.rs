@@ -103,6 +103,9 @@ pub struct OrgData {
     /// Upload URLs handed out, by token (`functions.rs`).
     #[serde(default)]
     pub function_uploads: BTreeMap<String, super::functions::UploadRec>,
+    /// Architect flows and the dependency build (`super::flows`).
+    #[serde(default)]
+    pub architect: super::flows::Architect,
 }
 
 /// Integration types the emulator knows, with their display names.
@@ -124,6 +127,7 @@ impl OrgData {
             actions: BTreeMap::new(),
             functions: BTreeMap::new(),
             function_uploads: BTreeMap::new(),
+            architect: super::flows::Architect::default(),
         }
     }
 

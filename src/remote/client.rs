@@ -98,7 +98,7 @@ enum Accept {
     Text,
 }
 
-pub(super) struct Req<'a> {
+pub(crate) struct Req<'a> {
     method: Method,
     path: String,
     query: Vec<(&'a str, String)>,
@@ -110,7 +110,7 @@ pub(super) struct Req<'a> {
 }
 
 impl<'a> Req<'a> {
-    pub(super) fn new(method: Method, path: impl Into<String>, idempotency: Idempotency) -> Self {
+    pub(crate) fn new(method: Method, path: impl Into<String>, idempotency: Idempotency) -> Self {
         Self {
             method,
             path: path.into(),
@@ -121,7 +121,7 @@ impl<'a> Req<'a> {
             sensitive: false,
         }
     }
-    pub(super) fn query(mut self, k: &'a str, v: impl Into<String>) -> Self {
+    pub(crate) fn query(mut self, k: &'a str, v: impl Into<String>) -> Self {
         self.query.push((k, v.into()));
         self
     }
@@ -418,7 +418,7 @@ impl Client {
     }
 
     /// Sends a request through limiter, concurrency bound, auth, retries.
-    async fn send(&self, req: Req<'_>) -> Result<(u16, bytes::Bytes)> {
+    pub(crate) async fn send(&self, req: Req<'_>) -> Result<(u16, bytes::Bytes)> {
         let url = format!("{}{}", self.target.api_base, req.path);
         let method_s = req.method.as_str().to_string();
         let mut attempt: u32 = 0;
@@ -536,7 +536,7 @@ impl Client {
         }
     }
 
-    pub(super) async fn json<T: serde::de::DeserializeOwned>(&self, req: Req<'_>) -> Result<T> {
+    pub(crate) async fn json<T: serde::de::DeserializeOwned>(&self, req: Req<'_>) -> Result<T> {
         let (method, path) = (req.method.as_str().to_string(), req.path.clone());
         let (_, body) = self.send(req).await?;
         serde_json::from_slice(&body).map_err(|e| Error::Decode { method, path, message: e.to_string() })

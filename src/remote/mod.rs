@@ -10,6 +10,7 @@ pub mod client;
 pub mod config;
 pub mod error;
 pub mod functions;
+pub mod flows;
 
 pub use client::{Client, ClientOptions, Idempotency, Integration, OrgInfo};
 pub use error::{ApiError, Error, Result};

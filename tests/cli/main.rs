@@ -12,3 +12,4 @@ mod integrations;
 mod quickstart;
 mod reconcile;
 mod runtime;
+mod usage;

@@ -641,8 +641,111 @@ def s_fn_publish(draft):
     api.delete_integrations_action(draft.id)
 
 
+# Architect flows and dependency tracking (issue 15). Flows are seeded through the emulator's
+# admin route with the standard library (the SDK has no way to create a flow from JSON).
+
+def admin(method, path, body=None):
+    import urllib.request
+    data = None if body is None else json.dumps(body).encode()
+    req = urllib.request.Request(EMU_URL + path, data=data, method=method,
+                                 headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(req) as r:
+        raw = r.read()
+        return json.loads(raw) if raw else None
+
+
+def s_flows_seed(action_id, second_id):
+    module = admin("POST", "/__emulator/flows", {
+        "name": f"{NAME_PREFIX} Lookup module", "type": "COMMONMODULEFLOW", "publishedVersion": "2.0",
+        "consumes": [{"id": action_id, "type": "DATAACTION"}]})["id"]
+    ivr = admin("POST", "/__emulator/flows", {
+        "name": f"{NAME_PREFIX} Main IVR", "type": "INBOUNDCALLFLOW", "publishedVersion": "3.0",
+        "checkedInVersion": "4.0", "consumes": [{"id": module, "type": "COMMONMODULEFLOW"}]})["id"]
+    chat = admin("POST", "/__emulator/flows", {
+        "name": f"{NAME_PREFIX} Chat", "type": "INBOUNDCHATFLOW", "publishedVersion": "1.0",
+        "consumes": [{"id": action_id, "type": "DATAACTION"}, {"id": second_id, "type": "DATAACTION"}]})["id"]
+    GLOBAL["architect"] = ArchitectApi(GLOBAL["api_client"])  # noqa: F821
+    return {"module": module, "ivr": ivr, "chat": chat}
+
+
+def s_get_flows(flows):
+    api = GLOBAL["architect"]
+    lst = api.get_flows(type=["inboundcall"], page_size=100)
+    check(isinstance(lst, models.FlowEntityListing), f"get_flows must give FlowEntityListing, got {type(lst)}")  # noqa: F821
+    ivr = [f for f in lst.entities if f.id == flows["ivr"]]
+    check(len(ivr) == 1, f"the seeded IVR must be listed once, got {[f.id for f in lst.entities]}")
+    f = ivr[0]
+    check(f.type == "INBOUNDCALL", f"Flow.type {f.type!r} (outdated_sdk_version means a value the SDK rejects)")
+    check(f.published_version is not None and f.published_version.id == "3.0"
+          and f.published_version.type == "PUBLISH", f"publishedVersion {f.published_version!r}")
+    check(f.checked_in_version is not None and f.checked_in_version.id == "4.0"
+          and f.checked_in_version.type == "CHECKIN", f"checkedInVersion {f.checked_in_version!r}")
+    check(f.active is True and f.division is not None, f"active {f.active!r} division {f.division!r}")
+    check(all(x.type == "INBOUNDCALL" for x in lst.entities), "type filter")
+    page = api.get_flows(page_size=1, page_number=1)
+    check(page.page_size == 1 and page.total >= 3 and page.page_count == page.total
+          and isinstance(page.next_uri, str), f"paging envelope {page.page_size}/{page.total}/{page.page_count}")
+
+
+def s_consuming_resources(action_id, flows):
+    api = GLOBAL["architect"]
+    lst = api.get_architect_dependencytracking_consumingresources(action_id, "DATAACTION", version="1",
+                                                                  page_size=2, page_number=1)
+    check(isinstance(lst, models.ConsumingResourcesEntityListing), f"got {type(lst)}")  # noqa: F821
+    check(lst.total == 4 and lst.page_count == 2 and len(lst.entities) == 2,
+          f"module 2.0 + IVR 3.0/4.0 (through the module) + chat 1.0 = 4 by 2, got {lst.total}/{lst.page_count}")
+    rest = api.get_architect_dependencytracking_consumingresources(action_id, "DATAACTION", version="1",
+                                                                   page_size=2, page_number=2)
+    got = sorted((d.id, d.version, d.type) for d in lst.entities + rest.entities)
+    want = sorted([(flows["module"], "2.0", "COMMONMODULEFLOW"), (flows["ivr"], "3.0", "INBOUNDCALLFLOW"),
+                   (flows["ivr"], "4.0", "INBOUNDCALLFLOW"), (flows["chat"], "1.0", "INBOUNDCHATFLOW")])
+    check(got == want, f"consumers {got!r} != {want!r}")
+    d = lst.entities[0]
+    check(isinstance(d, models.Dependency) and d.deleted is False and d.state_unknown is False  # noqa: F821
+          and isinstance(d.name, str) and isinstance(d.self_uri, str), f"Dependency {d!r}")
+    pub = api.get_architect_dependencytracking_consumingresources(action_id, "DATAACTION", version="1",
+                                                                  flow_filter="published")
+    check(sorted(x.version for x in pub.entities if x.id == flows["ivr"]) == ["3.0"], "flowFilter=published")
+    sec = api.get_architect_dependencytracking_consumingresources(action_id, "SECUREACTION", version="1")
+    check(sec.total == 0 and sec.entities == [], f"nobody consumes it as a secure action, got {sec.total}")
+    e = expect_api_error(lambda: api.get_architect_dependencytracking_consumingresources(
+        action_id, "NOSUCHTYPE"), (400,), "an unknown objectType")
+    check_error_body(e, 400, "400 for an unknown objectType")
+
+
+def s_build():
+    api = GLOBAL["architect"]
+    b = api.get_architect_dependencytracking_build()
+    check(isinstance(b, models.DependencyStatus) and b.status == "OPERATIONAL", f"build {b!r}")  # noqa: F821
+    admin("PUT", "/__emulator/dependencytracking/build", {
+        "status": "BUILDINPROGRESS", "failedObjects": [{"id": "f-9", "name": "Broken", "version": "1.0", "errorCode": "X"}]})
+    b = api.get_architect_dependencytracking_build()
+    check(b.status == "BUILDINPROGRESS", f"status {b.status!r}")
+    check(len(b.failed_objects or []) == 1 and isinstance(b.failed_objects[0], models.FailedObject)  # noqa: F821
+          and b.failed_objects[0].error_code == "X", f"failedObjects {b.failed_objects!r}")
+    check(b.date_started is not None and b.date_completed is None, f"dates {b.date_started!r}/{b.date_completed!r}")
+    r = api.post_architect_dependencytracking_build()
+    check(r is None and api.api_client.last_response.status == 202, f"post build: {r!r}")
+    b = api.get_architect_dependencytracking_build()
+    check(b.status == "OPERATIONAL" and not b.failed_objects and b.date_completed is not None, f"after rebuild {b!r}")
+
+
+def s_deleted_resource_consumers(action_id, flows):
+    api = GLOBAL["architect"]
+    lst = api.get_architect_dependencytracking_deletedresourceconsumers(consumed_resources=True, page_size=100)
+    check(isinstance(lst, models.DependencyObjectEntityListing), f"got {type(lst)}")  # noqa: F821
+    mine = sorted((o.id, o.type) for o in lst.entities if o.id in flows.values())
+    check(mine == sorted([(flows["module"], "COMMONMODULEFLOW"), (flows["chat"], "INBOUNDCHATFLOW")]),
+          f"the direct consumers of the deleted action, got {mine!r}")
+    chat = [o for o in lst.entities if o.id == flows["chat"]][0]
+    gone = [(c.id, c.type, c.deleted) for c in chat.consumed_resources or []]
+    check(gone == [(action_id, "DATAACTION", True)], f"consumedResources {gone!r}")
+    for fid in flows.values():
+        admin("DELETE", f"/__emulator/flows/{fid}")
+
+
 def main():
-    global ApiClient, IntegrationsApi, ApiException, models
+    global ApiClient, ArchitectApi, IntegrationsApi, ApiException, models
     missing = [k for k, v in (("GCSYNC_EMULATOR_URL", EMU_URL), ("GENESYS_CLOUD_CLIENT_ID", CLIENT_ID),
                               ("GENESYS_CLOUD_CLIENT_SECRET", CLIENT_SECRET)) if not v]
     if missing:
@@ -651,7 +754,7 @@ def main():
         return 2
     try:
         import PureCloudPlatformClientV2 as sdk
-        from PureCloudPlatformClientV2 import ApiClient, IntegrationsApi, models
+        from PureCloudPlatformClientV2 import ApiClient, ArchitectApi, IntegrationsApi, models
         from PureCloudPlatformClientV2.rest import ApiException
     except ImportError as e:
         print(f"FAIL setup: cannot import PureCloudPlatformClientV2: {e}", flush=True)
@@ -684,8 +787,13 @@ def main():
     full = step("get-expand-contract-include-config", s_get_full, published.id, integration_id)
     step("templates", s_templates, full)
     step("schemas", s_schemas, full)
+    flows = step("architect-seed-flows", s_flows_seed, published.id, second.id)
+    step("architect-get-flows", s_get_flows, flows)
+    step("architect-consumingresources", s_consuming_resources, published.id, flows)
+    step("architect-dependencytracking-build", s_build)
     step("delete", s_delete, published.id)
     step("get-deleted-404", s_get_deleted, published.id)
+    step("architect-deletedresourceconsumers", s_deleted_resource_consumers, published.id, flows)
     step("create-400-accept-text-plain", s_400_accept, integration_id)
     step("create-400-nested-input-object", s_400_nested, integration_id)
     step("delete-second", s_cleanup_second, second.id)

@@ -18,6 +18,7 @@ pub mod session;
 pub mod show;
 pub mod state;
 pub mod test;
+pub mod usage;
 pub mod validate;
 
 use crate::cli::Globals;
