@@ -9,6 +9,8 @@
 pub mod client;
 pub mod config;
 pub mod error;
+pub mod policy;
+pub mod request;
 
 pub use client::{Client, ClientOptions, Idempotency, Integration, OrgInfo};
 pub use error::{ApiError, Error, Result};
