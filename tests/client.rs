@@ -333,3 +333,227 @@ async fn retry_after_beyond_the_cap_fails_fast_naming_the_ask() {
     assert!(matches!(e, Error::RetryAfterTooLong { asked_secs: 1, cap_secs: 0, .. }), "{e}");
     emu.shutdown().await;
 }
+
+/// A scripted hostile server on loopback: each request is answered by `answer(method, path,
+/// n)` where `n` counts requests to that path from 1. It records every `(method, path)`.
+mod hostile {
+    use axum::body::Body;
+    use axum::http::{Request, Response};
+    use std::collections::HashMap;
+    use std::sync::{Arc, Mutex};
+
+    pub type Answer = Arc<dyn Fn(&str, &str, usize) -> Response<Body> + Send + Sync>;
+
+    pub struct Server {
+        pub url: String,
+        pub log: Arc<Mutex<Vec<(String, String)>>>,
+        task: tokio::task::JoinHandle<()>,
+    }
+
+    impl Server {
+        pub fn count(&self, path: &str) -> usize {
+            self.log.lock().unwrap().iter().filter(|(_, p)| p == path).count()
+        }
+    }
+
+    impl Drop for Server {
+        fn drop(&mut self) {
+            self.task.abort();
+        }
+    }
+
+    pub async fn start(answer: Answer) -> Server {
+        let log = Arc::new(Mutex::new(Vec::<(String, String)>::new()));
+        let seen = Arc::new(Mutex::new(HashMap::<String, usize>::new()));
+        let l = log.clone();
+        let app = axum::Router::new().fallback(move |req: Request<Body>| {
+            let (answer, log, seen) = (answer.clone(), l.clone(), seen.clone());
+            async move {
+                let (m, p) = (req.method().to_string(), req.uri().path().to_string());
+                log.lock().unwrap().push((m.clone(), p.clone()));
+                let n = {
+                    let mut s = seen.lock().unwrap();
+                    let c = s.entry(p.clone()).or_default();
+                    *c += 1;
+                    *c
+                };
+                answer(&m, &p, n)
+            }
+        });
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let task = tokio::spawn(async move {
+            axum::serve(listener, app).await.unwrap();
+        });
+        Server { url, log, task }
+    }
+
+    pub fn json(status: u16, body: &serde_json::Value) -> Response<Body> {
+        Response::builder()
+            .status(status)
+            .header("content-type", "application/json")
+            .body(Body::from(body.to_string()))
+            .unwrap()
+    }
+
+    pub fn token() -> Response<Body> {
+        json(200, &serde_json::json!({"access_token": "t0k", "expires_in": 3600}))
+    }
+
+    pub fn client(s: &Server) -> gcsync::remote::Client {
+        let target = gcsync::remote::config::Target {
+            api_base: s.url.clone(),
+            login_base: s.url.clone(),
+            client_id: "id".into(),
+            client_secret: gcsync::remote::Secret::new("secret".into()),
+        };
+        let o = gcsync::remote::ClientOptions {
+            backoff_base: std::time::Duration::from_millis(1),
+            backoff_max: std::time::Duration::from_millis(5),
+            rate_limit_per_minute: 0,
+            ..gcsync::remote::ClientOptions::default()
+        };
+        gcsync::remote::Client::new(target, o).unwrap()
+    }
+}
+
+const ORG: &str = "/api/v2/organizations/me";
+
+/// Issue 12 class 6: a `Retry-After` too large for a `Duration` (which panicked with exit 101)
+/// is an ask beyond the cap, failed at once.
+#[tokio::test]
+async fn absurd_retry_after_values_fail_cleanly_instead_of_panicking() {
+    for ask in ["1e20", "18446744073709551616", "1e30"] {
+        let s = hostile::start(std::sync::Arc::new(move |_: &str, p: &str, _| {
+            if p == "/oauth/token" {
+                return hostile::token();
+            }
+            let mut r =
+                hostile::json(429, &serde_json::json!({"code": "too.many.requests", "message": "slow"}));
+            r.headers_mut().insert("retry-after", ask.parse().unwrap());
+            r
+        }))
+        .await;
+        let e = hostile::client(&s).org().await.unwrap_err();
+        assert!(
+            matches!(e, Error::RetryAfterTooLong { asked_secs: u64::MAX, cap_secs: 60, .. }),
+            "{ask}: {e}"
+        );
+        assert_eq!(s.count(ORG), 1, "{ask}: not retried");
+    }
+}
+
+/// Issue 12 class 9: 500 is retried for reads and for the token request like other 5xx, and a
+/// create's 500 is an unknown outcome (resolved by apply's lookup), never repeated.
+#[tokio::test]
+async fn five_hundred_is_retried_for_reads_and_the_token_and_ambiguous_for_creates() {
+    let s = hostile::start(std::sync::Arc::new(|m: &str, p: &str, n| match (m, p) {
+        ("POST", "/oauth/token") if n == 1 => {
+            hostile::json(500, &serde_json::json!({"code": "internal.server.error"}))
+        }
+        ("POST", "/oauth/token") => hostile::token(),
+        ("GET", ORG) if n <= 2 => hostile::json(500, &serde_json::json!({"code": "internal.server.error"})),
+        ("GET", ORG) => hostile::json(200, &serde_json::json!({"id": "o", "name": "Org"})),
+        _ => hostile::json(500, &serde_json::json!({"code": "internal.server.error", "message": "boom"})),
+    }))
+    .await;
+    let c = hostile::client(&s);
+    assert_eq!(c.org().await.unwrap().id, "o");
+    assert_eq!((s.count("/oauth/token"), s.count(ORG)), (2, 3));
+    let e = c.create_action(&serde_json::json!({"name": "A"})).await.unwrap_err();
+    assert!(matches!(e, Error::Ambiguous { .. }), "{e}");
+    assert_eq!(s.count("/api/v2/integrations/actions"), 1, "a create is never repeated after a 500");
+}
+
+/// Issue 12 class 5: an endless body is cut at the endpoint's cap and not retried.
+#[tokio::test]
+async fn an_endless_body_is_cut_at_its_cap_and_not_retried() {
+    let s = hostile::start(std::sync::Arc::new(|_: &str, p: &str, _| {
+        if p == "/oauth/token" {
+            return hostile::token();
+        }
+        let chunk = bytes::Bytes::from(vec![b' '; 64 * 1024]);
+        let endless = futures_util::stream::repeat_with(move || Ok::<_, std::io::Error>(chunk.clone()));
+        axum::http::Response::builder().status(200).body(axum::body::Body::from_stream(endless)).unwrap()
+    }))
+    .await;
+    let e = hostile::client(&s).org().await.unwrap_err();
+    assert!(matches!(e, Error::Transport { .. }), "{e}");
+    assert!(e.to_string().contains("larger than the 16 MiB gcsync reads"), "{e}");
+    assert_eq!(s.count(ORG), 1);
+}
+
+/// Issue 12 class 5: a listing's page count is not trusted beyond `total`, an empty page ends
+/// it, and an absurd claim is refused after one request.
+#[tokio::test]
+async fn listing_claims_are_bounded() {
+    let item = serde_json::json!({"id": "i1", "name": "I"});
+    let path = "/api/v2/integrations";
+    for (claim, expect_requests, expect) in [
+        (serde_json::json!({"pageCount": 1_000_000_000u64, "total": 1}), 1, Ok(1)),
+        (serde_json::json!({"pageCount": 1_000_000_000u64}), 1, Err("claims 1000000000 pages")),
+        (serde_json::json!({"pageCount": 5}), 2, Ok(1)),
+    ] {
+        let (claim2, item2) = (claim.clone(), item.clone());
+        let s = hostile::start(std::sync::Arc::new(move |_: &str, p: &str, n| {
+            if p == "/oauth/token" {
+                return hostile::token();
+            }
+            let mut page = claim2.clone();
+            page["entities"] =
+                if n == 1 { serde_json::json!([item2.clone()]) } else { serde_json::json!([]) };
+            hostile::json(200, &page)
+        }))
+        .await;
+        let c = hostile::client(&s);
+        let got = tokio::time::timeout(Duration::from_secs(30), c.list_integrations()).await.unwrap();
+        match (got, expect) {
+            (Ok(v), Ok(n)) => assert_eq!(v.len(), n, "{claim}"),
+            (Err(e), Err(text)) => assert!(e.to_string().contains(text), "{claim}: {e}"),
+            (got, _) => panic!("{claim}: {got:?}"),
+        }
+        // With parallelism 4, at most the pages in flight when the empty one arrived.
+        assert!(
+            s.count(path) <= expect_requests + 3 && s.count(path) >= expect_requests,
+            "{claim}: {}",
+            s.count(path)
+        );
+    }
+}
+
+/// Issue 12 class 12: failures that cannot heal are not retried: a token with CR/LF (a request
+/// that cannot be built) and a redirect loop.
+#[tokio::test]
+async fn non_transient_failures_are_not_retried() {
+    let s = hostile::start(std::sync::Arc::new(|_: &str, p: &str, _| {
+        if p == "/oauth/token" {
+            return hostile::json(
+                200,
+                &serde_json::json!({"access_token": "a\r\nX-Injected: 1", "expires_in": 3600}),
+            );
+        }
+        hostile::json(200, &serde_json::json!({"id": "o"}))
+    }))
+    .await;
+    let e = hostile::client(&s).org().await.unwrap_err();
+    assert!(e.to_string().contains("not allowed in an HTTP header"), "{e}");
+    assert!(!e.to_string().contains("X-Injected"), "{e}");
+    assert_eq!((s.count("/oauth/token"), s.count(ORG)), (1, 0));
+
+    let s = hostile::start(std::sync::Arc::new(|_: &str, p: &str, _| {
+        if p == "/oauth/token" {
+            return hostile::token();
+        }
+        axum::http::Response::builder()
+            .status(302)
+            .header("location", ORG)
+            .body(axum::body::Body::empty())
+            .unwrap()
+    }))
+    .await;
+    let c = hostile::client(&s);
+    let e = c.org().await.unwrap_err();
+    assert!(matches!(e, Error::Transport { .. }), "{e}");
+    assert_eq!(c.request_count(), 1, "one attempt (reqwest follows up to 10 redirects within it)");
+    assert!(s.count(ORG) <= 11, "{}", s.count(ORG));
+}
