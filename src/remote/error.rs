@@ -89,19 +89,9 @@ impl ApiError {
     }
 }
 
+/// The code of an error body without one: the one table, [`crate::status_codes`].
 fn default_code(status: u16) -> String {
-    match status {
-        400 => "bad.request",
-        401 => "bad.credentials",
-        403 => "forbidden",
-        404 => "not.found",
-        409 => "conflict",
-        429 => "too.many.requests",
-        500 => "internal.server.error",
-        503 => "service.unavailable",
-        _ => "error",
-    }
-    .to_string()
+    crate::status_codes::genesys_code(status).to_string()
 }
 
 impl fmt::Display for ApiError {
@@ -249,7 +239,7 @@ mod tests {
         );
         assert_eq!((e.code.as_str(), e.message.as_str(), e.context_id.as_deref()), ("x.y", "old", Some("k")));
         let e = ApiError::from_body("GET", "/p", 502, b"<html>Bad gateway</html>");
-        assert_eq!(e.code, "error");
+        assert_eq!(e.code, "bad.gateway", "the status's code from the one table");
         assert!(e.message.contains("Bad gateway"));
     }
 
