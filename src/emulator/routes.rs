@@ -162,9 +162,14 @@ struct TokenForm {
     grant_type: Option<String>,
 }
 
-async fn token(State(app): State<App>, headers: HeaderMap, body: Bytes) -> Response {
+async fn token(
+    State(app): State<App>,
+    headers: HeaderMap,
+    form: Result<axum::Form<TokenForm>, axum::extract::rejection::FormRejection>,
+) -> Response {
     let inner = app.inner();
-    let form: TokenForm = serde_urlencoded::from_bytes(&body).unwrap_or(TokenForm { grant_type: None });
+    // A body that is not a form (or not sent as one) has no grant type: the 400 below.
+    let grant_type = form.ok().and_then(|axum::Form(f)| f.grant_type);
     let creds = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
@@ -179,7 +184,7 @@ async fn token(State(app): State<App>, headers: HeaderMap, body: Bytes) -> Respo
         )
             .into_response()
     };
-    if form.grant_type.as_deref() != Some("client_credentials") {
+    if grant_type.as_deref() != Some("client_credentials") {
         return oauth_error(
             StatusCode::BAD_REQUEST,
             "unsupported_grant_type",
