@@ -157,19 +157,12 @@ async fn fallback() -> Response {
 
 // --- auth ----------------------------------------------------------------------------------
 
-#[derive(Deserialize)]
-struct TokenForm {
-    grant_type: Option<String>,
-}
-
-async fn token(
-    State(app): State<App>,
-    headers: HeaderMap,
-    form: Result<axum::Form<TokenForm>, axum::extract::rejection::FormRejection>,
-) -> Response {
+async fn token(State(app): State<App>, headers: HeaderMap, body: Bytes) -> Response {
     let inner = app.inner();
-    // A body that is not a form (or not sent as one) has no grant type: the 400 below.
-    let grant_type = form.ok().and_then(|axum::Form(f)| f.grant_type);
+    // Read as a form whatever the Content-Type (axum's `Form` would refuse a body sent
+    // without `application/x-www-form-urlencoded`, which the emulator has always accepted).
+    let grant_type =
+        form_urlencoded::parse(&body).find(|(k, _)| k == "grant_type").map(|(_, v)| v.into_owned());
     let creds = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
