@@ -44,14 +44,37 @@ async fn lists_more_than_one_page_with_the_largest_page_size() {
     for q in &queries {
         assert!(q.contains("pageSize=500"), "{q}");
     }
-    // A page size above the maximum is refused by the API, so the client's constant is the limit.
-    let r = http()
-        .get(format!("{}/api/v2/integrations/actions?pageSize=501", emu.url))
-        .bearer_auth("x")
+    // A page size above the maximum is refused by the API, so the client's constant is the
+    // limit. Asked with a valid token, so the answer is about the page size (a bad token would
+    // be 401 whatever the rule): 500 is served, 501 is a 400 naming the bound.
+    let token = http()
+        .post(format!("{}/oauth/token", emu.url))
+        .basic_auth(&emu.client_id, Some(&emu.client_secret))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("grant_type=client_credentials")
         .send()
         .await
-        .unwrap();
-    assert_eq!(r.status(), 401);
+        .unwrap()
+        .json::<serde_json::Value>()
+        .await
+        .unwrap()["access_token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let at = |size: usize| {
+        http()
+            .get(format!("{}/api/v2/integrations/actions?pageSize={size}", emu.url))
+            .bearer_auth(&token)
+            .send()
+    };
+    let max = gcsync::remote::client::MAX_PAGE_SIZE;
+    let r = at(max).await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.json::<serde_json::Value>().await.unwrap()["entities"].as_array().unwrap().len(), max);
+    let r = at(max + 1).await.unwrap();
+    assert_eq!(r.status(), 400);
+    let body = r.json::<serde_json::Value>().await.unwrap();
+    assert!(body["message"].as_str().unwrap().contains(&format!("from 1 to {max}")), "{body}");
     emu.shutdown().await;
 }
 
@@ -262,9 +285,13 @@ async fn client_rate_limit_keeps_under_the_enforced_limit() {
 
 #[tokio::test]
 async fn logs_never_show_secrets() {
-    let emu = start(config()).await;
     let lines = Arc::new(Mutex::new(Vec::<String>::new()));
     let sink = lines.clone();
+    // A distinctive secret, so that its absence from the logs means something (the default
+    // `local` would also match ordinary words).
+    let secret = "cs-9f3a-DISTINCT-secret";
+    let emu = start(Config { client_secret: secret.into(), ..config() }).await;
+    assert_eq!(emu.client_secret, secret);
     let c = client(&emu, move |o| {
         o.log = Some(Arc::new(move |_, m: &str| sink.lock().unwrap().push(m.to_string())));
     });
@@ -273,7 +300,11 @@ async fn logs_never_show_secrets() {
     c.create_credential(&serde_json::json!({"name": "c", "type": {"name": "basicAuth"}, "credentialFields": {"userName": "u", "password": "pw-SECRET-42"}})).await.unwrap();
     let text = lines.lock().unwrap().join("\n");
     assert!(text.contains("POST /api/v2/integrations/actions"), "{text}");
-    assert!(!text.contains(&emu.client_secret) || emu.client_secret == "local");
+    assert!(text.contains("POST /oauth/token"), "the token request is logged: {text}");
+    assert!(!text.contains(secret), "{text}");
+    use base64::Engine as _;
+    let basic = base64::engine::general_purpose::STANDARD.encode(format!("{}:{secret}", emu.client_id));
+    assert!(!text.contains(&basic), "{text}");
     assert!(!text.contains("pw-SECRET-42"), "{text}");
     assert!(!text.to_lowercase().contains("bearer"), "{text}");
     emu.shutdown().await;
