@@ -17,7 +17,6 @@
 #[must_use]
 pub fn genesys_code(status: u16) -> &'static str {
     match status {
-        400 => "bad.request",
         401 => "authentication.required",
         403 => "not.authorized",
         404 => "not.found",
@@ -28,11 +27,12 @@ pub fn genesys_code(status: u16) -> &'static str {
         415 => "unsupported.media.type",
         422 => "unprocessable.entity",
         429 => "too.many.requests.retry.after",
-        500 => "internal.server.error",
         502 => "bad.gateway",
         503 => "service.unavailable",
         504 => "gateway.timeout",
+        // 400 itself (reference §2.6, §2.8) and every 4xx without its own row.
         400..=499 => "bad.request",
+        // 500 itself (reference §2.6) and every 5xx without its own row.
         500..=599 => "internal.server.error",
         _ => "error",
     }
