@@ -34,8 +34,7 @@ pub const MAX_PAGE_SIZE: usize = 500;
 
 pub(super) fn router(app: App) -> Router {
     let actions = "/api/v2/integrations/actions";
-    Router::new()
-        .route("/oauth/token", post(token))
+    let api = Router::new()
         .route("/api/v2/organizations/me", get(org_me))
         .route("/api/v2/integrations", get(list_integrations).post(create_integration))
         .route("/api/v2/integrations/credentials", get(list_credentials).post(create_credential))
@@ -58,14 +57,14 @@ pub(super) fn router(app: App) -> Router {
         .route(&format!("{actions}/{{id}}"), get(get_published).patch(patch_published).delete(delete_action))
         .route(
             &format!("{actions}/{{id}}/templates/{{file}}"),
-            get(|State(a): State<App>, h: HeaderMap, Path((id, f)): Path<(String, String)>| {
-                action_file(a, h, id, f, false, template)
+            get(|State(a): State<App>, Path((id, f)): Path<(String, String)>| {
+                action_file(a, id, f, false, template)
             }),
         )
         .route(
             &format!("{actions}/{{id}}/schemas/{{file}}"),
-            get(|State(a): State<App>, h: HeaderMap, Path((id, f)): Path<(String, String)>| {
-                action_file(a, h, id, f, false, schema)
+            get(|State(a): State<App>, Path((id, f)): Path<(String, String)>| {
+                action_file(a, id, f, false, schema)
             }),
         )
         .route(&format!("{actions}/{{id}}/test"), post(test_published))
@@ -79,16 +78,21 @@ pub(super) fn router(app: App) -> Router {
         .route(&format!("{actions}/{{id}}/draft/test"), post(test_draft))
         .route(
             &format!("{actions}/{{id}}/draft/templates/{{file}}"),
-            get(|State(a): State<App>, h: HeaderMap, Path((id, f)): Path<(String, String)>| {
-                action_file(a, h, id, f, true, template)
+            get(|State(a): State<App>, Path((id, f)): Path<(String, String)>| {
+                action_file(a, id, f, true, template)
             }),
         )
         .route(
             &format!("{actions}/{{id}}/draft/schemas/{{file}}"),
-            get(|State(a): State<App>, h: HeaderMap, Path((id, f)): Path<(String, String)>| {
-                action_file(a, h, id, f, true, schema)
+            get(|State(a): State<App>, Path((id, f)): Path<(String, String)>| {
+                action_file(a, id, f, true, schema)
             }),
         )
+        // Every Platform API route needs a valid bearer token: one layer, before any extractor.
+        .route_layer(axum::middleware::from_fn_with_state(app.clone(), require_token));
+    Router::new()
+        .route("/oauth/token", post(token))
+        .merge(api)
         .route("/demo/users", get(super::demo::list_users))
         .route("/demo/users/{id}", get(super::demo::get_user))
         .route("/demo/secure/users/{id}", get(super::demo::get_secure_user))
@@ -225,12 +229,16 @@ fn authorize(app: &App, headers: &HeaderMap) -> Result<(), Response> {
     }
 }
 
-macro_rules! auth {
-    ($app:expr, $headers:expr) => {
-        if let Err(r) = authorize(&$app, &$headers) {
-            return r;
-        }
-    };
+/// The auth layer of every `/api/v2` route: a valid bearer token, else Genesys's 401.
+async fn require_token(
+    State(app): State<App>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    if let Err(r) = authorize(&app, req.headers()) {
+        return r;
+    }
+    next.run(req).await
 }
 
 // --- helpers -------------------------------------------------------------------------------
@@ -352,8 +360,7 @@ fn page(
 
 // --- organization --------------------------------------------------------------------------
 
-async fn org_me(State(app): State<App>, headers: HeaderMap) -> Response {
-    auth!(app, headers);
+async fn org_me(State(app): State<App>) -> Response {
     match with_org(&app, |o| {
         (json!({"id": o.org_id, "name": o.org_name, "selfUri": "/api/v2/organizations/me"}), false)
     }) {
@@ -366,11 +373,9 @@ async fn org_me(State(app): State<App>, headers: HeaderMap) -> Response {
 
 async fn list_integrations(
     State(app): State<App>,
-    headers: HeaderMap,
     Query(q): Query<ListQuery>,
     Query(raw): Query<HashMap<String, String>>,
 ) -> Response {
-    auth!(app, headers);
     let entities = match with_org(&app, |o| {
         let mut v: Vec<&super::store::IntegrationRec> = o.integrations.values().collect();
         v.sort_by(|a, b| a.name.to_lowercase().cmp(&b.name.to_lowercase()).then(a.id.cmp(&b.id)));
@@ -385,8 +390,7 @@ async fn list_integrations(
     }
 }
 
-async fn create_integration(State(app): State<App>, headers: HeaderMap, body: Bytes) -> Response {
-    auth!(app, headers);
+async fn create_integration(State(app): State<App>, body: Bytes) -> Response {
     let v = match parse_json(&body) {
         Ok(v) => v,
         Err(r) => return r,
@@ -416,18 +420,11 @@ async fn create_integration(State(app): State<App>, headers: HeaderMap, body: By
     )
 }
 
-async fn get_integration(State(app): State<App>, headers: HeaderMap, Path(id): Path<String>) -> Response {
-    auth!(app, headers);
+async fn get_integration(State(app): State<App>, Path(id): Path<String>) -> Response {
     found_or_404(with_org(&app, |o| (o.integrations.get(&id).map(integration_json), false)), "Integration")
 }
 
-async fn patch_integration(
-    State(app): State<App>,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-    body: Bytes,
-) -> Response {
-    auth!(app, headers);
+async fn patch_integration(State(app): State<App>, Path(id): Path<String>, body: Bytes) -> Response {
     let v = match parse_json(&body) {
         Ok(v) => v,
         Err(r) => return r,
@@ -456,8 +453,7 @@ async fn patch_integration(
     )
 }
 
-async fn delete_integration(State(app): State<App>, headers: HeaderMap, Path(id): Path<String>) -> Response {
-    auth!(app, headers);
+async fn delete_integration(State(app): State<App>, Path(id): Path<String>) -> Response {
     found_or_404(
         with_org(&app, |o| {
             let removed = o.integrations.remove(&id).map(|i| integration_json(&i));
@@ -471,25 +467,14 @@ async fn delete_integration(State(app): State<App>, headers: HeaderMap, Path(id)
     )
 }
 
-async fn get_integration_config(
-    State(app): State<App>,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-) -> Response {
-    auth!(app, headers);
+async fn get_integration_config(State(app): State<App>, Path(id): Path<String>) -> Response {
     found_or_404(
         with_org(&app, |o| (o.integrations.get(&id).map(|i| i.config.clone()), false)),
         "Integration",
     )
 }
 
-async fn put_integration_config(
-    State(app): State<App>,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-    body: Bytes,
-) -> Response {
-    auth!(app, headers);
+async fn put_integration_config(State(app): State<App>, Path(id): Path<String>, body: Bytes) -> Response {
     let v = match parse_json(&body) {
         Ok(v) => v,
         Err(r) => return r,
@@ -631,11 +616,9 @@ fn parse_credential(v: &Value) -> Result<(String, String, Map<String, Value>), R
 
 async fn list_credentials(
     State(app): State<App>,
-    headers: HeaderMap,
     Query(q): Query<ListQuery>,
     Query(raw): Query<HashMap<String, String>>,
 ) -> Response {
-    auth!(app, headers);
     let entities =
         match with_org(&app, |o| (o.credentials.values().map(credential_info).collect::<Vec<_>>(), false)) {
             Ok(e) => e,
@@ -647,15 +630,13 @@ async fn list_credentials(
     }
 }
 
-async fn credential_types(State(app): State<App>, headers: HeaderMap) -> Response {
-    auth!(app, headers);
+async fn credential_types() -> Response {
     let entities: Vec<Value> =
         CREDENTIAL_TYPES.iter().map(|t| json!({"name": t, "displayName": t})).collect();
     ok_json(&json!({"entities": entities}))
 }
 
-async fn create_credential(State(app): State<App>, headers: HeaderMap, body: Bytes) -> Response {
-    auth!(app, headers);
+async fn create_credential(State(app): State<App>, body: Bytes) -> Response {
     let v = match parse_json(&body) {
         Ok(v) => v,
         Err(r) => return r,
@@ -676,18 +657,11 @@ async fn create_credential(State(app): State<App>, headers: HeaderMap, body: Byt
     }
 }
 
-async fn get_credential(State(app): State<App>, headers: HeaderMap, Path(id): Path<String>) -> Response {
-    auth!(app, headers);
+async fn get_credential(State(app): State<App>, Path(id): Path<String>) -> Response {
     found_or_404(with_org(&app, |o| (o.credentials.get(&id).map(credential_info), false)), "Credential")
 }
 
-async fn update_credential(
-    State(app): State<App>,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-    body: Bytes,
-) -> Response {
-    auth!(app, headers);
+async fn update_credential(State(app): State<App>, Path(id): Path<String>, body: Bytes) -> Response {
     let v = match parse_json(&body) {
         Ok(v) => v,
         Err(r) => return r,
@@ -710,8 +684,7 @@ async fn update_credential(
     )
 }
 
-async fn delete_credential(State(app): State<App>, headers: HeaderMap, Path(id): Path<String>) -> Response {
-    auth!(app, headers);
+async fn delete_credential(State(app): State<App>, Path(id): Path<String>) -> Response {
     match with_org(&app, |o| {
         let removed = o.credentials.remove(&id).is_some();
         (removed, removed)
@@ -771,31 +744,25 @@ fn list_actions(app: &App, q: &ListQuery, raw: &HashMap<String, String>, drafts:
 
 async fn list_published(
     State(app): State<App>,
-    headers: HeaderMap,
     Query(q): Query<ListQuery>,
     Query(raw): Query<HashMap<String, String>>,
 ) -> Response {
-    auth!(app, headers);
     list_actions(&app, &q, &raw, false)
 }
 
 async fn list_drafts(
     State(app): State<App>,
-    headers: HeaderMap,
     Query(q): Query<ListQuery>,
     Query(raw): Query<HashMap<String, String>>,
 ) -> Response {
-    auth!(app, headers);
     list_actions(&app, &q, &raw, true)
 }
 
 async fn categories(
     State(app): State<App>,
-    headers: HeaderMap,
     Query(q): Query<ListQuery>,
     Query(raw): Query<HashMap<String, String>>,
 ) -> Response {
-    auth!(app, headers);
     let entities = match with_org(&app, |o| {
         let mut names: Vec<String> =
             o.actions.values().filter_map(|a| a.published.as_ref().map(|b| b.category.clone())).collect();
@@ -898,13 +865,11 @@ fn create(app: &App, body: &Bytes, as_draft: bool) -> Response {
     }
 }
 
-async fn create_published(State(app): State<App>, headers: HeaderMap, body: Bytes) -> Response {
-    auth!(app, headers);
+async fn create_published(State(app): State<App>, body: Bytes) -> Response {
     create(&app, &body, false)
 }
 
-async fn create_draft(State(app): State<App>, headers: HeaderMap, body: Bytes) -> Response {
-    auth!(app, headers);
+async fn create_draft(State(app): State<App>, body: Bytes) -> Response {
     create(&app, &body, true)
 }
 
@@ -930,21 +895,13 @@ fn read(app: &App, id: &str, draft: bool, f: impl FnOnce(&ActionRec, &ActionBody
 
 async fn get_published(
     State(app): State<App>,
-    headers: HeaderMap,
     Path(id): Path<String>,
     Query(q): Query<ListQuery>,
 ) -> Response {
-    auth!(app, headers);
     read(&app, &id, false, |rec, b| ok_json(&action_json(rec, b, view_of(&q, false))))
 }
 
-async fn get_draft(
-    State(app): State<App>,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-    Query(q): Query<ListQuery>,
-) -> Response {
-    auth!(app, headers);
+async fn get_draft(State(app): State<App>, Path(id): Path<String>, Query(q): Query<ListQuery>) -> Response {
     read(&app, &id, true, |rec, b| ok_json(&action_json(rec, b, view_of(&q, true))))
 }
 
@@ -970,13 +927,11 @@ fn schema(b: &ActionBody, file: &str) -> Response {
 /// A template or schema file of the published action or its draft.
 async fn action_file(
     app: App,
-    headers: HeaderMap,
     id: String,
     file: String,
     draft: bool,
     render: fn(&ActionBody, &str) -> Response,
 ) -> Response {
-    auth!(app, headers);
     read(&app, &id, draft, |_, b| render(b, &file))
 }
 
@@ -1067,28 +1022,15 @@ fn update(app: &App, id: &str, body: &Bytes, draft: bool) -> Response {
     }
 }
 
-async fn patch_published(
-    State(app): State<App>,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-    body: Bytes,
-) -> Response {
-    auth!(app, headers);
+async fn patch_published(State(app): State<App>, Path(id): Path<String>, body: Bytes) -> Response {
     update(&app, &id, &body, false)
 }
 
-async fn patch_draft(
-    State(app): State<App>,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-    body: Bytes,
-) -> Response {
-    auth!(app, headers);
+async fn patch_draft(State(app): State<App>, Path(id): Path<String>, body: Bytes) -> Response {
     update(&app, &id, &body, true)
 }
 
-async fn delete_action(State(app): State<App>, headers: HeaderMap, Path(id): Path<String>) -> Response {
-    auth!(app, headers);
+async fn delete_action(State(app): State<App>, Path(id): Path<String>) -> Response {
     match with_org(&app, |o| {
         let removed = o.actions.remove(&id).is_some();
         (removed, removed)
@@ -1099,12 +1041,7 @@ async fn delete_action(State(app): State<App>, headers: HeaderMap, Path(id): Pat
     }
 }
 
-async fn draft_from_published(
-    State(app): State<App>,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-) -> Response {
-    auth!(app, headers);
+async fn draft_from_published(State(app): State<App>, Path(id): Path<String>) -> Response {
     let result = with_org(&app, |o| {
         let Some(rec) = o.actions.get_mut(&id) else { return (Err(not_found("Action")), false) };
         if rec.draft.is_some() {
@@ -1121,8 +1058,7 @@ async fn draft_from_published(
     }
 }
 
-async fn delete_draft(State(app): State<App>, headers: HeaderMap, Path(id): Path<String>) -> Response {
-    auth!(app, headers);
+async fn delete_draft(State(app): State<App>, Path(id): Path<String>) -> Response {
     let result = with_org(&app, |o| {
         let Some(rec) = o.actions.get_mut(&id) else { return (Err(not_found("Action")), false) };
         if rec.draft.take().is_none() {
@@ -1139,8 +1075,7 @@ async fn delete_draft(State(app): State<App>, headers: HeaderMap, Path(id): Path
     }
 }
 
-async fn validate_draft(State(app): State<App>, headers: HeaderMap, Path(id): Path<String>) -> Response {
-    auth!(app, headers);
+async fn validate_draft(State(app): State<App>, Path(id): Path<String>) -> Response {
     read(&app, &id, true, |_, b| match validate_body(b) {
         Ok(()) => ok_json(&json!({"valid": true, "errors": []})),
         Err(inv) => {
@@ -1153,13 +1088,7 @@ async fn validate_draft(State(app): State<App>, headers: HeaderMap, Path(id): Pa
     })
 }
 
-async fn publish_draft(
-    State(app): State<App>,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-    body: Bytes,
-) -> Response {
-    auth!(app, headers);
+async fn publish_draft(State(app): State<App>, Path(id): Path<String>, body: Bytes) -> Response {
     let v = match parse_json(&body) {
         Ok(v) => v,
         Err(r) => return r,
@@ -1279,16 +1208,7 @@ fn run_snapshot(app: &App, id: &str, draft: bool) -> Result<RunSnapshot, Respons
 
 /// Runs the action; `/execute` answers the output (or the ErrorBody with its status),
 /// `/test` the whole `TestExecutionResult` with 200.
-async fn run_action(
-    app: App,
-    headers: HeaderMap,
-    id: String,
-    q: RunQuery,
-    body: Bytes,
-    draft: bool,
-    execute: bool,
-) -> Response {
-    auth!(app, headers);
+async fn run_action(app: App, id: String, q: RunQuery, body: Bytes, draft: bool, execute: bool) -> Response {
     let input = match parse_json(&body) {
         Ok(Value::Null) => Value::Object(Map::new()),
         Ok(v) => v,
@@ -1325,32 +1245,29 @@ async fn run_action(
 
 async fn test_published(
     State(app): State<App>,
-    headers: HeaderMap,
     Path(id): Path<String>,
     Query(q): Query<RunQuery>,
     body: Bytes,
 ) -> Response {
-    run_action(app, headers, id, q, body, false, false).await
+    run_action(app, id, q, body, false, false).await
 }
 
 async fn test_draft(
     State(app): State<App>,
-    headers: HeaderMap,
     Path(id): Path<String>,
     Query(q): Query<RunQuery>,
     body: Bytes,
 ) -> Response {
-    run_action(app, headers, id, q, body, true, false).await
+    run_action(app, id, q, body, true, false).await
 }
 
 async fn execute_published(
     State(app): State<App>,
-    headers: HeaderMap,
     Path(id): Path<String>,
     Query(q): Query<RunQuery>,
     body: Bytes,
 ) -> Response {
-    run_action(app, headers, id, q, body, false, true).await
+    run_action(app, id, q, body, false, true).await
 }
 
 // --- admin ---------------------------------------------------------------------------------
