@@ -37,5 +37,6 @@ pub mod plan;
 pub mod reconcile;
 pub mod remote;
 pub mod state;
+pub mod status_codes;
 pub mod velocity;
 pub mod yaml;

@@ -44,14 +44,37 @@ async fn lists_more_than_one_page_with_the_largest_page_size() {
     for q in &queries {
         assert!(q.contains("pageSize=500"), "{q}");
     }
-    // A page size above the maximum is refused by the API, so the client's constant is the limit.
-    let r = http()
-        .get(format!("{}/api/v2/integrations/actions?pageSize=501", emu.url))
-        .bearer_auth("x")
+    // A page size above the maximum is refused by the API, so the client's constant is the
+    // limit. Asked with a valid token, so the answer is about the page size (a bad token would
+    // be 401 whatever the rule): 500 is served, 501 is a 400 naming the bound.
+    let token = http()
+        .post(format!("{}/oauth/token", emu.url))
+        .basic_auth(&emu.client_id, Some(&emu.client_secret))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("grant_type=client_credentials")
         .send()
         .await
-        .unwrap();
-    assert_eq!(r.status(), 401);
+        .unwrap()
+        .json::<serde_json::Value>()
+        .await
+        .unwrap()["access_token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let at = |size: usize| {
+        http()
+            .get(format!("{}/api/v2/integrations/actions?pageSize={size}", emu.url))
+            .bearer_auth(&token)
+            .send()
+    };
+    let max = gcsync::remote::client::MAX_PAGE_SIZE;
+    let r = at(max).await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.json::<serde_json::Value>().await.unwrap()["entities"].as_array().unwrap().len(), max);
+    let r = at(max + 1).await.unwrap();
+    assert_eq!(r.status(), 400);
+    let body = r.json::<serde_json::Value>().await.unwrap();
+    assert!(body["message"].as_str().unwrap().contains(&format!("from 1 to {max}")), "{body}");
     emu.shutdown().await;
 }
 
@@ -262,9 +285,13 @@ async fn client_rate_limit_keeps_under_the_enforced_limit() {
 
 #[tokio::test]
 async fn logs_never_show_secrets() {
-    let emu = start(config()).await;
     let lines = Arc::new(Mutex::new(Vec::<String>::new()));
     let sink = lines.clone();
+    // A distinctive secret, so that its absence from the logs means something (the default
+    // `local` would also match ordinary words).
+    let secret = "cs-9f3a-DISTINCT-secret";
+    let emu = start(Config { client_secret: secret.into(), ..config() }).await;
+    assert_eq!(emu.client_secret, secret);
     let c = client(&emu, move |o| {
         o.log = Some(Arc::new(move |_, m: &str| sink.lock().unwrap().push(m.to_string())));
     });
@@ -273,7 +300,11 @@ async fn logs_never_show_secrets() {
     c.create_credential(&serde_json::json!({"name": "c", "type": {"name": "basicAuth"}, "credentialFields": {"userName": "u", "password": "pw-SECRET-42"}})).await.unwrap();
     let text = lines.lock().unwrap().join("\n");
     assert!(text.contains("POST /api/v2/integrations/actions"), "{text}");
-    assert!(!text.contains(&emu.client_secret) || emu.client_secret == "local");
+    assert!(text.contains("POST /oauth/token"), "the token request is logged: {text}");
+    assert!(!text.contains(secret), "{text}");
+    use base64::Engine as _;
+    let basic = base64::engine::general_purpose::STANDARD.encode(format!("{}:{secret}", emu.client_id));
+    assert!(!text.contains(&basic), "{text}");
     assert!(!text.contains("pw-SECRET-42"), "{text}");
     assert!(!text.to_lowercase().contains("bearer"), "{text}");
     emu.shutdown().await;
@@ -332,4 +363,228 @@ async fn retry_after_beyond_the_cap_fails_fast_naming_the_ask() {
     let e = c.list_integrations().await.unwrap_err();
     assert!(matches!(e, Error::RetryAfterTooLong { asked_secs: 1, cap_secs: 0, .. }), "{e}");
     emu.shutdown().await;
+}
+
+/// A scripted hostile server on loopback: each request is answered by `answer(method, path,
+/// n)` where `n` counts requests to that path from 1. It records every `(method, path)`.
+mod hostile {
+    use axum::body::Body;
+    use axum::http::{Request, Response};
+    use std::collections::HashMap;
+    use std::sync::{Arc, Mutex};
+
+    pub type Answer = Arc<dyn Fn(&str, &str, usize) -> Response<Body> + Send + Sync>;
+
+    pub struct Server {
+        pub url: String,
+        pub log: Arc<Mutex<Vec<(String, String)>>>,
+        task: tokio::task::JoinHandle<()>,
+    }
+
+    impl Server {
+        pub fn count(&self, path: &str) -> usize {
+            self.log.lock().unwrap().iter().filter(|(_, p)| p == path).count()
+        }
+    }
+
+    impl Drop for Server {
+        fn drop(&mut self) {
+            self.task.abort();
+        }
+    }
+
+    pub async fn start(answer: Answer) -> Server {
+        let log = Arc::new(Mutex::new(Vec::<(String, String)>::new()));
+        let seen = Arc::new(Mutex::new(HashMap::<String, usize>::new()));
+        let l = log.clone();
+        let app = axum::Router::new().fallback(move |req: Request<Body>| {
+            let (answer, log, seen) = (answer.clone(), l.clone(), seen.clone());
+            async move {
+                let (m, p) = (req.method().to_string(), req.uri().path().to_string());
+                log.lock().unwrap().push((m.clone(), p.clone()));
+                let n = {
+                    let mut s = seen.lock().unwrap();
+                    let c = s.entry(p.clone()).or_default();
+                    *c += 1;
+                    *c
+                };
+                answer(&m, &p, n)
+            }
+        });
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let task = tokio::spawn(async move {
+            axum::serve(listener, app).await.unwrap();
+        });
+        Server { url, log, task }
+    }
+
+    pub fn json(status: u16, body: &serde_json::Value) -> Response<Body> {
+        Response::builder()
+            .status(status)
+            .header("content-type", "application/json")
+            .body(Body::from(body.to_string()))
+            .unwrap()
+    }
+
+    pub fn token() -> Response<Body> {
+        json(200, &serde_json::json!({"access_token": "t0k", "expires_in": 3600}))
+    }
+
+    pub fn client(s: &Server) -> gcsync::remote::Client {
+        let target = gcsync::remote::config::Target {
+            api_base: s.url.clone(),
+            login_base: s.url.clone(),
+            client_id: "id".into(),
+            client_secret: gcsync::remote::Secret::new("secret".into()),
+        };
+        let o = gcsync::remote::ClientOptions {
+            backoff_base: std::time::Duration::from_millis(1),
+            backoff_max: std::time::Duration::from_millis(5),
+            rate_limit_per_minute: 0,
+            ..gcsync::remote::ClientOptions::default()
+        };
+        gcsync::remote::Client::new(target, o).unwrap()
+    }
+}
+
+const ORG: &str = "/api/v2/organizations/me";
+
+/// Issue 12 class 6: a `Retry-After` too large for a `Duration` (which panicked with exit 101)
+/// is an ask beyond the cap, failed at once.
+#[tokio::test]
+async fn absurd_retry_after_values_fail_cleanly_instead_of_panicking() {
+    for ask in ["1e20", "18446744073709551616", "1e30"] {
+        let s = hostile::start(std::sync::Arc::new(move |_: &str, p: &str, _| {
+            if p == "/oauth/token" {
+                return hostile::token();
+            }
+            let mut r =
+                hostile::json(429, &serde_json::json!({"code": "too.many.requests", "message": "slow"}));
+            r.headers_mut().insert("retry-after", ask.parse().unwrap());
+            r
+        }))
+        .await;
+        let e = hostile::client(&s).org().await.unwrap_err();
+        assert!(
+            matches!(e, Error::RetryAfterTooLong { asked_secs: u64::MAX, cap_secs: 60, .. }),
+            "{ask}: {e}"
+        );
+        assert_eq!(s.count(ORG), 1, "{ask}: not retried");
+    }
+}
+
+/// Issue 12 class 9: 500 is retried for reads and for the token request like other 5xx, and a
+/// create's 500 is an unknown outcome (resolved by apply's lookup), never repeated.
+#[tokio::test]
+async fn five_hundred_is_retried_for_reads_and_the_token_and_ambiguous_for_creates() {
+    let s = hostile::start(std::sync::Arc::new(|m: &str, p: &str, n| match (m, p) {
+        ("POST", "/oauth/token") if n == 1 => {
+            hostile::json(500, &serde_json::json!({"code": "internal.server.error"}))
+        }
+        ("POST", "/oauth/token") => hostile::token(),
+        ("GET", ORG) if n <= 2 => hostile::json(500, &serde_json::json!({"code": "internal.server.error"})),
+        ("GET", ORG) => hostile::json(200, &serde_json::json!({"id": "o", "name": "Org"})),
+        _ => hostile::json(500, &serde_json::json!({"code": "internal.server.error", "message": "boom"})),
+    }))
+    .await;
+    let c = hostile::client(&s);
+    assert_eq!(c.org().await.unwrap().id, "o");
+    assert_eq!((s.count("/oauth/token"), s.count(ORG)), (2, 3));
+    let e = c.create_action(&serde_json::json!({"name": "A"})).await.unwrap_err();
+    assert!(matches!(e, Error::Ambiguous { .. }), "{e}");
+    assert_eq!(s.count("/api/v2/integrations/actions"), 1, "a create is never repeated after a 500");
+}
+
+/// Issue 12 class 5: an endless body is cut at the endpoint's cap and not retried.
+#[tokio::test]
+async fn an_endless_body_is_cut_at_its_cap_and_not_retried() {
+    let s = hostile::start(std::sync::Arc::new(|_: &str, p: &str, _| {
+        if p == "/oauth/token" {
+            return hostile::token();
+        }
+        let chunk = bytes::Bytes::from(vec![b' '; 64 * 1024]);
+        let endless = futures_util::stream::repeat_with(move || Ok::<_, std::io::Error>(chunk.clone()));
+        axum::http::Response::builder().status(200).body(axum::body::Body::from_stream(endless)).unwrap()
+    }))
+    .await;
+    let e = hostile::client(&s).org().await.unwrap_err();
+    assert!(matches!(e, Error::Transport { .. }), "{e}");
+    assert!(e.to_string().contains("larger than the 16 MiB gcsync reads"), "{e}");
+    assert_eq!(s.count(ORG), 1);
+}
+
+/// Issue 12 class 5: a listing's page count is not trusted beyond `total`, an empty page ends
+/// it, and an absurd claim is refused after one request.
+#[tokio::test]
+async fn listing_claims_are_bounded() {
+    let item = serde_json::json!({"id": "i1", "name": "I"});
+    let path = "/api/v2/integrations";
+    for (claim, expect_requests, expect) in [
+        (serde_json::json!({"pageCount": 1_000_000_000u64, "total": 1}), 1, Ok(1)),
+        (serde_json::json!({"pageCount": 1_000_000_000u64}), 1, Err("claims 1000000000 pages")),
+        (serde_json::json!({"pageCount": 5}), 2, Ok(1)),
+    ] {
+        let (claim2, item2) = (claim.clone(), item.clone());
+        let s = hostile::start(std::sync::Arc::new(move |_: &str, p: &str, n| {
+            if p == "/oauth/token" {
+                return hostile::token();
+            }
+            let mut page = claim2.clone();
+            page["entities"] =
+                if n == 1 { serde_json::json!([item2.clone()]) } else { serde_json::json!([]) };
+            hostile::json(200, &page)
+        }))
+        .await;
+        let c = hostile::client(&s);
+        let got = tokio::time::timeout(Duration::from_secs(30), c.list_integrations()).await.unwrap();
+        match (got, expect) {
+            (Ok(v), Ok(n)) => assert_eq!(v.len(), n, "{claim}"),
+            (Err(e), Err(text)) => assert!(e.to_string().contains(text), "{claim}: {e}"),
+            (got, _) => panic!("{claim}: {got:?}"),
+        }
+        // With parallelism 4, at most the pages in flight when the empty one arrived.
+        assert!(
+            s.count(path) <= expect_requests + 3 && s.count(path) >= expect_requests,
+            "{claim}: {}",
+            s.count(path)
+        );
+    }
+}
+
+/// Issue 12 class 12: failures that cannot heal are not retried: a token with CR/LF (a request
+/// that cannot be built) and a redirect loop.
+#[tokio::test]
+async fn non_transient_failures_are_not_retried() {
+    let s = hostile::start(std::sync::Arc::new(|_: &str, p: &str, _| {
+        if p == "/oauth/token" {
+            return hostile::json(
+                200,
+                &serde_json::json!({"access_token": "a\r\nX-Injected: 1", "expires_in": 3600}),
+            );
+        }
+        hostile::json(200, &serde_json::json!({"id": "o"}))
+    }))
+    .await;
+    let e = hostile::client(&s).org().await.unwrap_err();
+    assert!(e.to_string().contains("not allowed in an HTTP header"), "{e}");
+    assert!(!e.to_string().contains("X-Injected"), "{e}");
+    assert_eq!((s.count("/oauth/token"), s.count(ORG)), (1, 0));
+
+    let s = hostile::start(std::sync::Arc::new(|_: &str, p: &str, _| {
+        if p == "/oauth/token" {
+            return hostile::token();
+        }
+        axum::http::Response::builder()
+            .status(302)
+            .header("location", ORG)
+            .body(axum::body::Body::empty())
+            .unwrap()
+    }))
+    .await;
+    let c = hostile::client(&s);
+    let e = c.org().await.unwrap_err();
+    assert!(matches!(e, Error::Transport { .. }), "{e}");
+    assert_eq!(c.request_count(), 1, "one attempt (reqwest follows up to 10 redirects within it)");
+    assert!(s.count(ORG) <= 11, "{}", s.count(ORG));
 }

@@ -365,3 +365,32 @@ async fn the_local_org_serves_gcsync_test_hosts() {
     assert_eq!(error_of(&r).0, 404);
     emu.shutdown().await;
 }
+
+/// Issue 12 class 5: the runtime's transport stops reading an endless upstream body at
+/// `MAX_RESPONSE_BYTES` (it used to be read whole, 4 GB in seconds).
+#[tokio::test]
+async fn an_endless_upstream_body_is_cut_at_the_cap() {
+    use gcsync::exec::{HttpRequest, Transport, TransportError};
+    let app = Router::new().route(
+        "/endless",
+        get(|| async {
+            let chunk = Bytes::from(vec![b'x'; 64 * 1024]);
+            let endless = futures_util::stream::repeat_with(move || Ok::<_, std::io::Error>(chunk.clone()));
+            axum::body::Body::from_stream(endless)
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/endless", listener.local_addr().unwrap());
+    let server = tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    let t = HttpTransport::new().unwrap();
+    let req = HttpRequest {
+        method: "GET".into(),
+        url,
+        headers: vec![],
+        body: None,
+        timeout: std::time::Duration::from_secs(30),
+    };
+    let e = t.send(&req).await.unwrap_err();
+    assert_eq!(e, TransportError::TooLarge(gcsync::exec::transport::MAX_RESPONSE_BYTES));
+    server.abort();
+}

@@ -86,26 +86,10 @@ pub const NAMED_KINDS: &[(&str, FaultKind, &str)] = &[
 ];
 
 /// The Genesys error `code` in the body of an injected status (a 429 is answered like the
-/// Platform API's rate limit, with `Retry-After`).
+/// Platform API's rate limit, with `Retry-After`): the one table, [`crate::status_codes`].
 #[must_use]
 pub fn status_code_name(status: u16) -> &'static str {
-    match status {
-        400 => "bad.request",
-        401 => "authentication.required",
-        403 => "not.authorized",
-        404 => "not.found",
-        408 => "request.timeout",
-        409 => "conflict",
-        413 => "request.entity.too.large",
-        415 => "unsupported.media.type",
-        429 => "too.many.requests.retry.after",
-        500 => "internal.server.error",
-        502 => "bad.gateway",
-        503 => "service.unavailable",
-        504 => "gateway.timeout",
-        s if s < 500 => "bad.request",
-        _ => "internal.server.error",
-    }
+    crate::status_codes::genesys_code(status)
 }
 
 /// The fault part of `gcsync emulator --help`.

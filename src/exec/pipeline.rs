@@ -695,34 +695,9 @@ fn check_url(url: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// A Genesys-style `code` for an upstream status.
+/// The Genesys `code` for an upstream status (the one table, [`crate::status_codes`]).
 fn status_code_name(status: u16) -> &'static str {
-    let named = match status {
-        400 => "bad.request",
-        401 => "unauthorized",
-        403 => "forbidden",
-        404 => "not.found",
-        405 => "method.not.allowed",
-        408 => "request.timeout",
-        409 => "conflict",
-        415 => "unsupported.media.type",
-        422 => "unprocessable.entity",
-        429 => "too.many.requests",
-        500 => "internal.server.error",
-        502 => "bad.gateway",
-        503 => "service.unavailable",
-        504 => "gateway.timeout",
-        _ => "",
-    };
-    if !named.is_empty() {
-        named
-    } else if (400..500).contains(&status) {
-        "bad.request"
-    } else if (500..600).contains(&status) {
-        "internal.server.error"
-    } else {
-        "remote.endpoint.error"
-    }
+    crate::status_codes::genesys_code(status)
 }
 
 /// everit-style JSON Schema messages (`#: required key [x] not found`,

@@ -1,23 +1,22 @@
 //! The Genesys Cloud Platform API client: the only code that talks HTTP to an org.
 //!
-//! Owns: OAuth client credentials (token cached until shortly before expiry; one re-auth
-//! on 401), the request pipeline — client-side rate limit (GCRA, default 300 requests/min
-//! per token, so gcsync itself never causes 429s), bounded concurrency, per-request
-//! timeout, retries with exponential backoff and full jitter on 429 (honouring
-//! `Retry-After` up to a cap, default 60 s; a longer ask fails at once with
-//! [`Error::RetryAfterTooLong`]), 502/503/504 and connection errors — only when a retry cannot duplicate
-//! work: a create is retried only when the server provably did not process it (429, or the
-//! connection was never made); otherwise the outcome is reported as
-//! [`Error::Ambiguous`] for the caller to resolve by looking. It also owns the endpoint
-//! calls (paths, query parameters, paging) and request logging at `-v`/`-vv`, which never
-//! shows the Authorization header, the client secret, or bodies of credential calls.
+//! Owns: sending — OAuth client credentials (token cached until shortly before expiry; one
+//! re-auth on 401), the client-side rate limit (GCRA, default 300 requests/min per token, so
+//! gcsync itself never causes 429s), bounded concurrency, reading answers up to their cap,
+//! and carrying out the retry rule of [`super::policy`] (429 with `Retry-After` up to a cap,
+//! default 60 s, a longer ask failing at once with [`Error::RetryAfterTooLong`]; 500/502/503/504
+//! and lost connections repeated only when a repeat cannot duplicate work, otherwise
+//! [`Error::Ambiguous`] for the caller to resolve by looking) — and the endpoint calls
+//! (paths, query parameters, paging), each described as a [`super::request::Req`] and built
+//! by [`super::request`]. Request logging at `-v`/`-vv` never shows the Authorization
+//! header, the client secret, or bodies of credential calls.
 //! Must not: decide what to change (plan/apply do) or print directly.
 
 use super::Secret;
 use super::config::Target;
 use super::error::{ApiError, Error, Result};
-use crate::model::Action;
-use reqwest::Method;
+use super::policy::{self, BodyCap, Decision, Outcome};
+use super::request::{self, Accept, Req};
 use serde::Deserialize;
 use serde_json::Value;
 use std::sync::Arc;
@@ -87,48 +86,13 @@ impl std::fmt::Debug for ClientOptions {
 pub enum Idempotency {
     /// Reads, deletes, versioned updates: safe to repeat.
     Safe,
-    /// Creates, publishes, executions: repeat only when provably not processed.
+    /// Creates, publishes: repeat only when provably not processed; a lost or 5xx answer is
+    /// an unknown outcome the caller resolves by looking.
     Unsafe,
-}
-
-/// How a body is expected back.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Accept {
-    Json,
-    Text,
-}
-
-pub(crate) struct Req<'a> {
-    method: Method,
-    path: String,
-    query: Vec<(&'a str, String)>,
-    body: Option<&'a Value>,
-    idempotency: Idempotency,
-    accept: Accept,
-    /// Never log the body (credentials).
-    pub(super) sensitive: bool,
-}
-
-impl<'a> Req<'a> {
-    pub(crate) fn new(method: Method, path: impl Into<String>, idempotency: Idempotency) -> Self {
-        Self {
-            method,
-            path: path.into(),
-            query: Vec::new(),
-            body: None,
-            idempotency,
-            accept: Accept::Json,
-            sensitive: false,
-        }
-    }
-    pub(crate) fn query(mut self, k: &'a str, v: impl Into<String>) -> Self {
-        self.query.push((k, v.into()));
-        self
-    }
-    pub(super) fn body(mut self, b: &'a Value) -> Self {
-        self.body = Some(b);
-        self
-    }
+    /// Executions (`/test`, `/execute`): repeat only when provably not processed, and any
+    /// answer — a 5xx included — is the outcome (the action's own failure), never "unknown":
+    /// there is nothing to look up.
+    Execution,
 }
 
 struct Token {
@@ -180,7 +144,7 @@ impl RateLimiter {
 pub struct Client {
     pub(super) http: reqwest::Client,
     target: Target,
-    options: ClientOptions,
+    pub(super) options: ClientOptions,
     token: Mutex<Option<Token>>,
     limiter: RateLimiter,
     semaphore: Semaphore,
@@ -308,8 +272,7 @@ impl Client {
     }
 
     fn backoff(&self, attempt: u32) -> Duration {
-        let exp = self.options.backoff_base.saturating_mul(1u32 << attempt.min(16));
-        let cap = exp.min(self.options.backoff_max);
+        let cap = policy::backoff_cap(self.options.backoff_base, self.options.backoff_max, attempt);
         // Full jitter: anywhere between 0 and the cap, so retries of many requests spread out.
         cap.mul_f64(fastrand::f64())
     }
@@ -325,7 +288,7 @@ impl Client {
         match retry_after {
             Some(asked) if asked > self.options.retry_after_max => Err(Error::RetryAfterTooLong {
                 api: Box::new(api()),
-                asked_secs: asked.as_secs() + u64::from(asked.subsec_nanos() > 0),
+                asked_secs: policy::secs_rounded_up(asked),
                 cap_secs: self.options.retry_after_max.as_secs(),
             }),
             Some(asked) => Ok(asked),
@@ -333,7 +296,46 @@ impl Client {
         }
     }
 
-    /// A valid token (fetched when absent or about to expire; `force` fetches anew).
+    /// Sends one built request and reads its answer up to `cap`: the outcome for the retry
+    /// rule, with the answer when there is one, or what went wrong.
+    async fn attempt(&self, request: reqwest::Request, cap: BodyCap) -> Attempt {
+        match self.http.execute(request).await {
+            Ok(resp) => {
+                let status = resp.status().as_u16();
+                let ra = resp
+                    .headers()
+                    .get("retry-after")
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(policy::parse_retry_after);
+                match read_capped(resp, cap.bytes()).await {
+                    Ok(body) => Attempt::Answer { status, body, retry_after: ra },
+                    Err(ReadError::TooLarge) => Attempt::Failed {
+                        outcome: Outcome::Permanent { sent: true },
+                        message: format!(
+                            "the answer (HTTP {status}) is larger than the {} gcsync reads from this endpoint; it was not read further",
+                            human_bytes(cap.bytes())
+                        ),
+                    },
+                    Err(ReadError::Broken(e)) => {
+                        Attempt::Failed { outcome: Outcome::NoAnswer, message: describe(&e) }
+                    }
+                }
+            }
+            Err(e) => {
+                let outcome = if e.is_connect() {
+                    Outcome::NotSent
+                } else if e.is_redirect() || e.is_builder() {
+                    Outcome::Permanent { sent: e.is_redirect() }
+                } else {
+                    Outcome::NoAnswer
+                };
+                Attempt::Failed { outcome, message: describe(&e) }
+            }
+        }
+    }
+
+    /// A valid token (fetched when absent or about to expire; `force` fetches anew). The
+    /// token request is safe to repeat and follows the same retry rule as any safe request.
     async fn token(&self, force: bool) -> Result<Secret> {
         let mut guard = self.token.lock().await;
         if !force
@@ -342,197 +344,159 @@ impl Client {
         {
             return Ok(t.value.clone());
         }
-        let url = format!("{}/oauth/token", self.target.login_base);
+        let transport = |message: String| Error::Transport {
+            method: "POST".into(),
+            path: "/oauth/token".into(),
+            message,
+        };
         let mut attempt = 0;
-        loop {
+        let (status, body) = loop {
             attempt += 1;
+            let request = request::token_request(
+                &self.target.login_base,
+                &self.target.client_id,
+                self.target.client_secret.expose(),
+                self.options.timeout,
+            )
+            .map_err(|e| transport(e.0))?;
             self.token_requests.fetch_add(1, Ordering::Relaxed);
-            let sent = self
-                .http
-                .post(&url)
-                .basic_auth(&self.target.client_id, Some(self.target.client_secret.expose()))
-                .header("content-type", "application/x-www-form-urlencoded")
-                .body("grant_type=client_credentials")
-                .timeout(self.options.timeout)
-                .send()
-                .await;
-            let retry = |message: String| Error::Transport {
-                method: "POST".into(),
-                path: "/oauth/token".into(),
-                message,
-            };
-            let (status, body, retry_after) = match sent {
-                Ok(r) => {
-                    let status = r.status().as_u16();
-                    let ra = retry_after(&r);
-                    match r.bytes().await {
-                        Ok(b) => (status, b, ra),
-                        Err(e) if attempt < self.options.max_attempts => {
-                            self.log(1, &format!("POST /oauth/token → {}; retrying", describe(&e)));
-                            tokio::time::sleep(self.backoff(attempt)).await;
-                            continue;
-                        }
-                        Err(e) => return Err(retry(describe(&e))),
-                    }
+            let (outcome, answer, message) = match self.attempt(request, BodyCap::Token).await {
+                Attempt::Answer { status, body, retry_after } => {
+                    self.log(1, &format!("POST /oauth/token → {status}"));
+                    (Outcome::Status(status), Some((status, body, retry_after)), String::new())
                 }
-                Err(e) if attempt < self.options.max_attempts => {
-                    self.log(1, &format!("POST /oauth/token → {}; retrying", describe(&e)));
-                    tokio::time::sleep(self.backoff(attempt)).await;
-                    continue;
+                Attempt::Failed { outcome, message } => {
+                    self.log(1, &format!("POST /oauth/token → {message}"));
+                    (outcome, None, message)
                 }
-                Err(e) => return Err(retry(describe(&e))),
             };
-            self.log(1, &format!("POST /oauth/token → {status}"));
-            if matches!(status, 429 | 502 | 503 | 504) && attempt < self.options.max_attempts {
-                let wait = self.retry_wait(retry_after, attempt, || {
-                    ApiError::from_body("POST", "/oauth/token", status, &body)
-                })?;
-                tokio::time::sleep(wait).await;
-                continue;
+            match (policy::decide(outcome, attempt, self.options.max_attempts, Idempotency::Safe), answer) {
+                (Decision::Retry, Some((status, body, retry_after))) => {
+                    let wait = self.retry_wait(retry_after, attempt, || {
+                        ApiError::from_body("POST", "/oauth/token", status, &body)
+                    })?;
+                    tokio::time::sleep(wait).await;
+                }
+                (Decision::Retry, None) => tokio::time::sleep(self.backoff(attempt)).await,
+                (_, Some((status, body, _))) => break (status, body),
+                (_, None) => return Err(transport(message)),
             }
-            if !(200..300).contains(&status) {
-                return Err(Error::Auth(Box::new(ApiError::from_body(
-                    "POST",
-                    "/oauth/token",
-                    status,
-                    &body,
-                ))));
-            }
-            #[derive(Deserialize)]
-            struct TokenResponse {
-                access_token: String,
-                #[serde(default)]
-                expires_in: Option<u64>,
-            }
-            let t: TokenResponse = serde_json::from_slice(&body).map_err(|e| Error::Decode {
-                method: "POST".into(),
-                path: "/oauth/token".into(),
-                message: format!("no access_token in the token response ({e})"),
-            })?;
-            let lifetime = Duration::from_secs(t.expires_in.unwrap_or(3600));
-            let secret = Secret::new(t.access_token);
-            *guard =
-                Some(Token { value: secret.clone(), refresh_at: Instant::now() + refresh_after(lifetime) });
-            return Ok(secret);
+        };
+        if !(200..300).contains(&status) {
+            return Err(Error::Auth(Box::new(ApiError::from_body("POST", "/oauth/token", status, &body))));
         }
+        #[derive(Deserialize)]
+        struct TokenResponse {
+            access_token: String,
+            #[serde(default)]
+            expires_in: Option<u64>,
+        }
+        let t: TokenResponse = serde_json::from_slice(&body).map_err(|e| Error::Decode {
+            method: "POST".into(),
+            path: "/oauth/token".into(),
+            message: format!("no access_token in the token response ({e})"),
+        })?;
+        let lifetime = Duration::from_secs(t.expires_in.unwrap_or(3600));
+        let secret = Secret::new(t.access_token);
+        *guard = Some(Token { value: secret.clone(), refresh_at: Instant::now() + refresh_after(lifetime) });
+        Ok(secret)
     }
 
-    /// Sends a request through limiter, concurrency bound, auth, retries.
+    /// Sends a request through limiter, concurrency bound, auth and the retry rule
+    /// ([`policy::decide`]).
     pub(crate) async fn send(&self, req: Req<'_>) -> Result<(u16, bytes::Bytes)> {
-        let url = format!("{}{}", self.target.api_base, req.path);
         let method_s = req.method.as_str().to_string();
+        let shown_path = req.shown_path();
+        let cap = if req.accept == Accept::Text { BodyCap::Template } else { BodyCap::Json };
         let mut attempt: u32 = 0;
         let mut reauthed = false;
         loop {
             attempt += 1;
             let token = self.token(false).await?;
+            let request =
+                request::api_request(&self.target.api_base, &req, token.expose(), self.options.timeout)
+                    .map_err(|e| Error::Transport {
+                        method: method_s.clone(),
+                        path: req.path.clone(),
+                        message: e.0,
+                    })?;
+            if let Some(b) = req.body
+                && self.options.log.is_some()
+                && !req.sensitive
+            {
+                self.log(2, &format!("{method_s} {} body: {}", req.path, truncate(&b.to_string(), 2000)));
+            }
             self.limiter.acquire().await;
             let permit = self.semaphore.acquire().await;
-            let mut builder = self
-                .http
-                .request(req.method.clone(), &url)
-                .bearer_auth(token.expose())
-                .timeout(self.options.timeout)
-                .header("accept", if req.accept == Accept::Text { "text/plain" } else { "application/json" });
-            if !req.query.is_empty() {
-                builder = builder.query(&req.query);
-            }
-            if let Some(b) = req.body {
-                builder = builder.header("content-type", "application/json").body(b.to_string());
-                if self.options.log.is_some() && !req.sensitive {
-                    self.log(2, &format!("{method_s} {} body: {}", req.path, truncate(&b.to_string(), 2000)));
-                }
-            }
             let started = Instant::now();
             self.requests.fetch_add(1, Ordering::Relaxed);
-            let outcome = match builder.send().await {
-                Ok(resp) => {
-                    let status = resp.status().as_u16();
-                    let ra = retry_after(&resp);
-                    match resp.bytes().await {
-                        Ok(body) => Ok((status, body, ra)),
-                        Err(e) => Err((describe(&e), true)),
-                    }
-                }
-                Err(e) => Err((describe(&e), !e.is_connect())),
-            };
+            let sent = self.attempt(request, cap).await;
             drop(permit);
             let ms = started.elapsed().as_millis();
-            let shown_path = if req.query.is_empty() {
-                req.path.clone()
-            } else {
-                format!(
-                    "{}?{}",
-                    req.path,
-                    req.query.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("&")
-                )
-            };
-            match outcome {
-                Err((message, was_sent)) => {
+            let (status, body, retry_after) = match sent {
+                Attempt::Failed { outcome, message } => {
                     self.log(1, &format!("{method_s} {shown_path} → {message} ({ms} ms)"));
-                    let retryable = req.idempotency == Idempotency::Safe || !was_sent;
-                    if retryable && attempt < self.options.max_attempts {
-                        tokio::time::sleep(self.backoff(attempt)).await;
-                        continue;
-                    }
-                    if was_sent && req.idempotency == Idempotency::Unsafe {
-                        return Err(Error::Ambiguous { method: method_s, path: req.path, message });
-                    }
-                    return Err(Error::Transport { method: method_s, path: req.path, message });
-                }
-                Ok((status, body, retry_after)) => {
-                    self.log(1, &format!("{method_s} {shown_path} → {status} ({ms} ms)"));
-                    if self.options.log.is_some() && !req.sensitive && !(200..300).contains(&status) {
-                        self.log(
-                            2,
-                            &format!(
-                                "{method_s} {} response: {}",
-                                req.path,
-                                truncate(&String::from_utf8_lossy(&body), 2000)
-                            ),
-                        );
-                    }
-                    if status == 401 && !reauthed {
-                        reauthed = true;
-                        self.log(1, "token refused (401); logging in again once");
-                        self.token(true).await?;
-                        continue;
-                    }
-                    if status == 429 && attempt < self.options.max_attempts {
-                        // Rate limited: the server did no work, so even a create may repeat.
-                        let wait = self.retry_wait(retry_after, attempt, || {
-                            ApiError::from_body(&method_s, &req.path, status, &body)
-                        })?;
-                        self.log(1, &format!("rate limited; waiting {} ms (Retry-After)", wait.as_millis()));
-                        tokio::time::sleep(wait).await;
-                        continue;
-                    }
-                    if matches!(status, 502..=504) {
-                        if req.idempotency == Idempotency::Safe && attempt < self.options.max_attempts {
-                            let wait = self.retry_wait(retry_after, attempt, || {
-                                ApiError::from_body(&method_s, &req.path, status, &body)
-                            })?;
-                            tokio::time::sleep(wait).await;
+                    match policy::decide(outcome, attempt, self.options.max_attempts, req.idempotency) {
+                        Decision::Retry => {
+                            tokio::time::sleep(self.backoff(attempt)).await;
                             continue;
                         }
-                        if req.idempotency == Idempotency::Unsafe {
-                            return Err(Error::Ambiguous {
-                                method: method_s,
-                                path: req.path,
-                                message: format!("HTTP {status}"),
-                            });
+                        Decision::Ambiguous => {
+                            return Err(Error::Ambiguous { method: method_s, path: req.path, message });
+                        }
+                        Decision::Done | Decision::GiveUp => {
+                            return Err(Error::Transport { method: method_s, path: req.path, message });
                         }
                     }
-                    if (200..300).contains(&status) {
-                        return Ok((status, body));
-                    }
-                    let api = Box::new(ApiError::from_body(&method_s, &req.path, status, &body));
-                    if api.is_version_conflict() {
-                        return Err(Error::VersionConflict(api));
-                    }
-                    return Err(Error::Api(api));
                 }
+                Attempt::Answer { status, body, retry_after } => (status, body, retry_after),
+            };
+            self.log(1, &format!("{method_s} {shown_path} → {status} ({ms} ms)"));
+            if self.options.log.is_some() && !req.sensitive && !(200..300).contains(&status) {
+                self.log(
+                    2,
+                    &format!(
+                        "{method_s} {} response: {}",
+                        req.path,
+                        truncate(&String::from_utf8_lossy(&body), 2000)
+                    ),
+                );
             }
+            if status == 401 && !reauthed {
+                reauthed = true;
+                self.log(1, "token refused (401); logging in again once");
+                self.token(true).await?;
+                continue;
+            }
+            match policy::decide(Outcome::Status(status), attempt, self.options.max_attempts, req.idempotency)
+            {
+                Decision::Retry => {
+                    let wait = self.retry_wait(retry_after, attempt, || {
+                        ApiError::from_body(&method_s, &req.path, status, &body)
+                    })?;
+                    if status == 429 {
+                        self.log(1, &format!("rate limited; waiting {} ms (Retry-After)", wait.as_millis()));
+                    }
+                    tokio::time::sleep(wait).await;
+                    continue;
+                }
+                Decision::Ambiguous => {
+                    return Err(Error::Ambiguous {
+                        method: method_s,
+                        path: req.path,
+                        message: format!("HTTP {status}"),
+                    });
+                }
+                Decision::Done | Decision::GiveUp => {}
+            }
+            if (200..300).contains(&status) {
+                return Ok((status, body));
+            }
+            let api = Box::new(ApiError::from_body(&method_s, &req.path, status, &body));
+            if api.is_version_conflict() {
+                return Err(Error::VersionConflict(api));
+            }
+            return Err(Error::Api(api));
         }
     }
 
@@ -540,325 +504,6 @@ impl Client {
         let (method, path) = (req.method.as_str().to_string(), req.path.clone());
         let (_, body) = self.send(req).await?;
         serde_json::from_slice(&body).map_err(|e| Error::Decode { method, path, message: e.to_string() })
-    }
-
-    // --- endpoints -------------------------------------------------------------------------
-
-    /// `GET /api/v2/organizations/me`.
-    pub async fn org(&self) -> Result<OrgInfo> {
-        self.json(Req::new(Method::GET, "/api/v2/organizations/me", Idempotency::Safe)).await
-    }
-
-    /// Every page of a listing, the largest page size, pages after the first fetched
-    /// concurrently (within the client's bounds).
-    async fn list_all<T: serde::de::DeserializeOwned>(
-        &self,
-        path: &str,
-        extra: &[(&'static str, String)],
-    ) -> Result<Vec<T>> {
-        let mut first_req = Req::new(Method::GET, path, Idempotency::Safe)
-            .query("pageSize", MAX_PAGE_SIZE.to_string())
-            .query("pageNumber", "1");
-        for (k, v) in extra {
-            first_req = first_req.query(k, v.clone());
-        }
-        let first: Page<T> = self.json(first_req).await?;
-        let pages = first.page_count.unwrap_or(1);
-        let mut out = first.entities;
-        if pages > 1 {
-            let futures = (2..=pages).map(|n| {
-                let mut r = Req::new(Method::GET, path, Idempotency::Safe)
-                    .query("pageSize", MAX_PAGE_SIZE.to_string())
-                    .query("pageNumber", n.to_string());
-                for (k, v) in extra {
-                    r = r.query(k, v.clone());
-                }
-                self.json::<Page<T>>(r)
-            });
-            for page in futures_util::future::try_join_all(futures).await? {
-                out.extend(page.entities);
-            }
-        }
-        Ok(out)
-    }
-
-    /// Every published action (ids, names, versions; no config).
-    pub async fn list_actions(&self) -> Result<Vec<Action>> {
-        self.list_all("/api/v2/integrations/actions", &[]).await
-    }
-
-    /// Every draft.
-    pub async fn list_drafts(&self) -> Result<Vec<Action>> {
-        self.list_all("/api/v2/integrations/actions/drafts", &[]).await
-    }
-
-    /// Actions named exactly `name` (the API's `name` filter also matches partial names).
-    pub async fn find_actions_by_name(&self, name: &str) -> Result<Vec<Action>> {
-        let all: Vec<Action> =
-            self.list_all("/api/v2/integrations/actions", &[("name", name.to_string())]).await?;
-        Ok(all.into_iter().filter(|a| a.name == name).collect())
-    }
-
-    /// `GET /actions/{id}?expand=contract&includeConfig=true` (templates still URIs).
-    pub async fn get_action(&self, id: &str, draft: bool) -> Result<Action> {
-        let path = if draft {
-            format!("/api/v2/integrations/actions/{}/draft", enc(id))
-        } else {
-            format!("/api/v2/integrations/actions/{}", enc(id))
-        };
-        self.json(
-            Req::new(Method::GET, path, Idempotency::Safe)
-                .query("expand", "contract")
-                .query("includeConfig", "true"),
-        )
-        .await
-    }
-
-    /// A template's text (`requesttemplate.vm` / `successtemplate.vm`).
-    pub async fn get_template(&self, id: &str, file: &str, draft: bool) -> Result<String> {
-        let path = if draft {
-            format!("/api/v2/integrations/actions/{}/draft/templates/{file}", enc(id))
-        } else {
-            format!("/api/v2/integrations/actions/{}/templates/{file}", enc(id))
-        };
-        let mut r = Req::new(Method::GET, path.clone(), Idempotency::Safe);
-        r.accept = Accept::Text;
-        let (_, body) = self.send(r).await?;
-        String::from_utf8(body.to_vec()).map_err(|_| Error::Decode {
-            method: "GET".into(),
-            path,
-            message: "template is not UTF-8".into(),
-        })
-    }
-
-    /// An action with config, contract and both templates inlined. A template the API
-    /// only gives as a URI is fetched; if that fails the whole call fails (never an empty
-    /// template).
-    pub async fn get_action_full(&self, id: &str, draft: bool) -> Result<Action> {
-        let mut a = self.get_action(id, draft).await?;
-        let (req_t, succ_t) = futures_util::try_join!(
-            self.get_template(id, "requesttemplate.vm", draft),
-            self.get_template(id, "successtemplate.vm", draft)
-        )?;
-        let config = a.config.get_or_insert_with(Default::default);
-        config.request.request_template = Some(req_t);
-        config.request.request_template_uri = None;
-        config.response.success_template = Some(succ_t);
-        config.response.success_template_uri = None;
-        if let Some(c) = a.contract.as_mut() {
-            c.input.extra.remove("inputSchemaUri");
-            c.output.extra.remove("successSchemaUri");
-        }
-        Ok(a)
-    }
-
-    /// `POST /actions` (a published action). Not retried unless provably unprocessed.
-    pub async fn create_action(&self, body: &Value) -> Result<Action> {
-        self.json(Req::new(Method::POST, "/api/v2/integrations/actions", Idempotency::Unsafe).body(body))
-            .await
-    }
-
-    /// `POST /actions/drafts`.
-    pub async fn create_draft(&self, body: &Value) -> Result<Action> {
-        self.json(
-            Req::new(Method::POST, "/api/v2/integrations/actions/drafts", Idempotency::Unsafe).body(body),
-        )
-        .await
-    }
-
-    /// `POST /actions/{id}/draft` (a draft from the published action).
-    pub async fn draft_from_published(&self, id: &str) -> Result<Action> {
-        self.json(
-            Req::new(
-                Method::POST,
-                format!("/api/v2/integrations/actions/{}/draft", enc(id)),
-                Idempotency::Unsafe,
-            )
-            .body(&Value::Null),
-        )
-        .await
-    }
-
-    /// `PATCH /actions/{id}/draft` (`version` in the body).
-    pub async fn patch_draft(&self, id: &str, body: &Value) -> Result<Action> {
-        self.json(
-            Req::new(
-                Method::PATCH,
-                format!("/api/v2/integrations/actions/{}/draft", enc(id)),
-                Idempotency::Safe,
-            )
-            .body(body),
-        )
-        .await
-    }
-
-    /// `DELETE path`: `Ok(true)` when deleted, `Ok(false)` when it was already gone (404).
-    async fn delete_gone_ok(&self, path: String) -> Result<bool> {
-        match self.send(Req::new(Method::DELETE, path, Idempotency::Safe)).await {
-            Ok(_) => Ok(true),
-            Err(e) if e.is_not_found() => Ok(false),
-            Err(e) => Err(e),
-        }
-    }
-
-    /// `DELETE /actions/{id}/draft`; `Ok(false)` when there was none.
-    pub async fn delete_draft(&self, id: &str) -> Result<bool> {
-        self.delete_gone_ok(format!("/api/v2/integrations/actions/{}/draft", enc(id))).await
-    }
-
-    /// `GET /actions/{id}/draft/validation`.
-    pub async fn validate_draft(&self, id: &str) -> Result<Value> {
-        self.json(Req::new(
-            Method::GET,
-            format!("/api/v2/integrations/actions/{}/draft/validation", enc(id)),
-            Idempotency::Safe,
-        ))
-        .await
-    }
-
-    /// `POST /actions/{id}/draft/publish` with the draft's version.
-    pub async fn publish_draft(&self, id: &str, version: i64) -> Result<Action> {
-        let body = serde_json::json!({ "version": version });
-        self.json(
-            Req::new(
-                Method::POST,
-                format!("/api/v2/integrations/actions/{}/draft/publish", enc(id)),
-                Idempotency::Unsafe,
-            )
-            .body(&body),
-        )
-        .await
-    }
-
-    /// `PATCH /actions/{id}` (`UpdateActionInput`: name, category, config, version).
-    pub async fn patch_action(&self, id: &str, body: &Value) -> Result<Action> {
-        self.json(
-            Req::new(Method::PATCH, format!("/api/v2/integrations/actions/{}", enc(id)), Idempotency::Safe)
-                .body(body),
-        )
-        .await
-    }
-
-    /// `DELETE /actions/{id}`; `Ok(false)` when it was already gone (404).
-    pub async fn delete_action(&self, id: &str) -> Result<bool> {
-        self.delete_gone_ok(format!("/api/v2/integrations/actions/{}", enc(id))).await
-    }
-
-    /// `POST /actions/{id}/test` (or `/draft/test`): the TestExecutionResult.
-    pub async fn test_action(&self, id: &str, draft: bool, input: &Value, flatten: bool) -> Result<Value> {
-        let path = if draft {
-            format!("/api/v2/integrations/actions/{}/draft/test", enc(id))
-        } else {
-            format!("/api/v2/integrations/actions/{}/test", enc(id))
-        };
-        let mut r = Req::new(Method::POST, path, Idempotency::Unsafe).body(input);
-        r.sensitive = true;
-        if flatten {
-            r = r.query("flatten", "true");
-        }
-        self.json(r).await
-    }
-
-    /// `POST /actions/{id}/execute`.
-    pub async fn execute_action(&self, id: &str, input: &Value, flatten: bool) -> Result<Value> {
-        let mut r = Req::new(
-            Method::POST,
-            format!("/api/v2/integrations/actions/{}/execute", enc(id)),
-            Idempotency::Unsafe,
-        )
-        .body(input);
-        r.sensitive = true;
-        if flatten {
-            r = r.query("flatten", "true");
-        }
-        self.json(r).await
-    }
-
-    /// Every integration.
-    pub async fn list_integrations(&self) -> Result<Vec<Integration>> {
-        self.list_all("/api/v2/integrations", &[]).await
-    }
-
-    /// The integration named exactly `name`: `Ok(None)` if none; an error listing the ids if
-    /// two share the name.
-    pub async fn find_integration(&self, name: &str) -> Result<Option<Integration>> {
-        let all = self.list_integrations().await?;
-        resolve_integration(&all, name)
-    }
-
-    /// `GET /api/v2/integrations/{id}`.
-    pub async fn get_integration(&self, id: &str) -> Result<Integration> {
-        self.json(Req::new(Method::GET, format!("/api/v2/integrations/{}", enc(id)), Idempotency::Safe)).await
-    }
-
-    /// `POST /api/v2/integrations`.
-    pub async fn create_integration(&self, name: &str, type_id: &str, notes: &str) -> Result<Integration> {
-        let body = serde_json::json!({"name": name, "integrationType": {"id": type_id}, "notes": notes});
-        self.json(Req::new(Method::POST, "/api/v2/integrations", Idempotency::Unsafe).body(&body)).await
-    }
-
-    /// `PATCH /api/v2/integrations/{id}`.
-    pub async fn patch_integration(&self, id: &str, body: &Value) -> Result<Integration> {
-        self.json(
-            Req::new(Method::PATCH, format!("/api/v2/integrations/{}", enc(id)), Idempotency::Safe)
-                .body(body),
-        )
-        .await
-    }
-
-    /// `DELETE /api/v2/integrations/{id}`; `Ok(false)` when already gone.
-    pub async fn delete_integration(&self, id: &str) -> Result<bool> {
-        self.delete_gone_ok(format!("/api/v2/integrations/{}", enc(id))).await
-    }
-
-    /// `GET /api/v2/integrations/{id}/config/current`.
-    pub async fn get_integration_config(&self, id: &str) -> Result<Value> {
-        self.json(Req::new(
-            Method::GET,
-            format!("/api/v2/integrations/{}/config/current", enc(id)),
-            Idempotency::Safe,
-        ))
-        .await
-    }
-
-    /// `PUT /api/v2/integrations/{id}/config/current` (`version` in the body).
-    pub async fn put_integration_config(&self, id: &str, body: &Value) -> Result<Value> {
-        self.json(
-            Req::new(
-                Method::PUT,
-                format!("/api/v2/integrations/{}/config/current", enc(id)),
-                Idempotency::Safe,
-            )
-            .body(body),
-        )
-        .await
-    }
-
-    /// `POST /api/v2/integrations/credentials` (body never logged).
-    pub async fn create_credential(&self, body: &Value) -> Result<Value> {
-        let mut r =
-            Req::new(Method::POST, "/api/v2/integrations/credentials", Idempotency::Unsafe).body(body);
-        r.sensitive = true;
-        self.json(r).await
-    }
-
-    /// `PUT /api/v2/integrations/credentials/{id}` (body never logged).
-    pub async fn update_credential(&self, id: &str, body: &Value) -> Result<Value> {
-        let mut r =
-            Req::new(Method::PUT, format!("/api/v2/integrations/credentials/{}", enc(id)), Idempotency::Safe)
-                .body(body);
-        r.sensitive = true;
-        self.json(r).await
-    }
-
-    /// `DELETE /api/v2/integrations/credentials/{id}`; `Ok(false)` when already gone.
-    pub async fn delete_credential(&self, id: &str) -> Result<bool> {
-        self.delete_gone_ok(format!("/api/v2/integrations/credentials/{}", enc(id))).await
-    }
-
-    /// Every credential (names and types only).
-    pub async fn list_credentials(&self) -> Result<Vec<Value>> {
-        self.list_all("/api/v2/integrations/credentials", &[]).await
     }
 }
 
@@ -881,14 +526,6 @@ pub fn resolve_integration(all: &[Integration], name: &str) -> Result<Option<Int
 #[must_use]
 pub fn refresh_after(lifetime: Duration) -> Duration {
     lifetime.saturating_sub(Duration::from_secs(60).min(lifetime / 10))
-}
-
-fn retry_after(r: &reqwest::Response) -> Option<Duration> {
-    let v = r.headers().get("retry-after")?.to_str().ok()?.trim().to_string();
-    v.parse::<u64>()
-        .ok()
-        .map(Duration::from_secs)
-        .or_else(|| v.parse::<f64>().ok().filter(|f| f.is_finite() && *f >= 0.0).map(Duration::from_secs_f64))
 }
 
 /// A short description of a transport error without URLs (which could carry queries).
@@ -924,23 +561,52 @@ fn truncate(s: &str, max: usize) -> String {
     format!("{}… ({} bytes)", &s[..end], s.len())
 }
 
-/// Percent-encodes a path segment.
-pub(super) fn enc(segment: &str) -> String {
-    percent_encoding::utf8_percent_encode(segment, SEGMENT).to_string()
+/// The result of one attempt.
+enum Attempt {
+    /// A complete answer (any status).
+    Answer { status: u16, body: bytes::Bytes, retry_after: Option<Duration> },
+    /// No usable answer.
+    Failed { outcome: Outcome, message: String },
 }
 
-const SEGMENT: &percent_encoding::AsciiSet =
-    &percent_encoding::NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.').remove(b'~');
+enum ReadError {
+    TooLarge,
+    Broken(reqwest::Error),
+}
+
+/// Reads a body, refusing one longer than `cap` bytes (by its Content-Length, or as soon as
+/// the chunks read exceed it) instead of growing without bound.
+async fn read_capped(
+    mut resp: reqwest::Response,
+    cap: usize,
+) -> std::result::Result<bytes::Bytes, ReadError> {
+    if resp.content_length().is_some_and(|n| n > cap as u64) {
+        return Err(ReadError::TooLarge);
+    }
+    let mut buf = bytes::BytesMut::new();
+    while let Some(chunk) = resp.chunk().await.map_err(ReadError::Broken)? {
+        if buf.len() + chunk.len() > cap {
+            return Err(ReadError::TooLarge);
+        }
+        buf.extend_from_slice(&chunk);
+    }
+    Ok(buf.freeze())
+}
+
+/// `16 MiB`, `64 KiB`.
+fn human_bytes(n: usize) -> String {
+    if n >= 1024 * 1024 && n.is_multiple_of(1024 * 1024) {
+        format!("{} MiB", n / (1024 * 1024))
+    } else if n >= 1024 && n.is_multiple_of(1024) {
+        format!("{} KiB", n / 1024)
+    } else {
+        format!("{n} bytes")
+    }
+}
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn segments_are_encoded() {
-        assert_eq!(enc("custom_-_a1b2"), "custom_-_a1b2");
-        assert_eq!(enc("a/b c"), "a%2Fb%20c");
-    }
 
     #[test]
     fn integration_resolution_is_exact_and_refuses_ambiguity() {

@@ -1,9 +1,10 @@
 //! Where the org is and how to log in: the `GENESYS_CLOUD_*` environment variables.
 //!
 //! Owns: the region table (all 17 Genesys Cloud regions, by domain and by AWS-style key),
-//! API/login base URLs, the `GENESYS_CLOUD_API_URL` override, the rule that `http://` is
-//! only allowed for loopback hosts, and clear errors naming the variable and the accepted
-//! values. Variable *names* are parameters so environments can read other variables.
+//! API/login base URLs, the `GENESYS_CLOUD_API_URL` override, [`check_http_url`] — the one
+//! check of every http(s) URL gcsync connects to (also used by environments and state
+//! locations): no user info, `http://` only to a loopback address, decided by the parser
+//! that connects — and clear errors naming the variable and the accepted values. Variable *names* are parameters so environments can read other variables.
 //! Must not: do I/O (the caller passes a lookup function) or hold tokens.
 
 use super::Secret;
@@ -108,7 +109,7 @@ pub enum ConfigError {
     },
     /// A plain-http URL for a host that is not loopback.
     #[error(
-        "`{var}` is `{value}`: plain http:// is only allowed for loopback hosts (127.0.0.1, ::1, localhost); use https://"
+        "`{var}` is `{value}`: plain http:// is only allowed to a loopback address (127.0.0.1, [::1]); use https://"
     )]
     Insecure {
         /// Variable name.
@@ -164,43 +165,106 @@ pub fn from_env(names: &EnvNames, get: impl Fn(&str) -> Option<String>) -> Resul
     Ok(Target { api_base, login_base, client_id, client_secret: Secret::new(client_secret) })
 }
 
-/// Checks an API base URL (`var` names where it came from, for the message): `https://`, or
-/// `http://` for a loopback host.
+/// Checks an API base URL (`var` names where it came from, for the message) with
+/// [`check_http_url`]: `https://`, or `http://` to a loopback address; no credentials, query
+/// or fragment.
 pub fn check_url(var: &str, url: &str) -> Result<(), ConfigError> {
-    if let Some(rest) = url.strip_prefix("http://") {
-        if is_loopback(host_of(rest)) {
-            return Ok(());
-        }
-        return Err(ConfigError::Insecure { var: var.into(), value: url.into() });
+    let shown = shown_url(url);
+    match check_http_url(url) {
+        Ok(_) => Ok(()),
+        Err(UrlProblem::PlainHttp) => Err(ConfigError::Insecure { var: var.into(), value: shown }),
+        Err(p) => Err(ConfigError::Invalid {
+            var: var.into(),
+            value: shown,
+            accepted: format!(
+                "{p}; use an https:// URL such as https://api.mypurecloud.com (http:// only to 127.0.0.1 or [::1])"
+            ),
+        }),
     }
-    if url.starts_with("https://") && !host_of(url).is_empty() {
-        return Ok(());
+}
+
+/// Why a URL gcsync would connect to is refused (see [`check_http_url`]).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum UrlProblem {
+    /// The URL parser refused it.
+    #[error("not a valid URL: {0}")]
+    Unparsable(String),
+    /// Not `http://` or `https://`.
+    #[error("the scheme is `{0}://`, not https://")]
+    Scheme(String),
+    /// No host.
+    #[error("no host")]
+    NoHost,
+    /// `user:password@` in the URL (it would be sent and shown in logs; and a host written
+    /// before `@` is not the host connected to).
+    #[error("credentials (user:password@) in the URL are refused")]
+    Credentials,
+    /// A query or fragment (it may carry a token that would show in logs).
+    #[error("a query or fragment is refused")]
+    QueryOrFragment,
+    /// Plain `http://` to a host that is not a loopback address.
+    #[error("plain http:// is only allowed to a loopback address (127.0.0.1, [::1]); use https://")]
+    PlainHttp,
+}
+
+/// THE check for every http(s) URL gcsync connects to (API base, environment files'
+/// `apiUrl`, state and lock URLs): parsed with reqwest's own [`reqwest::Url`] — the parser of
+/// the client that connects, so the host checked is the host connected to
+/// (`http://[::1]@evil.example` is `evil.example` with user info, and is refused) — an
+/// `http`/`https` scheme, a host, no user info, no query or fragment, and plain `http://`
+/// only to a loopback IP literal (`127.0.0.0/8`, `[::1]`; not the name `localhost`, which the
+/// system resolver could send anywhere). Returns the parsed URL.
+pub fn check_http_url(url: &str) -> Result<reqwest::Url, UrlProblem> {
+    let parsed = reqwest::Url::parse(url.trim()).map_err(|e| UrlProblem::Unparsable(e.to_string()))?;
+    check_parsed_url(&parsed)?;
+    Ok(parsed)
+}
+
+/// [`check_http_url`] on an already parsed URL.
+pub fn check_parsed_url(url: &reqwest::Url) -> Result<(), UrlProblem> {
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(UrlProblem::Scheme(url.scheme().to_string()));
     }
-    Err(ConfigError::Invalid {
-        var: var.into(),
-        value: url.into(),
-        accepted: "an https:// URL such as https://api.mypurecloud.com (http:// only for loopback)".into(),
-    })
+    if url.host_str().is_none_or(str::is_empty) {
+        return Err(UrlProblem::NoHost);
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(UrlProblem::Credentials);
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(UrlProblem::QueryOrFragment);
+    }
+    if url.scheme() == "http" && !is_loopback_url(url) {
+        return Err(UrlProblem::PlainHttp);
+    }
+    Ok(())
+}
+
+/// Whether `url`'s host is a loopback IP literal, as the parser normalized it (`0x7f.1` is
+/// `127.0.0.1`; a domain name never parses as an IP address).
+#[must_use]
+pub fn is_loopback_url(url: &reqwest::Url) -> bool {
+    url.host_str()
+        .map(|h| h.trim_start_matches('[').trim_end_matches(']'))
+        .and_then(|h| h.parse::<std::net::IpAddr>().ok())
+        .is_some_and(|ip| ip.is_loopback())
+}
+
+/// A URL as it may be shown in a message: user info replaced by `***`, query dropped.
+fn shown_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else { return url.to_string() };
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let (authority, tail) = rest.split_at(end);
+    let authority =
+        authority.rfind('@').map_or(authority.to_string(), |i| format!("***@{}", &authority[i + 1..]));
+    let tail = tail.split(['?', '#']).next().unwrap_or("");
+    format!("{scheme}://{authority}{tail}")
 }
 
 /// `host[:port]` of a URL (scheme optional).
 fn host_of(url: &str) -> &str {
     let rest = url.split_once("://").map_or(url, |(_, r)| r);
     rest.split(['/', '?', '#']).next().unwrap_or("")
-}
-
-/// Whether `host[:port]` names the loopback interface.
-#[must_use]
-pub fn is_loopback(host_port: &str) -> bool {
-    let host = if let Some(stripped) = host_port.strip_prefix('[') {
-        stripped.split(']').next().unwrap_or("")
-    } else {
-        host_port
-            .rsplit_once(':')
-            .map_or(host_port, |(h, p)| if p.chars().all(|c| c.is_ascii_digit()) { h } else { host_port })
-    };
-    host.eq_ignore_ascii_case("localhost")
-        || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
 }
 
 #[cfg(test)]
@@ -265,12 +329,46 @@ mod tests {
         )
         .unwrap_err();
         assert!(matches!(e, ConfigError::Insecure { .. }));
-        assert!(
-            is_loopback("localhost:80")
-                && is_loopback("[::1]:9")
-                && is_loopback("127.0.0.2")
-                && !is_loopback("10.0.0.1")
-        );
+    }
+
+    /// Issue 12 class 4: the loopback rule is decided on the URL as the connecting client
+    /// parses it; user info is refused outright and never shown.
+    #[test]
+    fn the_url_check_reads_the_host_that_is_connected_to() {
+        for ok in [
+            "http://127.0.0.1:4000",
+            "http://[::1]:9/",
+            "http://127.0.0.2",
+            "https://api.mypurecloud.ie",
+            "http://0x7f.1:80",
+        ] {
+            assert!(check_http_url(ok).is_ok(), "{ok}");
+        }
+        for (bad, problem) in [
+            ("http://[::1]@some.host", UrlProblem::Credentials),
+            ("http://127.0.0.1@some.host:80/", UrlProblem::Credentials),
+            ("https://user:pw@api.mypurecloud.ie", UrlProblem::Credentials),
+            ("http://localhost:8080", UrlProblem::PlainHttp),
+            ("http://127.0.0.1.example.com", UrlProblem::PlainHttp),
+            ("http://10.0.0.1", UrlProblem::PlainHttp),
+            ("ftp://127.0.0.1", UrlProblem::Scheme("ftp".into())),
+            ("https://api.example.com/?token=x", UrlProblem::QueryOrFragment),
+        ] {
+            assert_eq!(check_http_url(bad).unwrap_err(), problem, "{bad}");
+        }
+        let e = check_url("GENESYS_CLOUD_API_URL", "http://[::1]:p4ss@some.host").unwrap_err();
+        assert!(!e.to_string().contains("p4ss"), "{e}");
+        assert!(e.to_string().contains("credentials"), "{e}");
+        let e = from_env(
+            &EnvNames::default(),
+            env(&[
+                ("GENESYS_CLOUD_API_URL", "http://[::1]@some.host"),
+                ("GENESYS_CLOUD_CLIENT_ID", "id"),
+                ("GENESYS_CLOUD_CLIENT_SECRET", "s"),
+            ]),
+        )
+        .unwrap_err();
+        assert!(e.to_string().starts_with("`GENESYS_CLOUD_API_URL`"), "{e}");
     }
 
     #[test]

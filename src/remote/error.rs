@@ -49,13 +49,16 @@ impl ApiError {
                 let text = text.trim();
                 if text.is_empty() { "no message".to_string() } else { text.chars().take(300).collect() }
             });
-        let context_id = s("contextId").or_else(|| s("correlationId"));
+        let message = cut(&message);
+        let code = cut(&code);
+        let context_id = s("contextId").or_else(|| s("correlationId")).map(|c| cut(&c));
         let error_codes = v
             .get("details")
             .and_then(Value::as_array)
             .map(|d| {
                 d.iter()
-                    .filter_map(|x| x.get("errorCode").and_then(Value::as_str).map(str::to_string))
+                    .filter_map(|x| x.get("errorCode").and_then(Value::as_str).map(cut))
+                    .take(MAX_LISTED)
                     .collect()
             })
             .unwrap_or_default();
@@ -64,7 +67,8 @@ impl ApiError {
             .and_then(Value::as_array)
             .map(|d| {
                 d.iter()
-                    .filter_map(|x| x.get("message").and_then(Value::as_str).map(str::to_string))
+                    .filter_map(|x| x.get("message").and_then(Value::as_str).map(cut))
+                    .take(MAX_LISTED)
                     .collect()
             })
             .unwrap_or_default();
@@ -89,19 +93,25 @@ impl ApiError {
     }
 }
 
-fn default_code(status: u16) -> String {
-    match status {
-        400 => "bad.request",
-        401 => "bad.credentials",
-        403 => "forbidden",
-        404 => "not.found",
-        409 => "conflict",
-        429 => "too.many.requests",
-        500 => "internal.server.error",
-        503 => "service.unavailable",
-        _ => "error",
+/// The code of an error body without one: the one table, [`crate::status_codes`].
+/// Longest text kept from a server's error body (message, code, each nested message);
+/// longer text is cut with a note saying how long it was (a hostile or broken server can
+/// send megabytes).
+pub const MAX_MESSAGE_CHARS: usize = 2000;
+
+/// Most `details[]`/`errors[]` entries kept.
+const MAX_LISTED: usize = 20;
+
+/// `text`, cut after [`MAX_MESSAGE_CHARS`] characters with a note.
+fn cut(text: &str) -> String {
+    match text.char_indices().nth(MAX_MESSAGE_CHARS) {
+        None => text.to_string(),
+        Some((end, _)) => format!("{}… [cut: the server's text is {} bytes]", &text[..end], text.len()),
     }
-    .to_string()
+}
+
+fn default_code(status: u16) -> String {
+    crate::status_codes::genesys_code(status).to_string()
 }
 
 impl fmt::Display for ApiError {
@@ -249,8 +259,26 @@ mod tests {
         );
         assert_eq!((e.code.as_str(), e.message.as_str(), e.context_id.as_deref()), ("x.y", "old", Some("k")));
         let e = ApiError::from_body("GET", "/p", 502, b"<html>Bad gateway</html>");
-        assert_eq!(e.code, "error");
+        assert_eq!(e.code, "bad.gateway", "the status's code from the one table");
         assert!(e.message.contains("Bad gateway"));
+    }
+
+    /// Issue 12 class 12: a 50 MB message is cut with a note.
+    #[test]
+    fn huge_messages_are_cut_with_a_note() {
+        let big = "x".repeat(50 * 1024 * 1024);
+        let body = serde_json::json!({"message": big, "code": "bad.request", "errors": [{"message": "y".repeat(5000)}]});
+        let e = ApiError::from_body("GET", "/p", 400, body.to_string().as_bytes());
+        assert!(e.message.chars().count() < MAX_MESSAGE_CHARS + 100, "{}", e.message.len());
+        assert!(
+            e.message.ends_with("… [cut: the server's text is 52428800 bytes]"),
+            "{}",
+            &e.message[1990..]
+        );
+        assert!(e.nested[0].ends_with("[cut: the server's text is 5000 bytes]"));
+        assert!(e.to_string().len() < 5000);
+        let short = ApiError::from_body("GET", "/p", 400, br#"{"message":"short"}"#);
+        assert_eq!(short.message, "short");
     }
 
     #[test]

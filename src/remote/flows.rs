@@ -14,8 +14,9 @@
 //! replaced action with two calls.
 
 use super::Idempotency;
-use super::client::{Client, Page, Req};
+use super::client::{Client, Page};
 use super::error::{Error, Result};
+use super::request::Req;
 use crate::impact::{Consumer, Impact, Incomplete};
 use reqwest::Method;
 use serde::Deserialize;

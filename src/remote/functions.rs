@@ -9,8 +9,9 @@
 //! errors or logs (only scheme, host and path do).
 //! Must not: decide when to upload (apply does), print.
 
-use super::client::{Client, Idempotency, Req, enc};
+use super::client::{Client, Idempotency};
 use super::error::Error;
+use super::request::{Req, enc};
 use reqwest::Method;
 use serde::Deserialize;
 use serde_json::{Value, json};

@@ -1,16 +1,20 @@
 //! Everything gcsync does against an org goes through here.
 //!
 //! Owns: target configuration from the environment ([`config`]), the HTTP client with
-//! auth, rate limit, retries and endpoint calls ([`client`]), typed API errors
+//! auth, rate limit and sending ([`client`]), the endpoint calls (`endpoints`), pure request
+//! building ([`request`]), the retry rule and limits ([`policy`]), typed API errors
 //! ([`error`]), and [`Secret`], the wrapper that keeps tokens and client secrets out of
 //! `Debug`/`Display` output.
 //! Must not: decide what to change in the org (plan/apply do) or print.
 
 pub mod client;
 pub mod config;
+mod endpoints;
 pub mod error;
 pub mod flows;
 pub mod functions;
+pub mod policy;
+pub mod request;
 
 pub use client::{Client, ClientOptions, Idempotency, Integration, OrgInfo};
 pub use error::{ApiError, Error, Result};

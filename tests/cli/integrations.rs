@@ -243,8 +243,9 @@ fn a_saved_plan_with_one_changed_secret_applies_nothing() {
 fn an_interrupted_integration_create_reuses_its_credential() {
     let e = Env::new();
     e.dir.write("m/api.yaml", integration_yaml("v1"));
-    // The credential is created, then creating the integration fails.
-    e.emu.set_faults(&["500 nth=2 method=POST path=/api/v2/integrations"]);
+    // The credential is created, then creating the integration fails for good (a 403: a 5xx
+    // would now be resolved by the unknown-outcome lookup and retried, issue 12 class 9).
+    e.emu.set_faults(&["403 nth=2 method=POST path=/api/v2/integrations"]);
     let out = e.run(Some(PASSWORD), &["apply", "-m", "m", "--auto-approve"]);
     assert_eq!(code(&out), 1, "{}", render(&out, e.dir.path()));
     e.emu.set_faults(&[]);

@@ -122,9 +122,7 @@ impl Location {
             ));
         }
         match scheme.as_str() {
-            "http" | "https" => {
-                http_location(url, &scheme, env).map(|h| Location::Http(Box::new(h))).map_err(err)
-            }
+            "http" | "https" => http_location(url, env).map(|h| Location::Http(Box::new(h))).map_err(err),
             _ => {
                 let bucket = url.host_str().unwrap_or_default().to_string();
                 if bucket.is_empty() {
@@ -170,16 +168,6 @@ impl Location {
     }
 }
 
-/// Whether `url`'s host is a loopback IP literal (as reqwest will connect to it).
-fn is_loopback(url: &Url) -> bool {
-    // `host_str` is the parser's normalized host: `0x7f.1` is `127.0.0.1`, an IPv6 host is
-    // bracketed, and a domain name never parses as an IP address.
-    url.host_str()
-        .map(|h| h.trim_start_matches('[').trim_end_matches(']'))
-        .and_then(|h| h.parse::<std::net::IpAddr>().ok())
-        .is_some_and(|ip| ip.is_loopback())
-}
-
 /// The GitLab-managed state path (`/api/v4/projects/ID/terraform/state/NAME`).
 fn is_gitlab_state(url: &Url) -> bool {
     let segs: Vec<&str> = url.path_segments().map(Iterator::collect).unwrap_or_default();
@@ -188,19 +176,9 @@ fn is_gitlab_state(url: &Url) -> bool {
         && segs[segs.len() - 3..segs.len() - 1] == ["terraform", "state"]
 }
 
-fn http_location(
-    url: Url,
-    scheme: &str,
-    env: &dyn Fn(&str) -> Option<String>,
-) -> Result<HttpLocation, String> {
-    if url.host().is_none() {
-        return Err("no host".into());
-    }
-    if scheme == "http" && !is_loopback(&url) {
-        return Err(
-            "plain http:// is only allowed to a loopback address (127.0.0.1, [::1]); use https://".into()
-        );
-    }
+fn http_location(url: Url, env: &dyn Fn(&str) -> Option<String>) -> Result<HttpLocation, String> {
+    // The one URL rule of gcsync (host, no credentials, http:// only to loopback).
+    crate::remote::config::check_parsed_url(&url).map_err(|p| p.to_string())?;
     let other = |var: &str| -> Result<Option<Url>, String> {
         let Some(v) = env(var) else { return Ok(None) };
         match Location::parse_with(&v, &|_| None) {
