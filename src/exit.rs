@@ -149,7 +149,7 @@ impl From<crate::state::Error> for CliError {
             ),
             crate::state::Error::TooNew { .. } => Some("upgrade gcsync"),
             crate::state::Error::Invalid { .. } => Some("restore the previous state from `<state>.backup`"),
-            crate::state::Error::Io { .. } => None,
+            crate::state::Error::Io { .. } | crate::state::Error::Serialize { .. } => None,
         };
         let mut c = CliError::new(e.to_string());
         if let Some(h) = hint {
@@ -211,6 +211,12 @@ impl From<crate::reconcile::Error> for CliError {
 impl From<crate::apply::Error> for CliError {
     fn from(e: crate::apply::Error) -> Self {
         let c = CliError::from_error("apply stopped", &e);
+        if e.state_not_written() {
+            // The state may lag the org: say so, and what makes the next run safe.
+            return c.hint(
+                "the state could not be written, so it may not record the last change; fix the cause (space, permissions) and run `gcsync apply` again: creates journaled before they started are adopted by exact name, never made twice",
+            );
+        }
         c.hint("the state records everything applied so far; fix the cause and run `gcsync apply` again")
     }
 }

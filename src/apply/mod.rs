@@ -56,6 +56,32 @@ pub enum Error {
     /// The plan cannot be applied.
     #[error("the plan has errors and cannot be applied")]
     PlanHasErrors,
+    /// A change failed, and writing the state afterwards failed too.
+    #[error("{failure}; writing the state afterwards failed too: {source}")]
+    StateAfterFailure {
+        /// The change's failure.
+        failure: Box<Error>,
+        /// Why the state could not be written.
+        #[source]
+        source: Box<crate::state::Error>,
+    },
+}
+
+impl Error {
+    /// Whether the state file could not be written (it may lag the org).
+    #[must_use]
+    pub fn state_not_written(&self) -> bool {
+        matches!(self, Self::State { .. } | Self::StateAfterFailure { .. })
+    }
+}
+
+/// After a failed change: writes the state (what succeeded before the failure, and the
+/// journal of the failing create); when that write fails too, both are reported.
+fn save_after_failure(state: &mut State, path: &Path, failure: Error) -> Error {
+    match state.save(path) {
+        Ok(()) => failure,
+        Err(source) => Error::StateAfterFailure { failure: Box::new(failure), source: Box::new(source) },
+    }
 }
 
 /// What happened to one change.
@@ -144,10 +170,7 @@ pub async fn apply<R: Remote>(
                 progress(i, total, step, Some(&o));
                 done.push((ic.name.clone(), o));
             }
-            Err(e) => {
-                let _ = state.save(state_path);
-                return Err((done, e));
-            }
+            Err(e) => return Err((done, save_after_failure(state, state_path, e))),
         }
     }
     // Journal every action create of the run before its first mutation (one state write): a
@@ -183,8 +206,7 @@ pub async fn apply<R: Remote>(
             Err(e) => {
                 // Creates never attempted are not in flight; only the failing one may be.
                 state.pending.retain(|p| p.name == c.name);
-                let _ = state.save(state_path);
-                return Err((done, e));
+                return Err((done, save_after_failure(state, state_path, e)));
             }
         }
     }
@@ -403,4 +425,54 @@ fn record(state: &mut State, c: &Change, spec: &ActionSpec, id: &str, version: i
     state.pending.retain(|p| p.name != c.name);
     move_entry(state, c);
     state.actions.insert(c.name.clone(), TrackedAction::from_spec(id, version, &c.integration, spec));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn failure() -> Error {
+        Error::Stale { name: "A".into(), message: "it moved".into() }
+    }
+
+    #[test]
+    fn a_failed_change_keeps_its_error_when_the_state_is_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("s.json");
+        let mut state = State::load(&p).unwrap();
+        state.pending.push(PendingCreate {
+            name: "A".into(),
+            integration_id: "i".into(),
+            integration: "I".into(),
+        });
+        let e = save_after_failure(&mut state, &p, failure());
+        assert!(matches!(e, Error::Stale { .. }), "{e}");
+        assert!(!e.state_not_written());
+        assert!(std::fs::read_to_string(&p).unwrap().contains("\"pending\""), "the journal was written");
+    }
+
+    #[test]
+    fn a_failed_state_write_after_a_failed_change_reports_both() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("s.json");
+        let mut state = State::load(&p).unwrap();
+        state.pending.push(PendingCreate {
+            name: "A".into(),
+            integration_id: "i".into(),
+            integration: "I".into(),
+        });
+        // The state's "directory" is a regular file: the write cannot succeed (root ignores
+        // permissions, and a missing directory would be created).
+        std::fs::write(dir.path().join("file"), "x").unwrap();
+        let gone = dir.path().join("file").join("s.json");
+        let e = save_after_failure(&mut state, &gone, failure());
+        assert!(e.state_not_written(), "{e}");
+        let text = e.to_string();
+        assert!(
+            text.contains("it moved") && text.contains("writing the state afterwards failed too"),
+            "{text}"
+        );
+        let cli = crate::exit::CliError::from(e);
+        assert!(cli.hint.as_deref().is_some_and(|h| h.contains("could not be written")), "{cli:?}");
+    }
 }

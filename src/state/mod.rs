@@ -272,6 +272,14 @@ pub enum Error {
         /// This gcsync's version.
         ours: &'static str,
     },
+    /// The state could not be serialized (nothing was written; the previous file is intact).
+    #[error("cannot write `{path}`: {message}; the previous state file is unchanged")]
+    Serialize {
+        /// Path.
+        path: PathBuf,
+        /// Why.
+        message: String,
+    },
     /// I/O.
     #[error("cannot {op} `{path}`: {reason}")]
     Io {
@@ -380,34 +388,38 @@ impl State {
             lines: std::cell::RefCell::new(BTreeMap::new()),
         };
         // Not cached: a read-only command (plan, drift) would only double its memory.
-        state.written = Some(state.content_text(false));
+        state.written = Some(
+            state
+                .content_text(false)
+                .map_err(|e| Error::Invalid { path: path.into(), message: e.to_string() })?,
+        );
         Ok(state)
     }
 
     /// The content part of the file (everything but schema version, writer and serial):
     /// one action per line, keys sorted, so diffs stay readable and writes stay cheap.
     /// `cache`: keep each serialized line for the next call (apply writes after every mutation).
-    fn content_text(&self, cache_lines: bool) -> String {
+    fn content_text(&self, cache_lines: bool) -> Result<String, serde_json::Error> {
         let mut out = String::new();
         let order = field_order();
-        out.push_str(&format!("  \"lineage\": {},\n", compact(&self.lineage)));
+        out.push_str(&format!("  \"lineage\": {},\n", compact(&self.lineage)?));
         if let Some(org) = &self.org {
-            out.push_str(&format!("  \"org\": {},\n", compact(org)));
+            out.push_str(&format!("  \"org\": {},\n", compact(org)?));
         }
         if let Some(env) = &self.environment {
-            out.push_str(&format!("  \"environment\": {},\n", compact(env)));
+            out.push_str(&format!("  \"environment\": {},\n", compact(env)?));
         }
-        out.push_str(&format!("  \"field_order\": {},\n", compact(&order)));
+        out.push_str(&format!("  \"field_order\": {},\n", compact(&order)?));
         if !self.integrations.is_empty() {
             out.push_str("  \"integrations\": {");
             for (i, (name, t)) in self.integrations.iter().enumerate() {
                 out.push_str(if i == 0 { "\n" } else { ",\n" });
-                out.push_str(&format!("    {}: {}", compact(name), compact(t)));
+                out.push_str(&format!("    {}: {}", compact(name)?, compact(t)?));
             }
             out.push_str("\n  },\n");
         }
         if !self.pending_integrations.is_empty() {
-            out.push_str(&format!("  \"pending_integrations\": {},\n", compact(&self.pending_integrations)));
+            out.push_str(&format!("  \"pending_integrations\": {},\n", compact(&self.pending_integrations)?));
         }
         out.push_str("  \"actions\": {");
         let mut first = true;
@@ -429,7 +441,7 @@ impl State {
                 }
                 _ => {
                     let line =
-                        format!("    {}: {}", compact(name), compact(&WireAction::from_tracked(t, &order)));
+                        format!("    {}: {}", compact(name)?, compact(&WireAction::from_tracked(t, &order))?);
                     out.push_str(&line);
                     if cache_lines {
                         cache.insert(name.clone(), (t.clone(), line));
@@ -442,22 +454,32 @@ impl State {
             out.push_str(",\n  \"pending\": [");
             for (i, p) in self.pending.iter().enumerate() {
                 out.push_str(if i == 0 { "\n" } else { ",\n" });
-                out.push_str(&format!("    {}", compact(p)));
+                out.push_str(&format!("    {}", compact(p)?));
             }
             out.push_str("\n  ]");
         }
         out.push('\n');
-        out
+        Ok(out)
     }
 
     /// Writes the state atomically, keeping the previous file as `<path>.backup`. The
     /// serial moves only when the content differs from what is on disk.
     pub fn save(&mut self, path: &Path) -> Result<(), Error> {
-        let content = self.content_text(true);
+        let content = self
+            .content_text(true)
+            .map_err(|e| Error::Serialize { path: path.into(), message: e.to_string() })?;
         if self.written.as_deref() == Some(content.as_str()) {
             return Ok(());
         }
-        self.serial += 1;
+        // A serial at u64::MAX cannot grow: refuse rather than wrap (a wrapped serial would
+        // read as older than every copy of this state).
+        let Some(next) = self.serial.checked_add(1) else {
+            return Err(Error::Serialize {
+                path: path.into(),
+                message: format!("the serial {} cannot be increased", self.serial),
+            });
+        };
+        self.serial = next;
         self.gcsync_version = env!("CARGO_PKG_VERSION").to_string();
         let text = format!(
             "{{\n  \"version\": {},\n  \"gcsync_version\": {},\n  \"serial\": {},\n{content}}}\n",
@@ -545,9 +567,10 @@ impl PartialEq for State {
 
 impl Eq for State {}
 
-/// Compact JSON of a value (state lines).
-fn compact<T: Serialize + ?Sized>(v: &T) -> String {
-    serde_json::to_string(v).unwrap_or_else(|_| "null".into())
+/// Compact JSON of a value (state lines). An error (a map with non-string keys, a failing
+/// `Serialize`) stops the write: the state is never written with a placeholder.
+fn compact<T: Serialize + ?Sized>(v: &T) -> Result<String, serde_json::Error> {
+    serde_json::to_string(v)
 }
 
 impl Default for State {
@@ -569,6 +592,23 @@ mod tests {
             digest: "sha256:x".into(),
             fields: BTreeMap::new(),
         }
+    }
+
+    #[test]
+    fn a_serial_at_its_maximum_is_refused_and_the_file_left_intact() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("s.json");
+        let mut s = State::load(&p).unwrap();
+        s.actions.insert("A".into(), tracked("1"));
+        s.save(&p).unwrap();
+        let before = std::fs::read(&p).unwrap();
+        s.serial = u64::MAX;
+        s.actions.insert("B".into(), tracked("2"));
+        let e = s.save(&p).unwrap_err();
+        assert!(matches!(e, Error::Serialize { .. }), "{e}");
+        assert!(e.to_string().contains("cannot be increased"), "{e}");
+        assert_eq!(s.serial, u64::MAX, "not wrapped");
+        assert_eq!(std::fs::read(&p).unwrap(), before, "the previous state is intact");
     }
 
     #[test]
