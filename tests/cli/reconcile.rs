@@ -207,6 +207,24 @@ fn drift_is_detected_and_corrected() {
     assert_eq!(code(&e.run(&["plan", "--detailed-exitcode"])), 0);
 }
 
+/// Issue 13.7: a scheduled audit whose state download failed must go red, not report "no drift".
+#[test]
+fn drift_without_a_state_is_an_error_naming_the_path() {
+    let e = Env::new();
+    e.write("manifests/a.yaml", &action_yaml("Lookup User", 10, false));
+    let out = e.run(&["drift"]);
+    assert_eq!(code(&out), 1);
+    let err = String::from_utf8_lossy(&out.stderr).to_string();
+    assert!(err.contains("state/gcsync.state.json` does not exist"), "{err}");
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("No drift"), "{err}");
+    // A state that exists but records nothing (an empty download) is refused the same way.
+    e.ok(&["apply", "--auto-approve"]);
+    e.ok(&["state", "rm", "Lookup User"]);
+    let out = e.run(&["drift"]);
+    assert_eq!(code(&out), 1);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("records nothing gcsync manages"));
+}
+
 #[test]
 fn saved_plans_apply_exactly_and_refuse_when_stale() {
     let e = Env::new();

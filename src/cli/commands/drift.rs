@@ -43,7 +43,20 @@ struct Drifted {
 pub fn run(args: &Args, printer: &Printer, globals: &Globals) -> CmdResult {
     let rt = crate::cli::org::runtime()?;
     rt.block_on(async {
-        let session = session::open(globals, args.state.path(globals), None, printer).await?;
+        let state_path = args.state.path(globals);
+        let existed = state_path.exists();
+        let session = session::open(globals, state_path.clone(), None, printer).await?;
+        // An audit against a missing or empty state would report "no drift" whatever the org
+        // holds: a scheduled drift job whose state download failed must go red instead.
+        if session.state.actions.is_empty() && session.state.integrations.is_empty() {
+            session.close().await;
+            let what = if existed { "records nothing gcsync manages" } else { "does not exist" };
+            return Err(CliError::new(format!(
+                "the state `{}` {what}: drift compares the org with the last apply, so there is nothing to compare",
+                state_path.display()
+            ))
+            .hint("check the state location (`--state`, `GCSYNC_STATE`, or `state:` in the environment file) and that the state was fetched; a new project runs `gcsync apply` first"));
+        }
         let result: Result<(Vec<Drifted>, Vec<Drifted>), CliError> = async {
             let live = session.org.client.list_actions().await?;
             let by_id: BTreeMap<&str, i64> = live.iter().map(|a| (a.id.as_str(), a.version)).collect();
