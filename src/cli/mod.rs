@@ -188,7 +188,38 @@ pub struct Globals {
     pub environments_dir: PathBuf,
 }
 
+/// One word for a POSIX shell: as is when it is plain, else single-quoted.
+#[must_use]
+pub fn shell_word(word: &str) -> String {
+    let plain = !word.is_empty()
+        && word.bytes().all(|b| {
+            b.is_ascii_alphanumeric()
+                || matches!(b, b'_' | b'-' | b'.' | b'/' | b':' | b'=' | b'@' | b'+' | b',')
+        });
+    if plain { word.to_string() } else { format!("'{}'", word.replace('\'', "'\\''")) }
+}
+
 impl Globals {
+    /// `gcsync` with the global options this run used to pick its org (`--local`, or
+    /// `--env NAME` and a non-default `--environments-dir`), so a printed hint runs
+    /// against the same org and state as the command that printed it.
+    #[must_use]
+    pub fn gcsync_prefix(&self) -> String {
+        let mut out = String::from("gcsync");
+        if let Some(name) = &self.environment {
+            out.push_str(&format!(" --env {}", shell_word(name)));
+            if self.environments_dir != std::path::Path::new(crate::environments::DEFAULT_DIR) {
+                out.push_str(&format!(
+                    " --environments-dir {}",
+                    shell_word(&self.environments_dir.to_string_lossy())
+                ));
+            }
+        } else if matches!(self.target, org::TargetChoice::Local) {
+            out.push_str(" --local");
+        }
+        out
+    }
+
     fn from_cli(cli: &Cli, printer: &Printer) -> Result<Self, CliError> {
         let environments_dir = cli.environments_dir.clone();
         if let Some(name) = &cli.env {

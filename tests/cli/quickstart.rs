@@ -33,3 +33,56 @@ fn without_credentials_the_error_names_the_variable() {
     assert!(err.contains("`GENESYS_CLOUD_CLIENT_ID` is not set"), "{err}");
     assert!(err.contains("--local"), "{err}");
 }
+
+/// Issue 13.11: the saved plan's hint runs exactly as printed — with `--local`, `-m` and
+/// `--state` when the plan used them (before, `gcsync apply p.json` went to a real org).
+#[test]
+fn the_saved_plan_hint_runs_as_printed() {
+    let t = TestDir::new().with_repo_manifests();
+    let out = t
+        .gcsync()
+        .args(["--local", "plan", "-m", "manifests", "--state", "my state.json", "--out", "p.json"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    assert_eq!(code(&out), 0, "{text}");
+    let hint = text
+        .split("Apply exactly this plan with `")
+        .nth(1)
+        .and_then(|r| r.split('`').next())
+        .unwrap_or_else(|| panic!("no hint in {text}"));
+    assert_eq!(hint, "gcsync --local apply -m manifests --state 'my state.json' p.json");
+    // Run it as a shell would, with `gcsync` being this binary.
+    let words: Vec<String> = shell_words(hint.strip_prefix("gcsync ").unwrap());
+    let out = t.gcsync().args(&words).output().unwrap();
+    let text = render(&out, t.path());
+    assert_eq!(code(&out), 0, "{text}");
+    assert!(text.contains("Apply complete: 2 added"), "{text}");
+}
+
+/// Splits a command line the way a POSIX shell splits words with single quotes.
+fn shell_words(line: &str) -> Vec<String> {
+    let (mut words, mut cur, mut quoted, mut any) = (Vec::new(), String::new(), false, false);
+    for ch in line.chars() {
+        match ch {
+            '\'' => {
+                quoted = !quoted;
+                any = true;
+            }
+            ' ' if !quoted => {
+                if any {
+                    words.push(std::mem::take(&mut cur));
+                    any = false;
+                }
+            }
+            c => {
+                cur.push(c);
+                any = true;
+            }
+        }
+    }
+    if any {
+        words.push(cur);
+    }
+    words
+}

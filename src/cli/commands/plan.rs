@@ -170,9 +170,18 @@ fn run_with(
             );
             let markdown = args.format == Some(super::formats::PlanFormat::Markdown);
             if let (Some(out), true, false) = (&args.out, planned.plan.errors.is_empty(), markdown) {
+                // The hint repeats what picked the org, the manifests and the state, so it
+                // runs as printed (`apply PLAN` re-reads both and refuses if they moved).
+                let mut cmd = format!("{} apply", globals.gcsync_prefix());
+                for m in &args.manifests.manifests {
+                    cmd.push_str(&format!(" -m {}", crate::cli::shell_word(&m.to_string_lossy())));
+                }
+                if let Some(st) = &args.state.state {
+                    cmd.push_str(&format!(" --state {}", crate::cli::shell_word(&st.to_string_lossy())));
+                }
+                cmd.push_str(&format!(" {}", crate::cli::shell_word(&out.to_string_lossy())));
                 printer.outln(&format!(
-                    "\nSaved the plan to `{}`. Apply exactly this plan with `gcsync apply {}`.",
-                    out.display(),
+                    "\nSaved the plan to `{}`. Apply exactly this plan with `{cmd}`.",
                     out.display()
                 ));
             }
