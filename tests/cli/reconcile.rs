@@ -207,6 +207,27 @@ fn drift_is_detected_and_corrected() {
     assert_eq!(code(&e.run(&["plan", "--detailed-exitcode"])), 0);
 }
 
+/// Issue 13.3: `state rm` takes several names, all or nothing, with "did you mean".
+#[test]
+fn state_rm_takes_several_names_all_or_nothing() {
+    let e = Env::new();
+    e.write("manifests/a.yaml", &action_yaml("Lookup User", 10, false));
+    e.write("manifests/b.yaml", &action_yaml("Lookup Order", 10, false));
+    e.ok(&["apply", "--auto-approve"]);
+    let out = e.run(&["state", "rm", "Lookup User", "Lookup Ordr"]);
+    assert_eq!(code(&out), 1);
+    let err = String::from_utf8_lossy(&out.stderr).to_string();
+    assert!(
+        err.contains("`Lookup Ordr` is not in the state") && err.contains("did you mean `Lookup Order`?"),
+        "{err}"
+    );
+    assert!(err.contains("`gcsync state list` lists"), "{err}");
+    assert_eq!(e.state()["actions"].as_object().unwrap().len(), 2, "nothing removed");
+    e.ok(&["state", "rm", "Lookup User", "Lookup Order"]);
+    assert!(e.state()["actions"].as_object().unwrap().is_empty());
+    assert_eq!(e.emu.actions().len(), 2, "both stay in the org");
+}
+
 /// Issue 13.7: a scheduled audit whose state download failed must go red, not report "no drift".
 #[test]
 fn drift_without_a_state_is_an_error_naming_the_path() {

@@ -26,10 +26,12 @@ pub enum StateCommand {
         /// Manifest name.
         name: String,
     },
-    /// Forget an action (it stays in the org, unmanaged).
+    /// Forget actions (they stay in the org, unmanaged). Every name must be in the state,
+    /// or nothing is removed.
     Rm {
-        /// Manifest name.
-        name: String,
+        /// Manifest names.
+        #[arg(required = true, num_args = 1..)]
+        names: Vec<String>,
     },
 }
 
@@ -63,25 +65,51 @@ pub fn run(args: &Args, printer: &Printer, globals: &Globals) -> CmdResult {
             let t = state
                 .actions
                 .get(name)
-                .ok_or_else(|| CliError::new(format!("`{name}` is not in the state `{}`", path.display())))?;
+                .ok_or_else(|| not_in_state(name, &state, &path, &list_cmd(args, globals)))?;
             printer.outln(&serde_json::to_string_pretty(t).unwrap_or_default());
             Ok(ExitStatus::Success)
         }
-        StateCommand::Rm { name } => {
+        StateCommand::Rm { names } => {
             let _guard = lock::acquire(&path, "state rm", &now_rfc3339())?;
             let mut state = State::load(&path)?;
             state.check_environment(&path, globals.environment.as_deref())?;
-            let t = state
-                .actions
-                .remove(name)
-                .ok_or_else(|| CliError::new(format!("`{name}` is not in the state `{}`", path.display())))?;
+            // All or nothing: an unknown name (a typo) removes none of the others.
+            if let Some(unknown) = names.iter().find(|n| !state.actions.contains_key(n.as_str())) {
+                return Err(not_in_state(unknown, &state, &path, &list_cmd(args, globals)));
+            }
+            let mut removed = Vec::new();
+            for name in names {
+                if let Some(t) = state.actions.remove(name) {
+                    removed.push((name, t.id));
+                }
+            }
             state.save(&path)?;
-            printer.info(&format!(
-                "removed `{name}` from the state; action `{}` stays in the org, no longer managed",
-                t.id
-            ));
+            for (name, id) in removed {
+                printer.info(&format!(
+                    "removed `{name}` from the state; action `{id}` stays in the org, no longer managed"
+                ));
+            }
             Ok(ExitStatus::Success)
         }
+    }
+}
+
+/// `gcsync state list` for the org and state this run used (a hint that runs as printed).
+fn list_cmd(args: &Args, globals: &Globals) -> String {
+    let mut cmd = format!("{} state list", globals.gcsync_prefix());
+    if let Some(st) = &args.state.state {
+        cmd.push_str(&format!(" --state {}", crate::cli::shell_word(&st.to_string_lossy())));
+    }
+    cmd
+}
+
+/// `NAME` is not in the state: says so, with the closest managed name when one is close.
+fn not_in_state(name: &str, state: &State, path: &std::path::Path, list: &str) -> CliError {
+    let known: Vec<&str> = state.actions.keys().map(String::as_str).collect();
+    let e = CliError::new(format!("`{name}` is not in the state `{}`", path.display()));
+    match crate::manifest::reader::suggest(name, &known) {
+        Some(s) => e.hint(format!("did you mean `{s}`? `{list}` lists the managed actions")),
+        None => e.hint(format!("`{list}` lists the managed actions")),
     }
 }
 
