@@ -158,8 +158,11 @@ impl Printer {
         }
     }
 
-    /// A warning on stderr.
+    /// A warning on stderr (hidden by `-q`: quiet means only errors and the result).
     pub fn warn(&self, text: &str) {
+        if self.quiet {
+            return;
+        }
         let label = self.paint_err(&Style::new().yellow().bold(), "warning");
         self.err_raw(&format!("{label}: {text}\n"));
     }

@@ -207,6 +207,37 @@ fn drift_is_detected_and_corrected() {
     assert_eq!(code(&e.run(&["plan", "--detailed-exitcode"])), 0);
 }
 
+/// Issue 13.12: plan summarizes lint warnings in one line per run; `-q` prints none.
+#[test]
+fn plan_summarizes_lint_warnings_and_quiet_hides_them() {
+    let e = Env::new();
+    // Unescaped input in the URL: an `unescaped-input-url` warning, twice.
+    let unescaped =
+        action_yaml("Lookup User", 10, false).replace("$esc.url(${input.userId})", "${input.userId}");
+    e.write("manifests/a.yaml", &unescaped);
+    e.write("manifests/b.yaml", &unescaped.replace("Lookup User", "Lookup Order"));
+    let out = e.run(&["plan"]);
+    assert_eq!(code(&out), 0);
+    let err = String::from_utf8_lossy(&out.stderr).to_string();
+    assert!(
+        err.contains(
+            "warning: 2 lint warnings in the manifests (unescaped-input-url 2): `gcsync validate` lists them"
+        ),
+        "{err}"
+    );
+    assert!(!err.contains("warning[unescaped-input-url]"), "no full report: {err}");
+    let out = e.run(&["-q", "plan"]);
+    assert_eq!(code(&out), 0);
+    assert!(
+        !String::from_utf8_lossy(&out.stderr).contains("warning"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // validate keeps the full report.
+    let out = e.run(&["validate"]);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("warning[unescaped-input-url]"));
+}
+
 /// Issue 13.3: `state rm` takes several names, all or nothing, with "did you mean".
 #[test]
 fn state_rm_takes_several_names_all_or_nothing() {

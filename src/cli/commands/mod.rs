@@ -36,7 +36,7 @@ pub fn load_manifests(
     globals: &Globals,
 ) -> Result<ManifestSet, CliError> {
     let (mut set, diags) = manifest::load_with(paths, globals.vars());
-    report_load(&set, &diags, printer)?;
+    report_load_as(&set, &diags, printer, true)?;
     // Source texts only serve diagnostics, which are printed by now.
     set.sources = crate::diag::Sources::default();
     Ok(set)
@@ -82,7 +82,41 @@ pub fn write_manifest(path: &std::path::Path, yaml: &str) -> Result<(), CliError
 }
 
 fn report_load(set: &ManifestSet, diags: &Diagnostics, printer: &Printer) -> Result<(), CliError> {
-    if !diags.is_empty() {
+    report_load_as(set, diags, printer, false)
+}
+
+/// Prints what loading found. `summarize`: errors in full, warnings as one line per run
+/// counting them per rule (plan, apply, import, render, `test --all`: a project with many
+/// lint warnings does not bury the plan under them; `gcsync validate` keeps the full report).
+/// `-q` prints no warnings at all.
+fn report_load_as(
+    set: &ManifestSet,
+    diags: &Diagnostics,
+    printer: &Printer,
+    summarize: bool,
+) -> Result<(), CliError> {
+    if summarize {
+        let mut errors = Diagnostics::new();
+        let mut per_rule: std::collections::BTreeMap<&str, usize> = std::collections::BTreeMap::new();
+        for d in diags.as_slice() {
+            if d.severity == crate::diag::Severity::Warning {
+                *per_rule.entry(d.code).or_default() += 1;
+            } else {
+                errors.push(d.clone());
+            }
+        }
+        if !errors.is_empty() {
+            printer.diagnostics(&errors, &set.sources, false);
+        }
+        let total: usize = per_rule.values().sum();
+        if total > 0 {
+            let rules = per_rule.iter().map(|(c, n)| format!("{c} {n}")).collect::<Vec<_>>().join(", ");
+            printer.warn(&format!(
+                "{total} lint warning{} in the manifests ({rules}): `gcsync validate` lists them",
+                if total == 1 { "" } else { "s" }
+            ));
+        }
+    } else if !diags.is_empty() {
         printer.diagnostics(diags, &set.sources, false);
     }
     if diags.has_errors() {
