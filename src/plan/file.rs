@@ -44,6 +44,10 @@ pub struct SavedPlan {
     /// `--target` names.
     #[serde(default)]
     pub targets: Vec<String>,
+    /// The manifest paths (`-m`) it was planned from; `apply PLAN` reads the same ones.
+    /// Empty in plans written before gcsync recorded them.
+    #[serde(default)]
+    pub manifest_paths: Vec<String>,
     /// The plan.
     pub plan: Plan,
 }
@@ -104,6 +108,7 @@ impl SavedPlan {
             live_versions,
             absent_names,
             targets,
+            manifest_paths: Vec::new(),
             plan: plan.clone(),
         }
     }

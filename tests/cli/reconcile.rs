@@ -207,6 +207,30 @@ fn drift_is_detected_and_corrected() {
     assert_eq!(code(&e.run(&["plan", "--detailed-exitcode"])), 0);
 }
 
+/// Issue 13.9 / 14: a saved plan remembers its manifest paths and state; `apply PLAN` uses
+/// them, and refuses other ones naming both.
+#[test]
+fn a_saved_plan_remembers_its_manifests_and_state() {
+    let e = Env::new();
+    e.write("manifests/a.yaml", &action_yaml("Lookup User", 10, false));
+    e.write("more/b.yaml", &action_yaml("Lookup Order", 10, false));
+    e.ok(&["plan", "-m", "manifests", "-m", "more", "--state", "s.json", "--out", "p.json"]);
+    let out = e.run(&["apply", "-m", "manifests", "p.json"]);
+    assert_eq!(code(&out), 1);
+    let err = String::from_utf8_lossy(&out.stderr).to_string();
+    assert!(
+        err.contains("the plan was made from `-m manifests -m more`, this apply names `-m manifests`"),
+        "{err}"
+    );
+    let out = e.run(&["apply", "--state", "other.json", "p.json"]);
+    assert_eq!(code(&out), 1);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("the plan was made with the state `s.json`"));
+    e.ok(&["apply", "p.json"]);
+    assert_eq!(e.emu.actions().len(), 2);
+    let state: serde_json::Value = serde_json::from_str(&e.dir.read("s.json")).unwrap();
+    assert_eq!(state["actions"].as_object().unwrap().len(), 2, "the plan's state was written");
+}
+
 /// Issue 13.12: plan summarizes lint warnings in one line per run; `-q` prints none.
 #[test]
 fn plan_summarizes_lint_warnings_and_quiet_hides_them() {

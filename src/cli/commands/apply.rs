@@ -90,12 +90,13 @@ fn run_with(
     if let (Some(saved), Some(path)) = (&saved, &args.planfile) {
         check_environment(saved, path, globals.environment.as_deref())?;
     }
-    let manifests = super::load_manifests(&args.manifests.paths(), printer, globals)?;
+    let (manifest_paths, state_path) = inputs_of(saved.as_ref(), args, globals)?;
+    let manifests = super::load_manifests(&manifest_paths, printer, globals)?;
     let input_digest = manifests.input_digest.clone();
     let mut manifests = Some(manifests);
     let rt = crate::cli::org::runtime()?;
     rt.block_on(async {
-        let mut session = session::open(globals, args.state.path(globals), Some("apply"), printer).await?;
+        let mut session = session::open(globals, state_path, Some("apply"), printer).await?;
         let result = async {
             let (plan, ctx) = match &saved {
                 Some(saved) => {
@@ -351,4 +352,49 @@ fn result_json(plan: &Plan, done: &[(String, Outcome)], ctx: &render::Context) -
         })
         .collect();
     json!({"format_version": crate::plan::FORMAT_VERSION, "plan": render::json(plan, ctx), "applied": applied})
+}
+
+/// The manifests and state an apply reads: a saved plan's own (recorded when it was made),
+/// unless the command names them — then they must be the plan's, or the apply is refused
+/// naming both (a plan is applied against exactly the inputs it was made from).
+fn inputs_of(
+    saved: Option<&SavedPlan>,
+    args: &Args,
+    globals: &Globals,
+) -> Result<(Vec<std::path::PathBuf>, std::path::PathBuf), CliError> {
+    let Some(saved) = saved else { return Ok((args.manifests.paths(), args.state.path(globals))) };
+    let manifests = if saved.manifest_paths.is_empty() {
+        // A plan from before gcsync recorded its inputs: the digest check decides.
+        args.manifests.paths()
+    } else if args.manifests.manifests.is_empty() {
+        saved.manifest_paths.iter().map(std::path::PathBuf::from).collect()
+    } else {
+        let given: Vec<String> =
+            args.manifests.paths().iter().map(|p| p.to_string_lossy().into_owned()).collect();
+        if given != saved.manifest_paths {
+            let show = |v: &[String]| {
+                v.iter().map(|p| format!("-m {}", crate::cli::shell_word(p))).collect::<Vec<_>>().join(" ")
+            };
+            return Err(CliError::new(format!(
+                "the plan was made from `{}`, this apply names `{}`",
+                show(&saved.manifest_paths),
+                show(&given)
+            ))
+            .hint("drop `-m`: `apply PLANFILE` reads the manifests the plan was made from"));
+        }
+        args.manifests.paths()
+    };
+    let state = match &args.state.state {
+        Some(given) if given.to_string_lossy() != saved.state_path => {
+            return Err(CliError::new(format!(
+                "the plan was made with the state `{}`, this apply names `{}`",
+                saved.state_path,
+                given.display()
+            ))
+            .hint("drop `--state`: `apply PLANFILE` uses the state the plan was made with"));
+        }
+        Some(given) => given.clone(),
+        None => std::path::PathBuf::from(&saved.state_path),
+    };
+    Ok((manifests, state))
 }

@@ -130,7 +130,7 @@ fn run_with(
                 if !planned.plan.errors.is_empty() {
                     printer.warn("the plan has errors; it was not saved");
                 } else {
-                    let saved = SavedPlan::new(
+                    let mut saved = SavedPlan::new(
                         &planned.plan,
                         &session.state,
                         &session.state_path.display().to_string(),
@@ -140,6 +140,8 @@ fn run_with(
                         args.targets.clone(),
                         &planned.live,
                     );
+                    saved.manifest_paths =
+                        args.manifests.paths().iter().map(|p| p.to_string_lossy().into_owned()).collect();
                     saved.write(out).map_err(|e| {
                         CliError::new(format!(
                             "cannot write `{}`: {}",
