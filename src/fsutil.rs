@@ -11,6 +11,34 @@ use std::path::Path;
 /// Writes `bytes` to `path` atomically (optionally keeping the previous file as
 /// `<path>.backup`). Creates the parent directory if needed.
 pub fn write_atomic(path: &Path, bytes: &[u8], backup: bool) -> std::io::Result<()> {
+    write_atomic_mode(path, bytes, backup, false)
+}
+
+/// [`write_atomic`] for files only their owner may read: state, its backup, saved plans,
+/// lock info (they name the org, its ids and credential hashes). Created with mode 0600 on
+/// Unix, the backup too; elsewhere the platform's default.
+///
+/// # Errors
+/// As [`write_atomic`].
+pub fn write_private(path: &Path, bytes: &[u8], backup: bool) -> std::io::Result<()> {
+    write_atomic_mode(path, bytes, backup, true)
+}
+
+/// Options that create a new file, 0600 on Unix when `private`.
+#[must_use]
+pub fn create_options(private: bool) -> std::fs::OpenOptions {
+    let mut o = std::fs::OpenOptions::new();
+    #[cfg(unix)]
+    if private {
+        use std::os::unix::fs::OpenOptionsExt;
+        o.mode(0o600);
+    }
+    #[cfg(not(unix))]
+    let _ = private; // no owner-only mode to ask for outside Unix
+    o
+}
+
+fn write_atomic_mode(path: &Path, bytes: &[u8], backup: bool, private: bool) -> std::io::Result<()> {
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
         _ => std::path::PathBuf::from("."),
@@ -19,7 +47,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8], backup: bool) -> std::io::Result<
     let file_name = path.file_name().map_or_else(|| "file".into(), |n| n.to_string_lossy().into_owned());
     let tmp = dir.join(format!(".{file_name}.tmp-{}-{}", std::process::id(), fastrand::u64(..)));
     let result = (|| {
-        let mut f = std::fs::OpenOptions::new().write(true).create_new(true).open(&tmp)?;
+        let mut f = create_options(private).write(true).create_new(true).open(&tmp)?;
         f.write_all(bytes)?;
         f.sync_all()?;
         drop(f);
@@ -27,6 +55,13 @@ pub fn write_atomic(path: &Path, bytes: &[u8], backup: bool) -> std::io::Result<
             let mut b = path.as_os_str().to_owned();
             b.push(".backup");
             std::fs::copy(path, &b)?;
+            // `copy` keeps the source's mode: a state written 0644 by an older gcsync
+            // must not leave a world-readable backup.
+            #[cfg(unix)]
+            if private {
+                use std::os::unix::fs::PermissionsExt;
+                std::fs::set_permissions(&b, std::fs::Permissions::from_mode(0o600))?;
+            }
         }
         std::fs::rename(&tmp, path)?;
         if let Ok(d) = std::fs::File::open(&dir) {
@@ -43,6 +78,22 @@ pub fn write_atomic(path: &Path, bytes: &[u8], backup: bool) -> std::io::Result<
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[cfg(unix)]
+    #[test]
+    fn private_files_and_their_backup_are_owner_only() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("state.json");
+        std::fs::write(&p, b"old").unwrap();
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o644)).unwrap();
+        write_private(&p, b"new", true).unwrap();
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&p), 0o600);
+        assert_eq!(mode(&dir.path().join("state.json.backup")), 0o600);
+        write_atomic(&dir.path().join("m.yaml"), b"x", false).unwrap();
+        assert_ne!(mode(&dir.path().join("m.yaml")), 0o600, "manifests keep the default mode");
+    }
 
     #[test]
     fn writes_and_keeps_backup() {

@@ -117,7 +117,7 @@ impl SavedPlan {
     pub fn write(&self, path: &Path) -> std::io::Result<()> {
         let mut bytes = serde_json::to_vec_pretty(self).map_err(std::io::Error::other)?;
         bytes.push(b'\n');
-        crate::fsutil::write_atomic(path, &bytes, false)
+        crate::fsutil::write_private(path, &bytes, false)
     }
 
     /// Reads a plan file.

@@ -123,7 +123,7 @@ pub fn acquire(state: &Path, operation: &str, now_rfc3339: &str) -> Result<Guard
     // an empty lock behind.
     let tmp = path.with_extension(format!("lock.{}.{}", info.pid, fastrand::u32(..)));
     let body = serde_json::to_vec_pretty(&info).unwrap_or_default();
-    let written = std::fs::OpenOptions::new()
+    let written = crate::fsutil::create_options(true)
         .write(true)
         .create_new(true)
         .open(&tmp)

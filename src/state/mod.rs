@@ -487,7 +487,7 @@ impl State {
             serde_json::Value::String(self.gcsync_version.clone()),
             self.serial
         );
-        crate::fsutil::write_atomic(path, text.as_bytes(), !self.backed_up).map_err(|e| Error::Io {
+        crate::fsutil::write_private(path, text.as_bytes(), !self.backed_up).map_err(|e| Error::Io {
             op: "write",
             path: path.into(),
             reason: crate::manifest::io_reason(&e),

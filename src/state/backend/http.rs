@@ -247,7 +247,7 @@ impl Backend for HttpBackend {
             .and_then(|mut s| s.rfind(|seg| !seg.is_empty()).map(str::to_string))
             .unwrap_or_else(|| "state".to_string());
         let path = self.aside_dir.join(format!("{name}.{suffix}"));
-        crate::fsutil::write_atomic(&path, &bytes, false).map_err(|e| Error::Other {
+        crate::fsutil::write_private(&path, &bytes, false).map_err(|e| Error::Other {
             op: "write",
             location: path.display().to_string(),
             detail: crate::manifest::io_reason(&e),

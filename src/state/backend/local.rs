@@ -10,7 +10,7 @@
 
 use super::{Backend, Error, Location, LockInfo, Version, check_state};
 use bytes::Bytes;
-use std::fs::{File, OpenOptions, TryLockError};
+use std::fs::{File, TryLockError};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
@@ -57,7 +57,7 @@ impl LocalBackend {
         if let Some(dir) = self.path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|e| self.err("lock", &e))?;
         }
-        OpenOptions::new()
+        crate::fsutil::create_options(true)
             .read(true)
             .write(true)
             .create(true)
@@ -110,13 +110,13 @@ impl Backend for LocalBackend {
                 saved_as: None,
             });
         }
-        crate::fsutil::write_atomic(&self.path, &bytes, false).map_err(|e| self.err("write", &e))?;
+        crate::fsutil::write_private(&self.path, &bytes, false).map_err(|e| self.err("write", &e))?;
         Ok(Version::of_bytes(&bytes))
     }
 
     async fn write_aside(&self, suffix: &str, bytes: Bytes) -> Result<String, Error> {
         let path = suffixed(&self.path, suffix);
-        crate::fsutil::write_atomic(&path, &bytes, false).map_err(|e| self.err("write", &e))?;
+        crate::fsutil::write_private(&path, &bytes, false).map_err(|e| self.err("write", &e))?;
         Ok(path.display().to_string())
     }
 
@@ -137,7 +137,7 @@ impl Backend for LocalBackend {
             location: self.location.to_string(),
             detail: e.to_string(),
         })?;
-        crate::fsutil::write_atomic(&self.info_path(), &text, false).map_err(|e| self.err("lock", &e))?;
+        crate::fsutil::write_private(&self.info_path(), &text, false).map_err(|e| self.err("lock", &e))?;
         *self.held() = Some((file, info.id.clone()));
         Ok(())
     }
