@@ -11,8 +11,8 @@
 
 pub mod demo;
 pub mod faults;
-mod functions;
 pub mod flows;
+mod functions;
 mod routes;
 pub mod store;
 

@@ -9,8 +9,8 @@
 pub mod client;
 pub mod config;
 pub mod error;
-pub mod functions;
 pub mod flows;
+pub mod functions;
 
 pub use client::{Client, ClientOptions, Idempotency, Integration, OrgInfo};
 pub use error::{ApiError, Error, Result};
