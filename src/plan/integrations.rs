@@ -602,6 +602,7 @@ mod tests {
                 version: 1,
                 digest: String::new(),
                 fields: BTreeMap::new(),
+                function: None,
             },
         );
         let mut l = live();

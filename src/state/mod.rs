@@ -46,6 +46,29 @@ pub struct TrackedAction {
     pub digest: String,
     /// Short digest per field of the last applied form (drift names the fields).
     pub fields: BTreeMap<String, String>,
+    /// A function data action's last applied function settings and code hash (`None` for
+    /// web-services actions, and in state files written before function actions were managed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub function: Option<TrackedFunction>,
+}
+
+/// What the state keeps of a function data action's function: the platform never gives the
+/// code back, so the zip's sha256 is how a later plan sees a code change.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TrackedFunction {
+    /// `handler`.
+    pub handler: String,
+    /// `runtime`.
+    pub runtime: String,
+    /// `timeoutSeconds`.
+    pub timeout_seconds: i64,
+    /// `description`.
+    pub description: String,
+    /// `sha256:<hex>` of the uploaded zip; `None` when the code was never uploaded by gcsync
+    /// (an imported action): the next apply uploads it once.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub zip_sha256: Option<String>,
 }
 
 impl TrackedAction {
@@ -59,6 +82,7 @@ impl TrackedAction {
             version,
             digest: digest::digest(spec),
             fields: field_digests(spec),
+            function: None,
         }
     }
 }
@@ -105,6 +129,9 @@ struct WireAction {
     digest: String,
     #[serde(default)]
     fields: String,
+    /// Absent in state files of web-services actions and of older gcsync versions.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    function: Option<TrackedFunction>,
 }
 
 impl WireAction {
@@ -123,6 +150,7 @@ impl WireAction {
             version: t.version,
             digest: t.digest.clone(),
             fields,
+            function: t.function.clone(),
         }
     }
 
@@ -141,6 +169,7 @@ impl WireAction {
             version: self.version,
             digest: self.digest,
             fields,
+            function: self.function,
         }
     }
 }
@@ -591,6 +620,7 @@ mod tests {
             version: 1,
             digest: "sha256:x".into(),
             fields: BTreeMap::new(),
+            function: None,
         }
     }
 
@@ -631,6 +661,35 @@ mod tests {
         assert_eq!(backup.actions.len(), 1);
         let text = std::fs::read_to_string(&p).unwrap();
         assert!(text.find("\"A\"").unwrap() < text.find("\"B\"").unwrap(), "sorted keys");
+    }
+
+    #[test]
+    fn function_record_round_trips_and_is_absent_for_other_actions() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("s.json");
+        let mut s = State::load(&p).unwrap();
+        s.actions.insert("Web".into(), tracked("1"));
+        let mut f = tracked("2");
+        f.function = Some(TrackedFunction {
+            handler: "src/index.handler".into(),
+            runtime: "nodejs22.x".into(),
+            timeout_seconds: 5,
+            description: "Scores a lead.".into(),
+            zip_sha256: Some("sha256:abc".into()),
+        });
+        s.actions.insert("Fn".into(), f.clone());
+        let mut imported = tracked("3");
+        imported.function = Some(TrackedFunction { zip_sha256: None, ..f.function.clone().unwrap() });
+        s.actions.insert("Imported".into(), imported);
+        s.save(&p).unwrap();
+        let text = std::fs::read_to_string(&p).unwrap();
+        assert_eq!(text.matches("\"function\"").count(), 2, "only function actions carry it: {text}");
+        assert_eq!(text.matches("zipSha256").count(), 1, "an imported action has no hash: {text}");
+        let back = State::load(&p).unwrap();
+        assert_eq!(back, s);
+        assert_eq!(back.actions["Fn"].function, f.function);
+        assert!(back.actions["Web"].function.is_none());
+        assert!(back.actions["Imported"].function.as_ref().unwrap().zip_sha256.is_none());
     }
 
     #[test]
