@@ -20,8 +20,7 @@
 #![allow(clippy::result_large_err)]
 
 use super::App;
-use super::routes::error;
-use super::store::OrgData;
+use super::routes::{authorize, bad_request, error, with_org};
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
@@ -31,7 +30,6 @@ use axum::routing::{delete, get, post};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 use std::collections::{BTreeMap, BTreeSet};
-use std::time::Instant;
 
 /// Base path of dependency tracking.
 pub const DEPENDENCY_BASE: &str = "/api/v2/architect/dependencytracking";
@@ -248,59 +246,8 @@ pub(super) fn router() -> Router<App> {
 
 // --- helpers -------------------------------------------------------------------------------
 
-fn bad_request(message: &str) -> Response {
-    error(StatusCode::BAD_REQUEST, "bad.request", message)
-}
-
 fn ok_json(status: StatusCode, v: &Value) -> Response {
     (status, [(header::CONTENT_TYPE, "application/json")], v.to_string()).into_response()
-}
-
-/// Checks the bearer token (the same rule as the other routes).
-fn authorize(app: &App, headers: &HeaderMap) -> Result<(), Response> {
-    let Some(token) = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
-    else {
-        return Err(error(
-            StatusCode::UNAUTHORIZED,
-            "authentication.required",
-            "No authentication bearer token specified in authorization header.",
-        ));
-    };
-    let valid = app
-        .inner()
-        .tokens
-        .lock()
-        .ok()
-        .and_then(|t| t.get(token.trim()).copied())
-        .is_some_and(|exp| exp > Instant::now());
-    if valid {
-        Ok(())
-    } else {
-        Err(error(StatusCode::UNAUTHORIZED, "bad.credentials", "Invalid login credentials."))
-    }
-}
-
-/// Runs `f` on the org; persists when it returns `true` as its second value.
-fn with_org<T>(app: &App, f: impl FnOnce(&mut OrgData) -> (T, bool)) -> Result<T, Response> {
-    let inner = app.inner();
-    let Ok(mut org) = inner.org.lock() else {
-        return Err(error(StatusCode::INTERNAL_SERVER_ERROR, "internal.server.error", "store lock poisoned"));
-    };
-    let (out, changed) = f(&mut org);
-    if changed
-        && let Some(path) = &inner.data
-        && let Err(e) = org.save(path)
-    {
-        return Err(error(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "internal.server.error",
-            &format!("cannot persist the emulator data: {e}"),
-        ));
-    }
-    Ok(out)
 }
 
 /// The query as (name, value) pairs, repeated names kept (`type=A&type=B`).
