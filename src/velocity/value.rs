@@ -5,7 +5,7 @@
 //!
 //! Owns: `Value`, `ValueMap`. Java `Double.toString` is the shared
 //! `crate::javanum` leaf (re-exported as `java_double`). Must not touch: template
-//! evaluation (see `eval.rs`) or tool behaviour (see `tools.rs`).
+//! evaluation (see `eval.rs`) or tool behaviour (see `tools/`).
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
