@@ -10,6 +10,7 @@
 //! - `convert`: Genesys action JSON → manifest YAML, verified lossless.
 //! - `fsutil`: atomic file writes.
 //! - `velocity`, `jsonpath`: leaf engines (Genesys's Velocity dialect, Jayway JSONPath).
+//! - `javanum`: Java's `Double.toString`, the one number leaf both engines may use.
 //! - `eval`: the oracle protocol over both engines.
 //! - `exec`: the local runtime (the Genesys pipeline, transports, test cases).
 //! - `remote`: the Genesys client; `emulator`: the local Genesys Cloud.
@@ -30,6 +31,7 @@ pub mod formats;
 pub mod fsutil;
 pub mod function;
 pub mod impact;
+pub mod javanum;
 pub mod jsonpath;
 pub mod manifest;
 pub mod model;

@@ -5,8 +5,9 @@
 //!
 //! Owns: the public API ([`JsonPath`], [`Options`], [`Error`],
 //! [`JavaNumberClass`]) and Jayway's `JsonPath.read` option handling.
-//! Must not: refer to anything in the crate outside `crate::jsonpath`; the
-//! module is a leaf that only depends on `serde_json` and `regex`.
+//! Must not: refer to anything in the crate outside `crate::jsonpath` except
+//! the shared number leaf `crate::javanum`; the module is a leaf that
+//! otherwise only depends on `serde_json` and `regex`.
 //!
 //! # Usage
 //!

@@ -1,10 +1,11 @@
 //! Java number semantics needed by the engine.
 //!
 //! Owns: [`Decimal`] (the subset of `java.math.BigDecimal` Jayway's filters
-//! use: parsing, `compareTo`, `toString`, `intValue`), Java's
-//! `Double.toString` formatting, and the mapping of `serde_json::Number` to
-//! the Java class json-smart would have produced (Integer / Long / BigInteger
-//! / Double). Must not: refer to anything outside `crate::jsonpath`.
+//! use: parsing, `compareTo`, `toString`, `intValue`) and the mapping of
+//! `serde_json::Number` to the Java class json-smart would have produced
+//! (Integer / Long / BigInteger / Double). `Double.toString` is the shared
+//! [`crate::javanum`] leaf, re-exported here. Must not: refer to anything
+//! outside `crate::jsonpath` except `crate::javanum`.
 //!
 //! Representation of Java numbers in `serde_json`: an integer that fits in
 //! `i32` is a Java `Integer`, one that fits in `i64` a `Long`, a `u64` above
@@ -74,73 +75,9 @@ pub(crate) fn number_as_f64(n: &Number) -> f64 {
     }
 }
 
-/// Java `Double.toString(d)`. Uses the shortest round-trip digits (JDK 19+
-/// behaviour; JDK 17 occasionally prints one more digit).
-pub fn java_double_to_string(d: f64) -> String {
-    if d.is_nan() {
-        return "NaN".to_string();
-    }
-    if d.is_infinite() {
-        return if d > 0.0 { "Infinity" } else { "-Infinity" }.to_string();
-    }
-    if d == 0.0 {
-        return if d.is_sign_negative() { "-0.0" } else { "0.0" }.to_string();
-    }
-    let (neg, digits, exp) = shortest_digits(d);
-    let mut out = String::new();
-    if neg {
-        out.push('-');
-    }
-    let abs = d.abs();
-    if (1e-3..1e7).contains(&abs) {
-        // plain notation; value = 0.d1d2... * 10^(exp+1)
-        let point = exp + 1; // digits before the decimal point
-        if point <= 0 {
-            out.push_str("0.");
-            for _ in 0..(-point) {
-                out.push('0');
-            }
-            out.push_str(&digits);
-        } else {
-            let p = point as usize;
-            if digits.len() <= p {
-                out.push_str(&digits);
-                for _ in 0..(p - digits.len()) {
-                    out.push('0');
-                }
-                out.push_str(".0");
-            } else {
-                out.push_str(&digits[..p]);
-                out.push('.');
-                out.push_str(&digits[p..]);
-            }
-        }
-    } else {
-        out.push_str(&digits[..1]);
-        out.push('.');
-        if digits.len() > 1 {
-            out.push_str(&digits[1..]);
-        } else {
-            out.push('0');
-        }
-        out.push('E');
-        out.push_str(&exp.to_string());
-    }
-    out
-}
-
-/// Shortest digits of `d` (non-zero, finite): (negative, digits, exponent)
-/// with value = d1.d2d3... * 10^exponent.
-fn shortest_digits(d: f64) -> (bool, String, i64) {
-    let s = format!("{:e}", d.abs());
-    let (mant, exp) = match s.split_once('e') {
-        Some((m, e)) => (m.to_string(), e.parse::<i64>().unwrap_or(0)),
-        None => (s.clone(), 0),
-    };
-    let digits: String = mant.chars().filter(|c| c.is_ascii_digit()).collect();
-    let digits = if digits.is_empty() { "0".to_string() } else { digits };
-    (d.is_sign_negative(), digits, exp)
-}
+/// Java `Double.toString(d)` (the crate's one implementation, in
+/// [`crate::javanum`]; JDK 19+ shortest digits).
+pub use crate::javanum::double_to_string as java_double_to_string;
 
 /// Subset of `java.math.BigDecimal`: value = unscaled * 10^(-scale).
 #[derive(Debug, Clone, PartialEq, Eq)]

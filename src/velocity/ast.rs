@@ -5,6 +5,8 @@
 //!
 //! Owns: node types only. Must not touch: lexing, parsing, evaluation.
 
+use std::sync::Arc;
+
 /// A sequence of statements (`ASTprocess` / `ASTBlock`).
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Block(pub Vec<Node>);
@@ -187,6 +189,46 @@ pub(crate) enum ExprKind {
 pub(crate) struct Expr {
     pub kind: ExprKind,
     /// `literal()` of the node.
-    pub literal: String,
+    pub literal: Lit,
     pub pos: Pos,
+}
+
+/// The `literal()` text of an expression node: a prefix of a shared string.
+/// The nodes of one operator chain (`a + b + c`, left-associative) share the
+/// chain's text, each node being a longer prefix, so a chain of n operators
+/// costs O(n) memory instead of O(n²).
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Lit {
+    text: Arc<str>,
+    len: usize,
+}
+
+impl Lit {
+    pub(crate) fn new(s: String) -> Lit {
+        let len = s.len();
+        Lit { text: Arc::from(s), len }
+    }
+
+    /// The first `len` bytes of `text` (`len` must be a char boundary).
+    pub(crate) fn prefix(text: &Arc<str>, len: usize) -> Lit {
+        Lit { text: text.clone(), len: len.min(text.len()) }
+    }
+
+    pub(crate) fn as_str(&self) -> &str {
+        self.text.get(..self.len).unwrap_or("")
+    }
+}
+
+impl std::ops::Deref for Lit {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl std::fmt::Display for Lit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }

@@ -338,7 +338,7 @@ impl<'a> Renderer<'a> {
                         .map(|a| {
                             let img = match &a.kind {
                                 ExprKind::Ref(r) => r.first_image.clone(),
-                                _ => a.literal.clone(),
+                                _ => a.literal.to_string(),
                             };
                             img.strip_prefix('$').map(str::to_string).unwrap_or(img)
                         })
@@ -1000,9 +1000,12 @@ impl<'a> Renderer<'a> {
         let l = self.eval_value(a)?;
         let r = self.eval_value(b)?;
         if op == BinOp::Add && (matches!(l, Value::String(_)) || matches!(r, Value::String(_))) {
-            let ls = if l.is_null() { a.literal.clone() } else { self.java_string_of(&l, a.pos)? };
-            let rs =
-                if r.is_null() && !l.is_null() { b.literal.clone() } else { self.java_string_of(&r, b.pos)? };
+            let ls = if l.is_null() { a.literal.to_string() } else { self.java_string_of(&l, a.pos)? };
+            let rs = if r.is_null() && !l.is_null() {
+                b.literal.to_string()
+            } else {
+                self.java_string_of(&r, b.pos)?
+            };
             self.check_size(ls.len() + rs.len(), a.pos)?;
             return Ok(Value::string(ls + &rs));
         }
@@ -1057,7 +1060,7 @@ impl<'a> Renderer<'a> {
             }
             DirKind::Literal => {
                 let text = match d.args.first() {
-                    Some(a) => a.literal.clone(),
+                    Some(a) => a.literal.to_string(),
                     None => String::new(),
                 };
                 let body = d.body_literal.clone().unwrap_or_default();
@@ -1240,7 +1243,7 @@ impl<'a> Renderer<'a> {
         for (p, a) in m.params.iter().zip(d.args.iter()) {
             let v = self.eval_value(a)?;
             if let ExprKind::Ref(_) = a.kind {
-                literals.insert(format!("${p}"), a.literal.clone());
+                literals.insert(format!("${p}"), a.literal.to_string());
             }
             vars.insert(p.clone(), Some(v));
         }

@@ -459,7 +459,6 @@ pub(crate) struct Lexer<'a> {
     in_comment: bool,
     pub(crate) in_set: bool,
     pub(crate) in_directive: bool,
-    in_reference: bool,
     tracker: PosTracker,
     template_name: String,
 }
@@ -476,7 +475,6 @@ impl<'a> Lexer<'a> {
             in_comment: false,
             in_set: false,
             in_directive: false,
-            in_reference: false,
             tracker: PosTracker::new(),
             template_name: template_name.to_string(),
         }
@@ -906,9 +904,7 @@ impl<'a> Lexer<'a> {
                     specials.push(self.image(token_begin, self.pos));
                     // backup(1)
                     self.pos = at;
-                    if k == REFERENCE_TERMINATOR {
-                        self.in_reference = false;
-                    } else {
+                    if k == DIRECTIVE_TERMINATOR {
                         self.in_directive = false;
                     }
                     self.state_stack_pop();
@@ -930,10 +926,8 @@ impl<'a> Lexer<'a> {
         match k {
             DOLLAR | DOLLARBANG => {
                 if self.state == LexState::Reference {
-                    self.in_reference = false;
                     self.state_stack_pop();
                 }
-                self.in_reference = true;
                 self.state_stack_push();
                 self.switch_to(LexState::Reference);
             }
@@ -960,7 +954,6 @@ impl<'a> Lexer<'a> {
             }
             HASH => {
                 if self.state == LexState::Reference || self.state == LexState::RefModifier {
-                    self.in_reference = false;
                     self.state_stack_pop();
                 }
                 self.in_directive = true;
@@ -1005,7 +998,6 @@ impl<'a> Lexer<'a> {
             SINGLE_LINE_COMMENT_START => {
                 if !self.in_comment {
                     if self.state == LexState::Reference {
-                        self.in_reference = false;
                         self.state_stack_pop();
                     }
                     self.in_comment = true;
@@ -1061,7 +1053,6 @@ impl<'a> Lexer<'a> {
             }
             _ => {}
         }
-        let _ = self.in_reference;
     }
 }
 

@@ -3,7 +3,7 @@
 //! `LinkedHashMap` and its views, `Integer`/`Long`/`Double`/`BigInteger`,
 //! `Boolean`, `Character`, `Map.Entry`, arrays (through Velocity's
 //! `ArrayListWrapper`), `ForeachScope`, plus Velocity's `MathUtils` arithmetic.
-//! Tool objects are dispatched to `tools.rs`.
+//! Tool objects are dispatched to `tools/` (one file per tool).
 //!
 //! Owns: method lookup/overload emulation and exceptions (`Invoke::Throw`).
 //! Must not touch: rendering, context/variables, parsing.

@@ -5,7 +5,8 @@
 //!
 //! Owns: the public API (`Template`, `Context`, `RenderOptions`,
 //! `UndefinedBehavior`, `ToolSet`, `Reference`, re-exported `Value`/`Error`).
-//! Must not touch: anything outside `crate::velocity` (this module is a leaf);
+//! Must not touch: anything outside `crate::velocity` (this module is a leaf;
+//! it may use the shared number leaf `crate::javanum`);
 //! see `COMPATIBILITY.md` for every known difference from Velocity/Genesys.
 
 mod ast;

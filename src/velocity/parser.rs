@@ -7,6 +7,7 @@
 //! Owns: grammar, lookahead, AST construction. Must not touch: evaluation, values.
 
 use std::collections::HashSet;
+use std::sync::Arc;
 
 use super::ast::*;
 use super::error::{Error, ErrorKind};
@@ -1050,12 +1051,12 @@ impl<'a> Parser<'a> {
     }
 
     fn mk(&self, kind: ExprKind, first: usize, last: usize) -> Expr {
-        Expr { kind, literal: self.literal_range(first, last), pos: self.pos_of(first) }
+        Expr { kind, literal: Lit::new(self.literal_range(first, last)), pos: self.pos_of(first) }
     }
 
     fn mk_ref_expr(&self, r: RefNode, first: usize) -> Expr {
         let literal = r.literal.clone();
-        Expr { kind: ExprKind::Ref(Box::new(r)), literal, pos: self.pos_of(first) }
+        Expr { kind: ExprKind::Ref(Box::new(r)), literal: Lit::new(literal), pos: self.pos_of(first) }
     }
 
     // ------------------------------------------------------------- literals
@@ -1065,7 +1066,7 @@ impl<'a> Parser<'a> {
         let img = self.toks[i].image.clone();
         let pos = self.pos_of(i);
         let lit = self.build_string_literal(&img, pos)?;
-        Ok(Expr { kind: ExprKind::Str(Box::new(lit)), literal: token_literal(&self.toks[i]), pos })
+        Ok(Expr { kind: ExprKind::Str(Box::new(lit)), literal: Lit::new(token_literal(&self.toks[i])), pos })
     }
 
     fn build_string_literal(&mut self, img: &str, pos: Pos) -> Result<StrLit, Error> {
@@ -1448,7 +1449,7 @@ impl<'a> Parser<'a> {
         self.mark_exempt(&mut inner);
         Expr {
             kind: ExprKind::Group(Box::new(inner)),
-            literal: self.literal_range(first, last),
+            literal: Lit::new(self.literal_range(first, last)),
             pos: self.pos_of(first),
         }
     }
@@ -1464,45 +1465,91 @@ impl<'a> Parser<'a> {
         }
     }
 
-    fn bin(&self, op: BinOp, mut l: Expr, mut r: Expr, first: usize) -> Expr {
+    /// One node of a left-associative chain started at token `first`; its
+    /// literal is filled in by [`Parser::finish_chain`] once the chain ends.
+    fn bin(&self, op: BinOp, mut l: Expr, mut r: Expr, first: usize, ends: &mut Vec<usize>) -> Expr {
         if matches!(op, BinOp::Or | BinOp::And) {
             self.mark_exempt(&mut l);
             self.mark_exempt(&mut r);
         }
-        let last = self.cur.saturating_sub(1);
+        ends.push(self.cur.saturating_sub(1));
         Expr {
             kind: ExprKind::Bin(op, Box::new(l), Box::new(r)),
-            literal: self.literal_range(first, last),
+            literal: Lit::default(),
             pos: self.pos_of(first),
+        }
+    }
+
+    /// Count one more operator of a chain as one nesting level (the evaluator
+    /// recurses once per operator): a located error past [`MAX_DEPTH`].
+    fn chain_link(&mut self, links: &mut usize) -> Result<(), Error> {
+        self.enter()?;
+        *links += 1;
+        Ok(())
+    }
+
+    /// Gives the nodes of a chain (`ends[i]` = last token of the i-th node
+    /// from the bottom, `top` the last built) their literals, all prefixes of
+    /// one shared string: linear in the chain's length.
+    fn finish_chain(&mut self, top: &mut Expr, first: usize, ends: &[usize], links: usize) {
+        self.depth = self.depth.saturating_sub(links);
+        let Some(&last) = ends.last() else {
+            return;
+        };
+        let mut text = String::new();
+        let mut offsets = Vec::with_capacity(ends.len());
+        let mut k = 0;
+        for (idx, t) in self.toks.get(first..=last).unwrap_or(&[]).iter().enumerate() {
+            text.push_str(&token_literal(t));
+            while ends.get(k) == Some(&(first + idx)) {
+                offsets.push(text.len());
+                k += 1;
+            }
+        }
+        let shared: Arc<str> = Arc::from(text);
+        let mut cur = top;
+        for off in offsets.iter().rev() {
+            cur.literal = Lit::prefix(&shared, *off);
+            match &mut cur.kind {
+                ExprKind::Bin(_, l, _) => cur = l,
+                _ => break,
+            }
         }
     }
 
     fn or_expr(&mut self) -> Result<Expr, Error> {
         self.enter()?;
         let first = self.cur;
+        let (mut ends, mut links) = (Vec::new(), 0);
         let mut l = self.and_expr()?;
         while self.peek()? == LOGICAL_OR {
+            self.chain_link(&mut links)?;
             self.cur += 1;
             let r = self.and_expr()?;
-            l = self.bin(BinOp::Or, l, r, first);
+            l = self.bin(BinOp::Or, l, r, first, &mut ends);
         }
+        self.finish_chain(&mut l, first, &ends, links);
         self.leave();
         Ok(l)
     }
 
     fn and_expr(&mut self) -> Result<Expr, Error> {
         let first = self.cur;
+        let (mut ends, mut links) = (Vec::new(), 0);
         let mut l = self.eq_expr()?;
         while self.peek()? == LOGICAL_AND {
+            self.chain_link(&mut links)?;
             self.cur += 1;
             let r = self.eq_expr()?;
-            l = self.bin(BinOp::And, l, r, first);
+            l = self.bin(BinOp::And, l, r, first, &mut ends);
         }
+        self.finish_chain(&mut l, first, &ends, links);
         Ok(l)
     }
 
     fn eq_expr(&mut self) -> Result<Expr, Error> {
         let first = self.cur;
+        let (mut ends, mut links) = (Vec::new(), 0);
         let mut l = self.rel_expr()?;
         loop {
             let op = match self.peek()? {
@@ -1510,15 +1557,18 @@ impl<'a> Parser<'a> {
                 LOGICAL_NOT_EQUALS => BinOp::Ne,
                 _ => break,
             };
+            self.chain_link(&mut links)?;
             self.cur += 1;
             let r = self.rel_expr()?;
-            l = self.bin(op, l, r, first);
+            l = self.bin(op, l, r, first, &mut ends);
         }
+        self.finish_chain(&mut l, first, &ends, links);
         Ok(l)
     }
 
     fn rel_expr(&mut self) -> Result<Expr, Error> {
         let first = self.cur;
+        let (mut ends, mut links) = (Vec::new(), 0);
         let mut l = self.add_expr()?;
         loop {
             let op = match self.peek()? {
@@ -1528,15 +1578,18 @@ impl<'a> Parser<'a> {
                 LOGICAL_GE => BinOp::Ge,
                 _ => break,
             };
+            self.chain_link(&mut links)?;
             self.cur += 1;
             let r = self.add_expr()?;
-            l = self.bin(op, l, r, first);
+            l = self.bin(op, l, r, first, &mut ends);
         }
+        self.finish_chain(&mut l, first, &ends, links);
         Ok(l)
     }
 
     fn add_expr(&mut self) -> Result<Expr, Error> {
         let first = self.cur;
+        let (mut ends, mut links) = (Vec::new(), 0);
         let mut l = self.mul_expr()?;
         loop {
             let op = match self.peek()? {
@@ -1544,15 +1597,18 @@ impl<'a> Parser<'a> {
                 MINUS => BinOp::Sub,
                 _ => break,
             };
+            self.chain_link(&mut links)?;
             self.cur += 1;
             let r = self.mul_expr()?;
-            l = self.bin(op, l, r, first);
+            l = self.bin(op, l, r, first, &mut ends);
         }
+        self.finish_chain(&mut l, first, &ends, links);
         Ok(l)
     }
 
     fn mul_expr(&mut self) -> Result<Expr, Error> {
         let first = self.cur;
+        let (mut ends, mut links) = (Vec::new(), 0);
         let mut l = self.unary_expr()?;
         loop {
             let op = match self.peek()? {
@@ -1561,10 +1617,12 @@ impl<'a> Parser<'a> {
                 MODULUS => BinOp::Mod,
                 _ => break,
             };
+            self.chain_link(&mut links)?;
             self.cur += 1;
             let r = self.unary_expr()?;
-            l = self.bin(op, l, r, first);
+            l = self.bin(op, l, r, first, &mut ends);
         }
+        self.finish_chain(&mut l, first, &ends, links);
         Ok(l)
     }
 
@@ -1585,7 +1643,7 @@ impl<'a> Parser<'a> {
             let last = self.cur.saturating_sub(1);
             return Ok(Expr {
                 kind: ExprKind::Not(Box::new(inner)),
-                literal: self.literal_range(first, last),
+                literal: Lit::new(self.literal_range(first, last)),
                 pos: self.pos_of(first),
             });
         }

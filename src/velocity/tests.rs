@@ -236,3 +236,36 @@ fn bad_integer_literal_is_an_init_error_after_parsing() {
     let e = render("#set($x = 999999999999999999999999999999999999999999)").unwrap_err();
     assert_eq!(e.kind, ErrorKind::Unsupported);
 }
+
+// ------------------------------------------------- untrusted input (issue 12)
+
+/// Class 1: a long operator chain is one nesting level per operator — a
+/// located parse error instead of a stack overflow in the evaluator, the
+/// tree's drop or the parser — and parsing stays linear (each node's literal
+/// is a prefix of the chain's shared text, not a copy).
+#[test]
+fn long_operator_chains_are_a_located_nesting_error() {
+    for op in ["+", " - ", "*", "/", "%", " && ", " || ", " == ", " < "] {
+        let src = format!("#if(false)#set($x = {})#end", vec!["1"; 20_000].join(op));
+        let e = Template::parse(&src, "template").unwrap_err();
+        assert_eq!(e.kind, ErrorKind::Parse, "{op}");
+        assert!(e.message.starts_with("Template nesting too deep (limit 100)"), "{op}: {e}");
+        assert_eq!((e.line, e.column > 0), (1, true), "{op}: {e}");
+    }
+    // below the limit, chains evaluate as before, literals included
+    let src = format!("#set($x = {})$x", vec!["1"; 90].join("+"));
+    assert_eq!(render(&src).unwrap(), "90");
+    assert_eq!(render("#set($s = $nope + 'a' + $nope)$s").unwrap(), "$nopea$nope");
+    assert_eq!(render("#set($s = 1 + 2 + $nope + 'a')$s").unwrap(), " 1 + 2 + $nope a");
+}
+
+/// Class 1: 30,000 statements in a dead branch parse in linear time.
+#[test]
+fn many_statements_parse_linearly() {
+    let body: String = (0..30_000).map(|i| format!("#set($x{i} = $a + {i} + \"s\")")).collect();
+    let t = std::time::Instant::now();
+    let tpl = Template::parse(&format!("#if(false){body}#end"), "template").unwrap();
+    assert_eq!(tpl.render(&ctx(), &RenderOptions::default()).unwrap(), "");
+    // generous: the quadratic parser took tens of seconds here
+    assert!(t.elapsed() < std::time::Duration::from_secs(20), "{:?}", t.elapsed());
+}

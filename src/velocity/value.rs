@@ -3,8 +3,9 @@
 //! `LinkedHashMap`, tool objects, ...), their Java `toString()` and
 //! `equals()`, and the Jackson-style conversion from `serde_json::Value`.
 //!
-//! Owns: `Value`, `ValueMap`, Java number formatting. Must not touch: template
-//! evaluation (see `eval.rs`) or tool behaviour (see `tools.rs`).
+//! Owns: `Value`, `ValueMap`. Java `Double.toString` is the shared
+//! `crate::javanum` leaf (re-exported as `java_double`). Must not touch: template
+//! evaluation (see `eval.rs`) or tool behaviour (see `tools/`).
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
@@ -425,61 +426,9 @@ impl ValueMap {
     }
 }
 
-/// Java `Double.toString(double)`.
-pub fn java_double(d: f64) -> String {
-    if d.is_nan() {
-        return "NaN".to_string();
-    }
-    if d.is_infinite() {
-        return if d > 0.0 { "Infinity" } else { "-Infinity" }.to_string();
-    }
-    if d == 0.0 {
-        return if d.is_sign_negative() { "-0.0" } else { "0.0" }.to_string();
-    }
-    if d.abs() == f64::from_bits(1) {
-        // Double.MIN_VALUE: Java prints 4.9E-324 (shortest digits would be 5.0E-324)
-        return if d < 0.0 { "-4.9E-324" } else { "4.9E-324" }.to_string();
-    }
-    // shortest round-trip digits
-    let sci = format!("{:e}", d.abs());
-    let (mant, exp) = sci.split_once('e').unwrap_or((&sci, "0"));
-    let exp: i32 = exp.parse().unwrap_or(0);
-    let digits: String = mant.chars().filter(|c| c.is_ascii_digit()).collect();
-    let digits = if digits.is_empty() { "0".to_string() } else { digits };
-    let mut out = String::new();
-    if d < 0.0 {
-        out.push('-');
-    }
-    let a = d.abs();
-    if (1e-3..1e7).contains(&a) {
-        if exp >= 0 {
-            let int_len = (exp + 1) as usize;
-            if digits.len() <= int_len {
-                out.push_str(&digits);
-                out.extend(std::iter::repeat_n('0', int_len - digits.len()));
-                out.push_str(".0");
-            } else {
-                out.push_str(&digits[..int_len]);
-                out.push('.');
-                out.push_str(&digits[int_len..]);
-            }
-        } else {
-            out.push_str("0.");
-            out.extend(std::iter::repeat_n('0', (-exp - 1) as usize));
-            out.push_str(&digits);
-        }
-    } else {
-        out.push_str(&digits[..1]);
-        out.push('.');
-        if digits.len() > 1 {
-            out.push_str(&digits[1..]);
-        } else {
-            out.push('0');
-        }
-        let _ = write!(out, "E{exp}");
-    }
-    out
-}
+/// Java `Double.toString(double)` (the crate's one implementation, in
+/// [`crate::javanum`]).
+pub use crate::javanum::double_to_string as java_double;
 
 impl From<&serde_json::Value> for Value {
     /// Jackson `ObjectMapper.readValue(json, Map.class)` defaults: integers become
