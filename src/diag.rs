@@ -390,6 +390,41 @@ fn excerpt(line: &str, col: usize, width: usize) -> Excerpt {
     Excerpt { text, lead, width: width.min(room) }
 }
 
+/// Text made safe for a terminal: every character [`unprintable`] would refuse (ESC, BEL,
+/// other C0/C1 controls, bidirectional overrides) shown as a `\u{1b}`-style escape, except
+/// line feeds and tabs — so a name or message from the org or a file cannot move the cursor,
+/// clear the screen or retitle the window. `keep_sgr`: gcsync's own colour sequences
+/// (`ESC [ digits ; … m`, select graphic rendition only) pass through when colour is on.
+#[must_use]
+pub fn terminal_safe(text: &str, keep_sgr: bool) -> std::borrow::Cow<'_, str> {
+    if !text.chars().any(|c| c != '\n' && unprintable(c)) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 16);
+    let mut rest = text;
+    while let Some(c) = rest.chars().next() {
+        if keep_sgr && c == '\x1b' {
+            let tail = &rest[1..];
+            if let Some(body) = tail.strip_prefix('[') {
+                let len = body.bytes().take_while(|b| b.is_ascii_digit() || *b == b';').count();
+                if body.as_bytes().get(len) == Some(&b'm') {
+                    let seq = 2 + len + 1;
+                    out.push_str(&rest[..seq]);
+                    rest = &rest[seq..];
+                    continue;
+                }
+            }
+        }
+        if c != '\n' && unprintable(c) {
+            out.push_str(&c.escape_unicode().to_string());
+        } else {
+            out.push(c);
+        }
+        rest = &rest[c.len_utf8()..];
+    }
+    std::borrow::Cow::Owned(out)
+}
+
 /// Unprintable characters in message text (key names can hold any character) shown as
 /// `\u{1b}`-style escapes.
 fn escape_controls(text: &str) -> String {
@@ -404,6 +439,17 @@ fn escape_controls(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn terminal_safe_escapes_what_moves_the_terminal_and_keeps_colour() {
+        let hostile = "x\u{1b}]0;pwned\u{7}y\u{1b}[2Jz\r\u{202e}";
+        let safe = terminal_safe(hostile, true);
+        assert!(!safe.chars().any(|c| c.is_control() || c == '\u{202e}'), "{safe:?}");
+        assert_eq!(safe, "x\\u{1b}]0;pwned\\u{7}y\\u{1b}[2Jz\\u{d}\\u{202e}");
+        let coloured = "\u{1b}[1;33mwarning\u{1b}[0m: a\tb\n";
+        assert_eq!(terminal_safe(coloured, true), coloured, "our own SGR, tabs and newlines pass");
+        assert!(terminal_safe(coloured, false).starts_with("\\u{1b}[1;33m"), "no colour: escaped");
+    }
 
     #[test]
     fn renders_caret_under_column() {

@@ -131,6 +131,8 @@ impl Printer {
             return;
         }
         let text = self.redact(text);
+        // Names, messages and bodies from the org or files reach the terminal escaped.
+        let text = crate::diag::terminal_safe(&text, self.color_out);
         let mut lock = std::io::stdout().lock();
         if let Err(e) = lock.write_all(text.as_bytes()).and_then(|()| lock.flush())
             && e.kind() == std::io::ErrorKind::BrokenPipe
@@ -146,6 +148,13 @@ impl Printer {
 
     fn err_raw(&self, text: &str) {
         let text = self.redact(text);
+        let text = crate::diag::terminal_safe(&text, self.color_err);
+        self.err_unfiltered(&text);
+    }
+
+    /// Writes to stderr as is: only for gcsync's own control sequences around text that
+    /// went through [`crate::diag::terminal_safe`] (the progress line).
+    fn err_unfiltered(&self, text: &str) {
         let mut lock = std::io::stderr().lock();
         let _ = lock.write_all(text.as_bytes());
         let _ = lock.flush();
@@ -217,7 +226,8 @@ impl Printer {
             return;
         }
         if self.stderr_is_tty {
-            self.err_raw(&format!("\r\x1b[2K{text}"));
+            let text = crate::diag::terminal_safe(&self.redact(text), self.color_err).into_owned();
+            self.err_unfiltered(&format!("\r\x1b[2K{text}"));
         } else {
             self.err_raw(&format!("{text}\n"));
         }
@@ -226,7 +236,7 @@ impl Printer {
     /// Ends an in-place progress line.
     pub fn progress_done(&self) {
         if self.stderr_is_tty && !self.quiet {
-            self.err_raw("\r\x1b[2K");
+            self.err_unfiltered("\r\x1b[2K");
         }
     }
 }

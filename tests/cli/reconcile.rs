@@ -207,6 +207,27 @@ fn drift_is_detected_and_corrected() {
     assert_eq!(code(&e.run(&["plan", "--detailed-exitcode"])), 0);
 }
 
+/// Issue 12.10: a name from outside (here a state file edited by someone else) cannot drive
+/// the terminal: control characters reach stdout escaped.
+#[test]
+fn names_with_terminal_escapes_are_printed_escaped() {
+    let e = Env::new();
+    e.write("manifests/a.yaml", &action_yaml("Lookup User", 10, false));
+    e.ok(&["apply", "--auto-approve"]);
+    let path = e.dir.path().join("state/gcsync.state.json");
+    let text = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(&path, text.replace("\"Lookup User\"", "\"Lookup\\u001b]0;pwned\\u0007\\u001b[2JUser\""))
+        .unwrap();
+    let out = e.run(&["state", "list"]);
+    assert_eq!(code(&out), 0, "{}", String::from_utf8_lossy(&out.stderr));
+    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(
+        !stdout.contains('\u{1b}') && !stdout.contains('\u{7}'),
+        "raw escapes reached stdout: {stdout:?}"
+    );
+    assert!(stdout.contains("Lookup\\u{1b}]0;pwned\\u{7}\\u{1b}[2JUser"), "{stdout:?}");
+}
+
 /// Issue 13.9 / 14: a saved plan remembers its manifest paths and state; `apply PLAN` uses
 /// them, and refuses other ones naming both.
 #[test]
