@@ -199,11 +199,11 @@ impl From<crate::plan::file::Error> for CliError {
     }
 }
 
-impl From<crate::reconcile::Error> for CliError {
-    fn from(e: crate::reconcile::Error) -> Self {
+impl From<crate::operation::refresh::Error> for CliError {
+    fn from(e: crate::operation::refresh::Error) -> Self {
         match e {
-            crate::reconcile::Error::Remote(r) => r.into(),
-            crate::reconcile::Error::State(s) => s.into(),
+            crate::operation::refresh::Error::Remote(r) => r.into(),
+            crate::operation::refresh::Error::State(s) => s.into(),
         }
     }
 }

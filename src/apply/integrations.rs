@@ -16,9 +16,9 @@ use crate::model::integration::{IntegrationSpec, credential_key, credential_name
 use crate::plan::Op;
 use crate::plan::integrations::{CredentialOp, IntegrationChange};
 use crate::remote::{Error as RemoteError, Remote};
+use crate::state::store::StateStore;
 use crate::state::{State, TrackedCredential, TrackedIntegration};
 use serde_json::{Map, Value, json};
-use std::path::Path;
 
 /// What happened to one integration.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -70,17 +70,17 @@ pub(crate) fn credential_body(
 /// Applies one integration change (creates and updates; deletes via [`delete`]). `body`:
 /// the credential body [`credential_body`] built and checked before the run's first
 /// mutation (`None` when the integration declares no credential).
-pub async fn apply_one<R: Remote>(
+pub async fn apply_one<R: Remote, S: StateStore>(
     c: &IntegrationChange,
     state: &mut State,
-    path: &Path,
+    store: &mut S,
     remote: &R,
     body: Option<Value>,
 ) -> Result<IntegrationOutcome, Error> {
     let spec = c.desired.clone().ok_or_else(|| Error::Corrupt(c.name.clone()))?;
     if c.op == Op::Create && !state.pending_integrations.contains(&c.name) {
         state.pending_integrations.push(c.name.clone());
-        save(state, path, &c.name)?;
+        save(state, store, &c.name).await?;
     }
     // 1. The credential.
     let mut credential_id = c.credential.id.clone();
@@ -180,7 +180,7 @@ pub async fn apply_one<R: Remote>(
         },
     );
     state.pending_integrations.retain(|n| n != &c.name);
-    save(state, path, &c.name)?;
+    save(state, store, &c.name).await?;
     // A credential the manifest no longer declares goes once unbound.
     if c.credential.op == CredentialOp::Delete
         && let Some(old) = &c.credential.id
@@ -258,10 +258,10 @@ async fn create_integration<R: Remote>(
 }
 
 /// Deletes an integration, then its credential; gone is fine.
-pub async fn delete<R: Remote>(
+pub async fn delete<R: Remote, S: StateStore>(
     c: &IntegrationChange,
     state: &mut State,
-    path: &Path,
+    store: &mut S,
     remote: &R,
 ) -> Result<IntegrationOutcome, Error> {
     if !c.gone
@@ -273,12 +273,16 @@ pub async fn delete<R: Remote>(
         remote.delete_credential(cid).await.map_err(remote_err(&c.name))?;
     }
     state.integrations.remove(&c.name);
-    save(state, path, &c.name)?;
+    save(state, store, &c.name).await?;
     Ok(IntegrationOutcome::Deleted)
 }
 
 /// Records an adopted integration without changing it.
-pub fn record(c: &IntegrationChange, state: &mut State, path: &Path) -> Result<IntegrationOutcome, Error> {
+pub async fn record<S: StateStore>(
+    c: &IntegrationChange,
+    state: &mut State,
+    store: &mut S,
+) -> Result<IntegrationOutcome, Error> {
     let spec = c.desired.clone().ok_or_else(|| Error::Corrupt(c.name.clone()))?;
     let id = c.id.clone().ok_or_else(|| Error::Corrupt(c.name.clone()))?;
     let previous = state.integrations.get(&c.name).and_then(|t| t.credential.clone());
@@ -293,6 +297,6 @@ pub fn record(c: &IntegrationChange, state: &mut State, path: &Path) -> Result<I
         },
     );
     state.pending_integrations.retain(|n| n != &c.name);
-    save(state, path, &c.name)?;
+    save(state, store, &c.name).await?;
     Ok(IntegrationOutcome::Recorded)
 }

@@ -14,9 +14,9 @@ pub mod integrations;
 use crate::model::ActionSpec;
 use crate::plan::{Change, Op, Plan};
 use crate::remote::{Error as RemoteError, Remote};
+use crate::state::store::StateStore;
 use crate::state::{PendingCreate, State, TrackedAction};
 use serde_json::{Value, json};
-use std::path::Path;
 
 /// How many times a create whose outcome was unknown (and not found afterwards) is tried.
 pub const CREATE_ATTEMPTS: usize = 5;
@@ -77,8 +77,8 @@ impl Error {
 
 /// After a failed change: writes the state (what succeeded before the failure, and the
 /// journal of the failing create); when that write fails too, both are reported.
-fn save_after_failure(state: &mut State, path: &Path, failure: Error) -> Error {
-    match state.save(path) {
+async fn save_after_failure<S: StateStore>(state: &mut State, store: &mut S, failure: Error) -> Error {
+    match store.save(state).await {
         Ok(()) => failure,
         Err(source) => Error::StateAfterFailure { failure: Box::new(failure), source: Box::new(source) },
     }
@@ -118,12 +118,12 @@ pub struct Step<'a> {
 pub type Progress<'a> = dyn FnMut(usize, usize, Step<'_>, Option<&Outcome>) + 'a;
 
 /// Applies `plan`: integration creates and updates, then actions, then integration deletes.
-/// State is saved to `state_path` after every remote mutation. `env` reads credential
+/// State is saved through `store` after every remote mutation. `env` reads credential
 /// values (checked against the plan's hashes).
-pub async fn apply<R: Remote>(
+pub async fn apply<R: Remote, S: StateStore>(
     plan: &Plan,
     state: &mut State,
-    state_path: &Path,
+    store: &mut S,
     remote: &R,
     env: &dyn Fn(&str) -> Option<String>,
     progress: &mut Progress<'_>,
@@ -159,10 +159,10 @@ pub async fn apply<R: Remote>(
         let step = Step { kind: "integration", name: &ic.name, op: ic.op };
         progress(i, total, step, None);
         let r = if ic.op == Op::NoOp {
-            integrations::record(ic, state, state_path)
+            integrations::record(ic, state, store).await
         } else {
             let body = bodies.remove(ic.name.as_str()).flatten();
-            integrations::apply_one(ic, state, state_path, remote, body).await
+            integrations::apply_one(ic, state, store, remote, body).await
         };
         match r {
             Ok(o) => {
@@ -170,7 +170,7 @@ pub async fn apply<R: Remote>(
                 progress(i, total, step, Some(&o));
                 done.push((ic.name.clone(), o));
             }
-            Err(e) => return Err((done, save_after_failure(state, state_path, e))),
+            Err(e) => return Err((done, save_after_failure(state, store, e).await)),
         }
     }
     // Journal every action create of the run before its first mutation (one state write): a
@@ -190,7 +190,7 @@ pub async fn apply<R: Remote>(
         journaled.push(c.name.clone());
     }
     if !journaled.is_empty()
-        && let Err(e) = save(state, state_path, "(journal)")
+        && let Err(e) = save(state, store, "(journal)").await
     {
         return Err((done, e));
     }
@@ -198,7 +198,7 @@ pub async fn apply<R: Remote>(
         i += 1;
         let step = Step { kind: "action", name: &c.name, op: c.op };
         progress(i, total, step, None);
-        match apply_one(c, state, state_path, remote).await {
+        match apply_one(c, state, store, remote).await {
             Ok(outcome) => {
                 progress(i, total, step, Some(&outcome));
                 done.push((c.name.clone(), outcome));
@@ -206,7 +206,7 @@ pub async fn apply<R: Remote>(
             Err(e) => {
                 // Creates never attempted are not in flight; only the failing one may be.
                 state.pending.retain(|p| p.name == c.name);
-                return Err((done, save_after_failure(state, state_path, e)));
+                return Err((done, save_after_failure(state, store, e).await));
             }
         }
     }
@@ -214,7 +214,7 @@ pub async fn apply<R: Remote>(
         i += 1;
         let step = Step { kind: "integration", name: &ic.name, op: ic.op };
         progress(i, total, step, None);
-        match integrations::delete(ic, state, state_path, remote).await {
+        match integrations::delete(ic, state, store, remote).await {
             Ok(o) => {
                 let o = Outcome::Integration(o);
                 progress(i, total, step, Some(&o));
@@ -264,18 +264,21 @@ fn desired_spec(c: &Change, state: &State) -> Result<(ActionSpec, Value), Error>
     Ok((spec, v))
 }
 
-pub(crate) fn save(state: &mut State, path: &Path, name: &str) -> Result<(), Error> {
-    state.save(path).map_err(|source| Error::State { name: name.to_string(), source: Box::new(source) })
+pub(crate) async fn save<S: StateStore>(state: &mut State, store: &mut S, name: &str) -> Result<(), Error> {
+    store
+        .save(state)
+        .await
+        .map_err(|source| Error::State { name: name.to_string(), source: Box::new(source) })
 }
 
 fn remote_err(name: &str) -> impl Fn(RemoteError) -> Error + '_ {
     move |source| Error::Remote { name: name.to_string(), source }
 }
 
-async fn apply_one<R: Remote>(
+async fn apply_one<R: Remote, S: StateStore>(
     c: &Change,
     state: &mut State,
-    path: &Path,
+    store: &mut S,
     remote: &R,
 ) -> Result<Outcome, Error> {
     match c.op {
@@ -288,10 +291,10 @@ async fn apply_one<R: Remote>(
                 c.name.clone(),
                 TrackedAction::from_spec(&id, c.version.unwrap_or(0), &c.integration, &spec),
             );
-            save(state, path, &c.name)?;
+            save(state, store, &c.name).await?;
             Ok(if c.adopt { Outcome::Adopted(id) } else { Outcome::Recorded })
         }
-        Op::Create => create(c, state, path, remote)
+        Op::Create => create(c, state, store, remote)
             .await
             .map(|(id, adopted)| if adopted { Outcome::Adopted(id) } else { Outcome::Created(id) }),
         Op::Replace => {
@@ -301,8 +304,8 @@ async fn apply_one<R: Remote>(
             state.actions.remove(&c.name);
             // A renamed action being replaced: its old entry points at the id just deleted.
             move_entry(state, c);
-            save(state, path, &c.name)?;
-            let (id, _) = create(c, state, path, remote).await?;
+            save(state, store, &c.name).await?;
+            let (id, _) = create(c, state, store, remote).await?;
             Ok(Outcome::Replaced(id))
         }
         Op::Update => {
@@ -314,7 +317,7 @@ async fn apply_one<R: Remote>(
                     c.name.clone(),
                     TrackedAction::from_spec(&id, c.version.unwrap_or(0), &c.integration, &spec),
                 );
-                save(state, path, &c.name)?;
+                save(state, store, &c.name).await?;
             }
             let body = json!({
                 "name": desired.get("name"),
@@ -343,7 +346,7 @@ async fn apply_one<R: Remote>(
             state
                 .actions
                 .insert(c.name.clone(), TrackedAction::from_spec(&id, version, &c.integration, &spec));
-            save(state, path, &c.name)?;
+            save(state, store, &c.name).await?;
             Ok(Outcome::Updated(version))
         }
         Op::Delete => {
@@ -353,7 +356,7 @@ async fn apply_one<R: Remote>(
                 remote.delete_action(id).await.map_err(remote_err(&c.name))?;
             }
             state.actions.remove(&c.name);
-            save(state, path, &c.name)?;
+            save(state, store, &c.name).await?;
             Ok(Outcome::Deleted)
         }
     }
@@ -361,10 +364,10 @@ async fn apply_one<R: Remote>(
 
 /// Creates with the pending journal; resolves unknown outcomes by looking. Returns the id
 /// and whether it was adopted.
-async fn create<R: Remote>(
+async fn create<R: Remote, S: StateStore>(
     c: &Change,
     state: &mut State,
-    path: &Path,
+    store: &mut S,
     remote: &R,
 ) -> Result<(String, bool), Error> {
     let (spec, desired) = desired_spec(c, state)?;
@@ -376,14 +379,14 @@ async fn create<R: Remote>(
             integration_id: spec.integration.clone(),
             integration: c.integration.clone(),
         });
-        save(state, path, &c.name)?;
+        save(state, store, &c.name).await?;
     }
     let mut last = None;
     for _ in 0..CREATE_ATTEMPTS {
         match remote.create_action(&desired).await {
             Ok(a) => {
                 record(state, c, &spec, &a.id, a.version);
-                save(state, path, &c.name)?;
+                save(state, store, &c.name).await?;
                 return Ok((a.id, false));
             }
             Err(e @ RemoteError::Ambiguous { .. }) => {
@@ -391,14 +394,14 @@ async fn create<R: Remote>(
                 let found = remote.find_actions_by_name(&c.name).await.map_err(remote_err(&c.name))?;
                 if let Some(a) = found.into_iter().find(|a| a.integration_id == spec.integration) {
                     record(state, c, &spec, &a.id, a.version);
-                    save(state, path, &c.name)?;
+                    save(state, store, &c.name).await?;
                     return Ok((a.id, true));
                 }
                 last = Some(e);
             }
             Err(e) => {
                 state.pending.retain(|p| p.name != c.name);
-                save(state, path, &c.name)?;
+                save(state, store, &c.name).await?;
                 return Err(Error::Remote { name: c.name.clone(), source: e });
             }
         }
@@ -445,7 +448,12 @@ mod tests {
             integration_id: "i".into(),
             integration: "I".into(),
         });
-        let e = save_after_failure(&mut state, &p, failure());
+        let e = futures_util::FutureExt::now_or_never(save_after_failure(
+            &mut state,
+            &mut crate::state::store::FileStore::new(p.clone()),
+            failure(),
+        ))
+        .unwrap();
         assert!(matches!(e, Error::Stale { .. }), "{e}");
         assert!(!e.state_not_written());
         assert!(std::fs::read_to_string(&p).unwrap().contains("\"pending\""), "the journal was written");
@@ -465,7 +473,12 @@ mod tests {
         // permissions, and a missing directory would be created).
         std::fs::write(dir.path().join("file"), "x").unwrap();
         let gone = dir.path().join("file").join("s.json");
-        let e = save_after_failure(&mut state, &gone, failure());
+        let e = futures_util::FutureExt::now_or_never(save_after_failure(
+            &mut state,
+            &mut crate::state::store::FileStore::new(gone),
+            failure(),
+        ))
+        .unwrap();
         assert!(e.state_not_written(), "{e}");
         let text = e.to_string();
         assert!(

@@ -74,22 +74,7 @@ impl TargetChoice {
     }
 }
 
-/// A live connection.
-pub struct Org {
-    /// The API client.
-    pub client: Client,
-    /// The in-process emulator, for `--local` (kept alive while the command runs).
-    pub local: Option<emulator::Running>,
-}
-
-impl Org {
-    /// Stops the in-process emulator, if any.
-    pub async fn close(self) {
-        if let Some(l) = self.local {
-            l.shutdown().await;
-        }
-    }
-}
+pub use crate::operation::session::Org;
 
 /// The variables a command that talks to an org reads, for `gcsync --help` (defaults from
 /// [`ClientOptions::default`], so the help cannot drift from the code).

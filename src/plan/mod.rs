@@ -12,13 +12,14 @@
 //! owns; drift (live differs from the last applied form) is reported per field.
 //! Must not: talk to the API, read files, or print (see `render`, `file`).
 
+pub mod drift;
 pub mod file;
 pub mod integrations;
 pub mod render;
 
 use crate::model::ActionSpec;
 use crate::model::digest::{self, REPLACE_FIELDS};
-use crate::state::{State, field_digests};
+use crate::state::State;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
@@ -605,9 +606,7 @@ fn compare(
         return change;
     };
     if let Some(t) = tracked {
-        let now = field_digests(live_spec);
-        change.drift =
-            t.fields.iter().filter(|(k, v)| now.get(k.as_str()) != Some(v)).map(|(k, _)| k.clone()).collect();
+        change.drift = drift::action_fields(t, live_spec);
     }
     if digest::digest(live_spec) == desired_digest {
         if !change.drift.is_empty() {

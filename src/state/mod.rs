@@ -11,6 +11,7 @@
 
 pub mod backend;
 pub mod lock;
+pub mod store;
 
 use crate::model::ActionSpec;
 use crate::model::digest;

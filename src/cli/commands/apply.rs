@@ -1,16 +1,17 @@
 //! `gcsync apply [PLANFILE]`: plan and apply after confirmation, or apply a saved plan exactly.
 
-use super::plan::make_plan;
-use super::session::{self, StateArgs};
+use super::StateArgs;
 use crate::apply::integrations::IntegrationOutcome;
-use crate::apply::{self, Outcome, Step};
+use crate::apply::{Outcome, Step};
 use crate::cli::printer::Printer;
 use crate::cli::{Globals, ManifestArgs};
 use crate::exit::{CliError, CmdResult, ExitStatus};
+use crate::operation::apply::{self as apply_op, Source};
+use crate::operation::plan::Request;
+use crate::operation::refresh::Refresh;
 use crate::plan::file::SavedPlan;
 use crate::plan::render;
 use crate::plan::{Op, Plan};
-use crate::reconcile::{self, Refresh};
 use serde_json::json;
 use std::io::BufRead as _;
 use std::path::PathBuf;
@@ -93,49 +94,33 @@ fn run_with(
     let (manifest_paths, state_path) = inputs_of(saved.as_ref(), args, globals)?;
     let manifests = super::load_manifests(&manifest_paths, printer, globals)?;
     let input_digest = manifests.input_digest.clone();
-    let mut manifests = Some(manifests);
     let rt = crate::cli::org::runtime()?;
     rt.block_on(async {
-        let mut session = session::open(globals, state_path, Some("apply"), printer).await?;
+        let mut session = super::open_session(globals, state_path, Some("apply"), printer).await?;
         let result = async {
-            let (plan, ctx) = match &saved {
-                Some(saved) => {
-                    let live: Vec<_> =
-                        session.org.client.list_actions().await?.iter().map(reconcile::summary).collect();
-                    saved.check_fresh(
-                        &session.state,
-                        &session.org_ref,
-                        &input_digest,
-                        globals.environment.as_deref(),
-                        &live,
-                    )?;
-                    if session.state.serial == 0 {
-                        // First apply of a plan made without a state: keep the plan's lineage.
-                        session.state.lineage = saved.lineage.clone();
-                    }
-                    let ctx = session.render_context(globals.environment.clone());
-                    (saved.plan.clone(), ctx)
-                }
-                None => {
-                    if let Some(s) = stream {
-                        s.refresh_start(&session.state, &args.targets);
-                    }
-                    let planned = make_plan(
-                        printer,
-                        &session,
-                        manifests.take().unwrap_or_default(),
-                        args.targets.clone(),
-                        args.refresh,
-                        args.allow_replace,
-                        globals.environment.clone(),
-                    )
-                    .await?;
-                    if let Some(s) = stream {
-                        s.refresh_complete(&session.state, &args.targets);
-                    }
-                    (planned.plan, planned.ctx)
-                }
+            let source = match &saved {
+                Some(plan) => Source::Saved { plan, input_digest: &input_digest },
+                None => Source::Fresh(Box::new(Request {
+                    manifests,
+                    targets: args.targets.clone(),
+                    refresh: args.refresh,
+                    allow_replace: args.allow_replace,
+                    environment: globals.environment.clone(),
+                })),
             };
+            let fresh = saved.is_none();
+            if let (Some(s), true) = (stream, fresh) {
+                s.refresh_start(&session.state, &args.targets);
+            }
+            let env = |var: &str| std::env::var(var).ok();
+            let (plan, ctx) =
+                apply_op::prepare(&mut session, source, globals.environment.clone(), &env, &|v| {
+                    printer.add_secret(v)
+                })
+                .await?;
+            if let (Some(s), true) = (stream, fresh) {
+                s.refresh_complete(&session.state, &args.targets);
+            }
             match stream {
                 Some(s) => s.plan(&plan),
                 None if args.json => {}
@@ -147,20 +132,8 @@ fn run_with(
                 return Err(CliError::new("the plan has errors; nothing was applied"));
             }
             if !plan.has_changes() {
-                if apply::needs_state_refresh(&plan, &session.state) {
-                    // Nothing to change in the org; the state catches up with live versions.
-                    let mut quiet = |_: usize, _: usize, _: Step<'_>, _: Option<&Outcome>| {};
-                    let no_env = |_: &str| None;
-                    apply::apply(
-                        &plan,
-                        &mut session.state,
-                        &session.state_path,
-                        &session.org.client,
-                        &no_env,
-                        &mut quiet,
-                    )
-                    .await
-                    .map_err(|(_, e)| CliError::from(e))?;
+                // Nothing to change in the org; the state may catch up with live versions.
+                if apply_op::record_only(&mut session, &plan).await? {
                     printer.info("the state was brought up to date with the org's current versions");
                 }
                 if let Some(s) = stream {
@@ -186,14 +159,7 @@ fn run_with(
                 }
                 v
             };
-            let applying = apply::apply(
-                &plan,
-                &mut session.state,
-                &session.state_path,
-                &session.org.client,
-                &env,
-                &mut progress,
-            );
+            let applying = apply_op::apply(&mut session, &plan, &env, &mut progress);
             let outcome = match stream {
                 Some(s) => s.with_progress(applying).await,
                 None => applying.await,

@@ -14,7 +14,6 @@ pub mod formats;
 pub mod import;
 pub mod plan;
 pub mod render;
-pub mod session;
 pub mod show;
 pub mod state;
 pub mod test;
@@ -26,7 +25,56 @@ use crate::cli::printer::Printer;
 use crate::diag::Diagnostics;
 use crate::exit::CliError;
 use crate::manifest::{self, ManifestSet};
+use crate::operation::session::{self, Opening, Session};
+use crate::state::store::FileStore;
 use std::path::PathBuf;
+
+/// `--state FILE` (also `GCSYNC_STATE`, which `--env` ignores).
+#[derive(Debug, Clone, clap::Args)]
+pub struct StateArgs {
+    /// State file (default: state/gcsync.state.json; state/local.state.json with --local;
+    /// the environment's `state:` with --env). Also GCSYNC_STATE, except with --env: an
+    /// environment keeps its own state file.
+    #[arg(long = "state", value_name = "FILE")]
+    pub state: Option<PathBuf>,
+}
+
+impl StateArgs {
+    /// The state path for this run: `--state`, else (without `--env`) `GCSYNC_STATE`, else
+    /// the target's default.
+    #[must_use]
+    pub fn path(&self, globals: &Globals) -> PathBuf {
+        if let Some(p) = &self.state {
+            return p.clone();
+        }
+        if globals.env.is_none()
+            && let Some(p) = std::env::var_os("GCSYNC_STATE").filter(|v| !v.is_empty())
+        {
+            return PathBuf::from(p);
+        }
+        globals.default_state.clone()
+    }
+}
+
+/// Opens the operation layer's session for a command: the state at `state_path` (locked for
+/// `operation` when given), the org the global flags chose, a broken stale lock reported
+/// as a warning.
+pub async fn open_session(
+    globals: &Globals,
+    state_path: PathBuf,
+    operation: Option<&str>,
+    printer: &Printer,
+) -> Result<Session, CliError> {
+    let opening =
+        Opening { store: FileStore::new(state_path), operation, environment: globals.environment.as_deref() };
+    session::open(opening, crate::cli::org::connect(&globals.target, printer), |stale| {
+        printer.warn(&format!(
+            "removed a stale lock of `{}` (pid {} is no longer running, lock id {})",
+            stale.operation, stale.pid, stale.id
+        ));
+    })
+    .await
+}
 
 /// Loads manifests (with the environment's `vars:` when `--env` was given); on errors prints
 /// the diagnostics (stderr) and returns an error. Warnings are printed and loading succeeds.

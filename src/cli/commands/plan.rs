@@ -1,14 +1,14 @@
 //! `gcsync plan`: what apply would change, human or JSON, optionally saved for `apply FILE`.
 
-use super::session::{self, Session, StateArgs};
+use super::StateArgs;
 use crate::cli::printer::Printer;
 use crate::cli::{Globals, ManifestArgs};
 use crate::exit::{CliError, CmdResult, ExitStatus};
-use crate::manifest::ManifestSet;
+use crate::operation::plan::{self as plan_op, Request};
+use crate::operation::refresh::Refresh;
 use crate::plan::file::SavedPlan;
 use crate::plan::render;
-use crate::plan::{self, Plan};
-use crate::reconcile::{self, Refresh};
+use crate::state::store::StateStore as _;
 use std::path::PathBuf;
 
 /// Arguments of `plan`.
@@ -48,46 +48,6 @@ pub struct Args {
     allow_replace: bool,
 }
 
-/// Everything a plan run produced.
-pub struct Planned {
-    /// The plan.
-    pub plan: Plan,
-    /// Render context.
-    pub ctx: render::Context,
-    /// Live summaries read.
-    pub live: Vec<plan::LiveSummary>,
-}
-
-/// Loads manifests, refreshes and plans within an open session.
-pub async fn make_plan(
-    printer: &Printer,
-    session: &Session,
-    manifests: ManifestSet,
-    targets: Vec<String>,
-    refresh: Refresh,
-    allow_replace: bool,
-    environment: Option<String>,
-) -> Result<Planned, CliError> {
-    let opts = plan::Options { targets, allow_replace, full_refresh: refresh == Refresh::Full };
-    let env = |var: &str| std::env::var(var).ok();
-    let refreshed = reconcile::refresh(&session.org.client, manifests, &session.state, &opts, &env).await?;
-    for d in &refreshed.desired_integrations {
-        for v in d.values.values().flatten() {
-            printer.add_secret(v);
-        }
-    }
-    let plan = plan::plan_all(
-        &refreshed.desired,
-        &refreshed.desired_integrations,
-        &session.state,
-        &refreshed.live,
-        &refreshed.live_integrations,
-        &opts,
-    );
-    let ctx = session.render_context(environment);
-    Ok(Planned { plan, ctx, live: refreshed.live.summaries })
-}
-
 /// Runs `plan`.
 pub fn run(args: &Args, printer: &Printer, globals: &Globals) -> CmdResult {
     let stream = args.json_stream.then(|| super::formats::Stream::start(printer));
@@ -108,20 +68,19 @@ fn run_with(
     let input_digest = manifests.input_digest.clone();
     let rt = crate::cli::org::runtime()?;
     rt.block_on(async {
-        let session = session::open(globals, args.state.path(globals), Some("plan"), printer).await?;
+        let session = super::open_session(globals, args.state.path(globals), Some("plan"), printer).await?;
         if let Some(s) = stream {
             s.refresh_start(&session.state, &args.targets);
         }
-        let result = make_plan(
-            printer,
-            &session,
+        let request = Request {
             manifests,
-            args.targets.clone(),
-            args.refresh,
-            args.allow_replace,
-            globals.environment.clone(),
-        )
-        .await;
+            targets: args.targets.clone(),
+            refresh: args.refresh,
+            allow_replace: args.allow_replace,
+            environment: globals.environment.clone(),
+        };
+        let env = |var: &str| std::env::var(var).ok();
+        let result = plan_op::plan(&session, request, &env, &|v| printer.add_secret(v)).await;
         if let (Some(s), Ok(_)) = (stream, &result) {
             s.refresh_complete(&session.state, &args.targets);
         }
@@ -133,7 +92,7 @@ fn run_with(
                     let mut saved = SavedPlan::new(
                         &planned.plan,
                         &session.state,
-                        &session.state_path.display().to_string(),
+                        &session.store.location(),
                         &session.org_ref,
                         &input_digest,
                         globals.environment.clone(),

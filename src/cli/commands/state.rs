@@ -1,9 +1,10 @@
 //! `gcsync state list|show|rm` and `gcsync force-unlock`: look at and repair the state.
 
-use super::session::{StateArgs, now_rfc3339};
+use super::StateArgs;
 use crate::cli::Globals;
 use crate::cli::printer::Printer;
 use crate::exit::{CliError, CmdResult, ExitStatus};
+use crate::operation::session::now_rfc3339;
 use crate::state::{State, lock};
 
 /// Arguments of `state`.

@@ -9,7 +9,7 @@
 //! Calls: the session's org check, one action listing, one dependency build check, and two
 //! consumer queries per action.
 
-use super::session::{self, StateArgs};
+use super::StateArgs;
 use crate::cli::Globals;
 use crate::cli::printer::Printer;
 use crate::exit::{CliError, CmdResult, ExitStatus};
@@ -49,7 +49,7 @@ struct Usage {
 pub fn run(args: &Args, printer: &Printer, globals: &Globals) -> CmdResult {
     let rt = crate::cli::org::runtime()?;
     rt.block_on(async {
-        let session = session::open(globals, args.state.path(globals), None, printer).await?;
+        let session = super::open_session(globals, args.state.path(globals), None, printer).await?;
         let result: Result<(Vec<Usage>, Vec<Incomplete>), CliError> = async {
             let client = &session.org.client;
             let live = client.list_actions().await?;

@@ -1,5 +1,5 @@
-//! The workflow shared by `plan`, `apply`, `drift` and `import`: check the org, read the
-//! live actions (refresh), resolve integrations, and build the plan's inputs.
+//! Refresh: who the org is, what it holds (the live actions, integrations and
+//! credentials), integrations resolved by name — the plan's inputs read from the org.
 //!
 //! Owns: the refresh strategy — incremental by default (list calls at the largest page
 //! size give ids and versions; full definitions only for actions whose version moved since
@@ -7,7 +7,7 @@
 //! integration names resolved from the state's cache when every name is known) or
 //! `--refresh full` (every owned action read in full, integrations listed) — and the org
 //! check that refuses a state of another org.
-//! Must not: decide changes (plan does), mutate the org (apply does) or print.
+//! Must not: decide changes (plan does), mutate the org (apply does), touch the state or print.
 
 use crate::manifest::ManifestSet;
 use crate::model::Action;

@@ -1,0 +1,85 @@
+//! The drift operation: read what the audit needs and compare the org with the last apply.
+//!
+//! Owns: refusing an audit without anything to compare (a missing or empty state must turn
+//! a scheduled job red, not report "no drift"), and the reads of an audit: the action list,
+//! full definitions of owned actions whose version moved (every owned one with `full`),
+//! the integrations and their bound credentials when integrations are owned.
+//! Must not: compare (that is `plan::drift`), read manifests, change the org or the state,
+//! or print.
+
+use super::refresh;
+use super::session::Session;
+use crate::exit::CliError;
+use crate::plan::drift::{self, Drifted};
+use crate::plan::integrations::LiveIntegrations;
+use crate::state::OrgRef;
+use serde_json::Value;
+
+/// What an audit found.
+pub struct Report {
+    /// The audited org.
+    pub org_ref: OrgRef,
+    /// How many actions the state owns.
+    pub managed: usize,
+    /// How many integrations the state owns.
+    pub managed_integrations: usize,
+    /// Drifted actions.
+    pub actions: Vec<Drifted>,
+    /// Drifted integrations.
+    pub integrations: Vec<Drifted>,
+}
+
+impl Report {
+    /// Whether anything drifted.
+    #[must_use]
+    pub fn any(&self) -> bool {
+        !self.actions.is_empty() || !self.integrations.is_empty()
+    }
+}
+
+/// Audits the org against the session's state. `state_existed`: whether the state was
+/// there before the session opened (for the message when it records nothing).
+pub async fn drift(session: &Session, full: bool, state_existed: bool) -> Result<Report, CliError> {
+    let state = &session.state;
+    if state.actions.is_empty() && state.integrations.is_empty() {
+        let what = if state_existed { "records nothing gcsync manages" } else { "does not exist" };
+        return Err(CliError::new(format!(
+            "the state `{}` {what}: drift compares the org with the last apply, so there is nothing to compare",
+            session.store.path().display()
+        ))
+        .hint("check the state location (`--state`, `GCSYNC_STATE`, or `state:` in the environment file) and that the state was fetched; a new project runs `gcsync apply` first"));
+    }
+    let client = &session.org.client;
+    let summaries: Vec<_> = client.list_actions().await?.iter().map(refresh::summary).collect();
+    let to_read = drift::reads_needed(state, &summaries, full);
+    let details = refresh::fetch_details(client, to_read.iter().map(String::as_str)).await?;
+    let actions = drift::actions(state, &summaries, &details);
+    let integrations = if state.integrations.is_empty() {
+        Vec::new()
+    } else {
+        let mut live = LiveIntegrations::default();
+        let credentials_listed = state.integrations.values().any(|t| t.credential.is_some());
+        if credentials_listed {
+            live.credential_ids = client
+                .list_credentials()
+                .await?
+                .iter()
+                .filter_map(|c| c.get("id").and_then(Value::as_str).map(str::to_string))
+                .collect();
+        }
+        for i in client.list_integrations().await? {
+            // Only owned integrations need their configuration (the credential binding).
+            if state.integrations.values().any(|t| t.id == i.id) {
+                live.integrations.push(refresh::live_integration(client, &i, true).await?);
+            }
+        }
+        drift::integrations(&state.integrations, &live, credentials_listed)
+    };
+    Ok(Report {
+        org_ref: session.org_ref.clone(),
+        managed: state.actions.len(),
+        managed_integrations: state.integrations.len(),
+        actions,
+        integrations,
+    })
+}

@@ -1,0 +1,132 @@
+//! The import operation: adopt existing org actions and integrations into the state.
+//!
+//! Owns: finding an action by id or exact name, the refusals (already owned, a name the
+//! state tracks, an integration this client cannot see), reading its full definition, and
+//! the state records of an imported action or an adopted integration (one state write each,
+//! through the session's store).
+//! Must not: write manifests or print (the command does), or change the org.
+
+use super::session::Session;
+use crate::exit::CliError;
+use crate::model::Action;
+use crate::model::integration::IntegrationSpec;
+use crate::remote::{Client, Integration};
+use crate::state::store::StateStore as _;
+use crate::state::{TrackedAction, TrackedCredential, TrackedIntegration};
+use std::collections::BTreeMap;
+
+/// An org action ready to import.
+pub struct Found {
+    /// Its full definition (templates inlined).
+    pub action: Action,
+    /// Its integration's name.
+    pub integration: String,
+}
+
+/// Finds the action `arg` (an id or an exact name) and checks that it can be imported.
+/// `integrations`: every integration of the org (id → name).
+pub async fn find(
+    session: &Session,
+    arg: &str,
+    integrations: &BTreeMap<String, String>,
+) -> Result<Found, CliError> {
+    let action = lookup(&session.org.client, arg).await?;
+    if let Some((name, _)) = session.state.actions.iter().find(|(_, t)| t.id == action.id) {
+        return Err(CliError::new(format!("`{arg}` is already managed by gcsync (as `{name}`)")));
+    }
+    if session.state.actions.contains_key(&action.name) {
+        return Err(CliError::new(format!(
+            "the state already tracks another action named `{}`",
+            action.name
+        )));
+    }
+    let integration = integrations.get(&action.integration_id).cloned().ok_or_else(|| {
+        CliError::new(format!(
+            "integration `{}` of `{}` is not visible to this OAuth client",
+            action.integration_id, action.name
+        ))
+    })?;
+    let action = session.org.client.get_action_full(&action.id, false).await?;
+    Ok(Found { action, integration })
+}
+
+/// Records a found action in the state (one write).
+pub async fn record(session: &mut Session, found: &Found) -> Result<(), CliError> {
+    let spec = found.action.to_spec();
+    session.state.actions.insert(
+        found.action.name.clone(),
+        TrackedAction::from_spec(&found.action.id, found.action.version, &found.integration, &spec),
+    );
+    session.store.save(&mut session.state).await?;
+    Ok(())
+}
+
+/// Records the org's integration named like `spec` as the one the manifest declares (its id
+/// and bound credential; one write). Returns its id.
+pub async fn adopt_integration(
+    session: &mut Session,
+    spec: &IntegrationSpec,
+    all: &[Integration],
+) -> Result<String, CliError> {
+    let name = spec.name.as_str();
+    if session.state.integrations.contains_key(name) {
+        return Err(CliError::new(format!("integration `{name}` is already managed by gcsync")));
+    }
+    let live = crate::remote::client::resolve_integration(all, name)?
+        .ok_or_else(|| CliError::new(format!("no integration named `{name}` in the org")))?;
+    if live.type_id() != spec.type_id {
+        return Err(CliError::new(format!(
+            "integration `{name}` is of type `{}` in the org, the manifest says `{}`",
+            live.type_id(),
+            spec.type_id
+        )));
+    }
+    let config = session.org.client.get_integration_config(&live.id).await?;
+    let key = crate::model::integration::credential_key(&spec.type_id);
+    let credential = config
+        .pointer(&format!("/credentials/{key}/id"))
+        .and_then(|v| v.as_str())
+        .zip(spec.credential.as_ref())
+        .map(|(id, c)| TrackedCredential {
+            id: id.to_string(),
+            type_name: c.type_name.clone(),
+            // Unknown values: the next plan re-sends them from the environment.
+            salt: String::new(),
+            hashes: BTreeMap::new(),
+        });
+    session.state.integrations.insert(
+        name.to_string(),
+        TrackedIntegration {
+            id: live.id.clone(),
+            type_id: spec.type_id.clone(),
+            digest: String::new(),
+            enabled: Some(live.intended_state.as_deref() == Some("ENABLED")),
+            credential,
+        },
+    );
+    session.store.save(&mut session.state).await?;
+    Ok(live.id)
+}
+
+/// The action with this id (`custom_-_…` or a UUID), else the one action with this exact name.
+async fn lookup(client: &Client, arg: &str) -> Result<Action, CliError> {
+    let looks_like_id =
+        arg.starts_with("custom_-_") || (arg.len() == 36 && arg.chars().filter(|c| *c == '-').count() == 4);
+    if looks_like_id {
+        match client.get_action(arg, false).await {
+            Ok(a) => return Ok(a),
+            Err(e) if e.is_not_found() => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    let found = client.find_actions_by_name(arg).await?;
+    match found.as_slice() {
+        [one] => Ok(one.clone()),
+        [] => Err(CliError::new(format!("no action with the id or exact name `{arg}` in the org"))),
+        many => Err(CliError::new(format!(
+            "{} actions are named `{arg}` (ids {}); import by id",
+            many.len(),
+            many.iter().map(|a| format!("`{}`", a.id)).collect::<Vec<_>>().join(", ")
+        ))),
+    }
+}

@@ -1,0 +1,119 @@
+//! Drift: how the org moved away from what gcsync last applied. One definition, used by the
+//! plan (per change) and by `gcsync drift` (the audit). Pure.
+//!
+//! Owns: which owned actions need a full read for an audit ([`reads_needed`]), which fields
+//! of an owned action changed ([`action_fields`], against the state's field digests), and
+//! the audit's findings for actions ([`actions`]) and owned integrations ([`integrations`]:
+//! deleted, renamed, enabled state, credential binding, owned credential deleted).
+//! Must not: read the org, the manifests or files, or print.
+
+use super::LiveSummary;
+use super::integrations::LiveIntegrations;
+use crate::model::ActionSpec;
+use crate::model::digest;
+use crate::state::{State, TrackedAction, TrackedIntegration, field_digests};
+use serde_json::Value;
+use std::collections::BTreeMap;
+
+/// One drifted action or integration.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Drifted {
+    /// Its name in the state.
+    pub name: String,
+    /// Its id.
+    pub id: String,
+    /// Deleted outside gcsync.
+    pub deleted: bool,
+    /// Changed fields with their live values.
+    pub fields: Vec<(String, Value)>,
+}
+
+/// The fields of an owned action whose live value differs from the last apply.
+#[must_use]
+pub fn action_fields(tracked: &TrackedAction, live: &ActionSpec) -> Vec<String> {
+    let now = field_digests(live);
+    tracked.fields.iter().filter(|(k, v)| now.get(k.as_str()) != Some(*v)).map(|(k, _)| k.clone()).collect()
+}
+
+/// The owned actions (ids) an audit reads in full: those whose live version moved since the
+/// last apply, or every live one with `full`.
+#[must_use]
+pub fn reads_needed(state: &State, summaries: &[LiveSummary], full: bool) -> Vec<String> {
+    let by_id: BTreeMap<&str, i64> = summaries.iter().map(|s| (s.id.as_str(), s.version)).collect();
+    state
+        .actions
+        .values()
+        .filter(|t| by_id.get(t.id.as_str()).is_some_and(|v| full || *v != t.version))
+        .map(|t| t.id.clone())
+        .collect()
+}
+
+/// Owned actions that were deleted or changed outside gcsync. `details` holds the full
+/// definitions of [`reads_needed`]; an action not read has the version of the last apply.
+#[must_use]
+pub fn actions(
+    state: &State,
+    summaries: &[LiveSummary],
+    details: &BTreeMap<String, ActionSpec>,
+) -> Vec<Drifted> {
+    let live: std::collections::BTreeSet<&str> = summaries.iter().map(|s| s.id.as_str()).collect();
+    let mut out = Vec::new();
+    for (name, t) in &state.actions {
+        if !live.contains(t.id.as_str()) {
+            out.push(Drifted { name: name.clone(), id: t.id.clone(), deleted: true, fields: Vec::new() });
+            continue;
+        }
+        let Some(spec) = details.get(&t.id) else { continue };
+        let values: BTreeMap<&str, Value> = digest::fields(spec).into_iter().collect();
+        let fields: Vec<(String, Value)> = action_fields(t, spec)
+            .into_iter()
+            .map(|k| {
+                let v = values.get(k.as_str()).cloned().unwrap_or(Value::Null);
+                (k, v)
+            })
+            .collect();
+        if !fields.is_empty() {
+            out.push(Drifted { name: name.clone(), id: t.id.clone(), deleted: false, fields });
+        }
+    }
+    out
+}
+
+/// Owned integrations that moved since the last apply: deleted, renamed, enabled state
+/// flipped, credential unbound or bound to another one, or the owned credential deleted
+/// (`credentials_listed`: `live.credential_ids` holds every credential of the org).
+#[must_use]
+pub fn integrations(
+    owned: &BTreeMap<String, TrackedIntegration>,
+    live: &LiveIntegrations,
+    credentials_listed: bool,
+) -> Vec<Drifted> {
+    let mut out = Vec::new();
+    for (name, t) in owned {
+        let Some(l) = live.integrations.iter().find(|l| l.id == t.id) else {
+            out.push(Drifted { name: name.clone(), id: t.id.clone(), deleted: true, fields: Vec::new() });
+            continue;
+        };
+        let mut fields = Vec::new();
+        if l.name != *name {
+            fields.push(("name".to_string(), Value::String(l.name.clone())));
+        }
+        if t.enabled.is_some_and(|e| e != l.enabled) {
+            fields.push(("enabled".to_string(), Value::Bool(l.enabled)));
+        }
+        if let Some(tc) = &t.credential {
+            if l.credential_id.as_deref() != Some(tc.id.as_str()) {
+                fields.push((
+                    "credential".to_string(),
+                    l.credential_id.clone().map_or(Value::Null, Value::String),
+                ));
+            } else if credentials_listed && !live.credential_ids.contains(&tc.id) {
+                fields.push(("credential".to_string(), Value::String(format!("{} (deleted)", tc.id))));
+            }
+        }
+        if !fields.is_empty() {
+            out.push(Drifted { name: name.clone(), id: t.id.clone(), deleted: false, fields });
+        }
+    }
+    out
+}
