@@ -12,7 +12,7 @@
 pub mod integrations;
 
 use crate::model::ActionSpec;
-use crate::plan::{Change, Op, Plan};
+use crate::plan::{Action, Change, Op, Plan};
 use crate::remote::{Error as RemoteError, Remote};
 use crate::state::store::StateStore;
 use crate::state::{PendingCreate, State, TrackedAction};
@@ -139,9 +139,10 @@ pub async fn apply<R: Remote, S: StateStore>(
         .collect();
     let integrations_last: Vec<&crate::plan::integrations::IntegrationChange> =
         plan.integrations.iter().filter(|i| i.op == Op::Delete).collect();
-    let mut ordered: Vec<&Change> =
-        plan.changes.iter().filter(|c| c.op != Op::NoOp || needs_record(c, state)).collect();
-    ordered.sort_by_key(|c| (c.op, c.name.clone()));
+    let mut ranked: Vec<(u8, &Change)> =
+        plan.changes.iter().filter_map(|c| c.action.apply_rank().map(|r| (r, c))).collect();
+    ranked.sort_by(|(ra, a), (rb, b)| ra.cmp(rb).then_with(|| a.name.cmp(&b.name)));
+    let ordered: Vec<&Change> = ranked.into_iter().map(|(_, c)| c).collect();
     // Every credential value is read and checked against the plan (once) before the first
     // mutation, so a saved plan with one changed secret applies nothing rather than half.
     let mut bodies = std::collections::BTreeMap::new();
@@ -176,7 +177,9 @@ pub async fn apply<R: Remote, S: StateStore>(
     // Journal every action create of the run before its first mutation (one state write): a
     // crash at any later point leaves enough behind to adopt what the org created.
     let mut journaled = Vec::new();
-    for c in ordered.iter().filter(|c| matches!(c.op, Op::Create | Op::Replace)) {
+    for c in
+        ordered.iter().filter(|c| matches!(c.action, Action::Create | Action::Replace | Action::AdoptReplace))
+    {
         let (spec, _) = match desired_spec(c, state) {
             Ok(x) => x,
             Err(e) => return Err((done, e)),
@@ -196,7 +199,7 @@ pub async fn apply<R: Remote, S: StateStore>(
     }
     for c in ordered {
         i += 1;
-        let step = Step { kind: "action", name: &c.name, op: c.op };
+        let step = Step { kind: "action", name: &c.name, op: c.op() };
         progress(i, total, step, None);
         match apply_one(c, state, store, remote).await {
             Ok(outcome) => {
@@ -224,24 +227,6 @@ pub async fn apply<R: Remote, S: StateStore>(
         }
     }
     Ok(done)
-}
-
-/// Whether a plan without changes still has state entries to bring up to date (a live
-/// version that moved while the definition stayed equal, e.g. an update whose answer was
-/// lost). Applying such a plan only writes the state; the org is not touched.
-#[must_use]
-pub fn needs_state_refresh(plan: &Plan, state: &State) -> bool {
-    plan.changes.iter().any(|c| c.op == Op::NoOp && needs_record(c, state))
-}
-
-/// A no-op still updates state when the live version moved, or an adoption is pending.
-fn needs_record(c: &Change, state: &State) -> bool {
-    match (state.actions.get(&c.name), &c.id) {
-        // A no-op carries its desired form only when the plan found the record outdated.
-        (Some(t), Some(id)) => c.adopt || &t.id != id || Some(t.version) != c.version || c.desired.is_some(),
-        (None, Some(_)) => true,
-        _ => false,
-    }
 }
 
 /// The desired spec and its `PostActionInput` JSON, with an integration this run created
@@ -281,8 +266,11 @@ async fn apply_one<R: Remote, S: StateStore>(
     store: &mut S,
     remote: &R,
 ) -> Result<Outcome, Error> {
-    match c.op {
-        Op::NoOp => {
+    match c.action {
+        // Impossible: `apply` never ranks a no-op (`Action::apply_rank`); a caller that
+        // bypassed the ordering is refused rather than guessed at.
+        Action::NoOp => Err(Error::Corrupt(c.name.clone())),
+        Action::Record | Action::Adopt => {
             let (spec, _) = desired_spec(c, state)?;
             let id = c.id.clone().unwrap_or_default();
             state.pending.retain(|p| p.name != c.name);
@@ -292,12 +280,12 @@ async fn apply_one<R: Remote, S: StateStore>(
                 TrackedAction::from_spec(&id, c.version.unwrap_or(0), &c.integration, &spec),
             );
             save(state, store, &c.name).await?;
-            Ok(if c.adopt { Outcome::Adopted(id) } else { Outcome::Recorded })
+            Ok(if c.adopt() { Outcome::Adopted(id) } else { Outcome::Recorded })
         }
-        Op::Create => create(c, state, store, remote)
+        Action::Create => create(c, state, store, remote)
             .await
             .map(|(id, adopted)| if adopted { Outcome::Adopted(id) } else { Outcome::Created(id) }),
-        Op::Replace => {
+        Action::Replace | Action::AdoptReplace => {
             if let Some(id) = &c.id {
                 remote.delete_action(id).await.map_err(remote_err(&c.name))?;
             }
@@ -308,10 +296,10 @@ async fn apply_one<R: Remote, S: StateStore>(
             let (id, _) = create(c, state, store, remote).await?;
             Ok(Outcome::Replaced(id))
         }
-        Op::Update => {
+        Action::Update | Action::AdoptUpdate => {
             let (spec, desired) = desired_spec(c, state)?;
             let id = c.id.clone().ok_or_else(|| Error::Corrupt(c.name.clone()))?;
-            if c.adopt {
+            if c.action == Action::AdoptUpdate {
                 state.pending.retain(|p| p.name != c.name);
                 state.actions.insert(
                     c.name.clone(),
@@ -349,8 +337,8 @@ async fn apply_one<R: Remote, S: StateStore>(
             save(state, store, &c.name).await?;
             Ok(Outcome::Updated(version))
         }
-        Op::Delete => {
-            if !c.gone
+        Action::Delete | Action::Forget => {
+            if c.action == Action::Delete
                 && let Some(id) = &c.id
             {
                 remote.delete_action(id).await.map_err(remote_err(&c.name))?;

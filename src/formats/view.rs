@@ -1,7 +1,7 @@
 //! The neutral view of a plan that every CI format renders.
 //!
 //! Owns: the ONLY code in `formats` that knows gcsync's plan representation (`Plan`,
-//! `Change`, `Op`, `adopt`, `gone`, `moved_from`, `desired`, `IntegrationChange`, the
+//! `Change`, `Action`, `Op`, `moved_from`, `desired`, `IntegrationChange` with its `adopt` and `gone`, the
 //! state's tracked entries): [`change_kind`] and [`integration_kind`] map a planned change
 //! to a [`ChangeKind`] (whose [`ChangeKind::terraform_actions`] are Terraform's
 //! `change.actions`), and [`of_plan`] turns a whole plan into [`Resource`]s with
@@ -110,7 +110,7 @@ impl ChangeKind {
 /// The ONE mapping of a planned action change to a [`ChangeKind`].
 #[must_use]
 pub fn change_kind(c: &Change) -> ChangeKind {
-    op_kind(c.op, c.gone)
+    op_kind(c.op(), c.gone())
 }
 
 /// The same mapping for an integration change.
@@ -340,7 +340,7 @@ pub fn refresh_targets(state: &State, targets: &[String]) -> Vec<(ResourceType, 
 
 fn action(c: &Change) -> Resource {
     let kind = change_kind(c);
-    let shown = c.op != Op::NoOp || !c.drift.is_empty() || c.adopt;
+    let shown = c.op() != Op::NoOp || !c.drift.is_empty() || c.adopt();
     // The desired definition as flat field paths, the integration by name.
     let desired: Option<Vec<(String, Value)>> = c.desired.as_ref().and_then(|d| d.spec()).map(|spec| {
         digest::fields(&spec)
@@ -408,7 +408,7 @@ fn action(c: &Change) -> Resource {
         kind,
         id: c.id.clone(),
         previous_name: c.moved_from.clone(),
-        importing: c.adopt,
+        importing: c.adopt(),
         integration: Some(c.integration.clone()),
         reasons: c.reasons.clone(),
         fields,

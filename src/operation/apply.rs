@@ -70,7 +70,7 @@ pub async fn apply(
 /// version that moved while the definition stayed equal, an adopted interrupted create).
 /// Returns whether anything was recorded.
 pub async fn record_only(session: &mut Session, plan: &Plan) -> Result<bool, CliError> {
-    if !apply::needs_state_refresh(plan, &session.state) {
+    if !plan.needs_state_write() {
         return Ok(false);
     }
     let mut quiet = |_: usize, _: usize, _: apply::Step<'_>, _: Option<&Outcome>| {};

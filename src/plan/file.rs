@@ -91,7 +91,7 @@ impl SavedPlan {
             {
                 live_versions.insert(id.clone(), *v);
             }
-            if c.op == Op::Create || c.op == Op::Replace {
+            if c.op() == Op::Create || c.op() == Op::Replace {
                 absent_names.push(c.name.clone());
             }
         }

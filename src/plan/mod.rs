@@ -1,7 +1,9 @@
 //! The plan: what apply would change, computed from manifests, state and the live org.
 //!
-//! Owns: the change vocabulary ([`Op`]: create `+`, update in place `~`, replace `-/+`,
-//! delete `-`, no-op), the decision rules, and which live actions need a full read
+//! Owns: what apply does per action ([`Action`]: an explicit enum with its apply order,
+//! [`Action::apply_rank`]), the change vocabulary shown to people ([`Op`]: create `+`,
+//! update in place `~`, replace `-/+`, delete `-`, no-op), the plan format's spelling of a
+//! change (`op`, `adopt`, `gone`, read back into an [`Action`]), the decision rules, and which live actions need a full read
 //! ([`details_needed`]). The core ([`plan`]) is pure: no I/O, no clock, no randomness;
 //! equal inputs give equal plans.
 //! Rules: integrations are resolved by the caller (exact name); an action in the org with a
@@ -80,7 +82,7 @@ pub struct Options {
 }
 
 /// Kind of change.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Op {
     /// Delete and create (a new id).
@@ -120,43 +122,236 @@ pub struct FieldChange {
     pub after: Value,
 }
 
+/// What apply does for one action — the org step and the state step — named explicitly.
+/// [`Op`] is the vocabulary shown to people (`+`, `~`, `-/+`, `-`); this is what runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    /// Nothing: the org and the state agree with the manifest.
+    NoOp,
+    /// State only: the org already matches the manifest, the state's record is outdated (a
+    /// live version that moved, a record of an older gcsync, a rename by `renamedFrom`).
+    Record,
+    /// Create the action.
+    Create,
+    /// Adopt the action an interrupted earlier apply created; it matches (state only).
+    Adopt,
+    /// Adopt it, then update it in place.
+    AdoptUpdate,
+    /// Adopt it, then replace it.
+    AdoptReplace,
+    /// Update in place.
+    Update,
+    /// Delete and create again (a new id).
+    Replace,
+    /// Delete from the org, then the state entry.
+    Delete,
+    /// Already gone from the org: only the state entry is removed.
+    Forget,
+}
+
+impl Action {
+    /// How it is shown.
+    #[must_use]
+    pub fn op(self) -> Op {
+        match self {
+            Action::NoOp | Action::Record | Action::Adopt => Op::NoOp,
+            Action::Create => Op::Create,
+            Action::Update | Action::AdoptUpdate => Op::Update,
+            Action::Replace | Action::AdoptReplace => Op::Replace,
+            Action::Delete | Action::Forget => Op::Delete,
+        }
+    }
+
+    /// Whether it adopts an interrupted create.
+    #[must_use]
+    pub fn adopts(self) -> bool {
+        matches!(self, Action::Adopt | Action::AdoptUpdate | Action::AdoptReplace)
+    }
+
+    /// The same change, adopting an interrupted create first.
+    #[must_use]
+    pub fn adopted(self) -> Self {
+        match self {
+            Action::NoOp | Action::Record | Action::Adopt => Action::Adopt,
+            Action::Update | Action::AdoptUpdate => Action::AdoptUpdate,
+            Action::Replace | Action::AdoptReplace => Action::AdoptReplace,
+            other => other,
+        }
+    }
+
+    /// Apply's order: replacements first (delete, then create under the same name), then
+    /// creates, updates, deletes, and state-only records last; `None`: apply skips it.
+    #[must_use]
+    pub fn apply_rank(self) -> Option<u8> {
+        match self {
+            Action::NoOp => None,
+            Action::Replace | Action::AdoptReplace => Some(0),
+            Action::Create => Some(1),
+            Action::Update | Action::AdoptUpdate => Some(2),
+            Action::Delete | Action::Forget => Some(3),
+            Action::Record | Action::Adopt => Some(4),
+        }
+    }
+
+    /// From the plan format's fields (`action`, `adopt`, `gone`, and whether the change
+    /// carries a desired definition, which a no-op does only when the state must record it).
+    fn from_wire(op: Op, adopt: bool, gone: bool, desired: bool) -> Result<Self, String> {
+        Ok(match (op, adopt, gone) {
+            (Op::NoOp, true, false) => Action::Adopt,
+            (Op::Update, true, false) => Action::AdoptUpdate,
+            (Op::Replace, true, false) => Action::AdoptReplace,
+            (Op::NoOp, false, false) if desired => Action::Record,
+            (Op::NoOp, false, false) => Action::NoOp,
+            (Op::Create, false, false) => Action::Create,
+            (Op::Update, false, false) => Action::Update,
+            (Op::Replace, false, false) => Action::Replace,
+            (Op::Delete, false, false) => Action::Delete,
+            (Op::Delete, false, true) => Action::Forget,
+            (op, adopt, gone) => {
+                return Err(format!("a change cannot be `{op:?}` with adopt={adopt} and gone={gone}"));
+            }
+        })
+    }
+}
+
 /// One planned change.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(try_from = "WireChange")]
 pub struct Change {
     /// Manifest name.
     pub name: String,
-    /// Kind.
-    pub op: Op,
+    /// What apply does.
+    pub action: Action,
     /// Why (human sentences).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub reasons: Vec<String>,
     /// Existing action id (update, replace, delete, adopt).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Live version the change was planned against.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub version: Option<i64>,
     /// Integration name.
     pub integration: String,
-    /// The state must first record `id` for this name (an interrupted create is adopted).
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    pub adopt: bool,
-    /// The action is already gone from the org; only the state entry is removed.
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    pub gone: bool,
     /// `renamedFrom:`: the state entry of this previous name becomes this one.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub moved_from: Option<String>,
     /// Changed fields (desired vs live).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub fields: Vec<FieldChange>,
     /// Fields changed in the org since the last apply (outside gcsync).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub drift: Vec<String>,
     /// The desired action as `PostActionInput` JSON (integration as id), for create,
     /// update and replace; also kept for no-ops that refresh state.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub desired: Option<DesiredJson>,
+}
+
+impl Change {
+    /// How it is shown.
+    #[must_use]
+    pub fn op(&self) -> Op {
+        self.action.op()
+    }
+
+    /// Whether it adopts an interrupted create.
+    #[must_use]
+    pub fn adopt(&self) -> bool {
+        self.action.adopts()
+    }
+
+    /// Whether the action is already gone from the org (only the state entry is removed).
+    #[must_use]
+    pub fn gone(&self) -> bool {
+        self.action == Action::Forget
+    }
+}
+
+/// A change as the plan format (`plan --json`, saved plans) spells it.
+#[derive(Serialize)]
+struct WireChangeRef<'a> {
+    name: &'a str,
+    op: Op,
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    reasons: &'a [String],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    id: &'a Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    version: &'a Option<i64>,
+    integration: &'a str,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    adopt: bool,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    gone: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    moved_from: &'a Option<String>,
+    #[serde(skip_serializing_if = "<[FieldChange]>::is_empty")]
+    fields: &'a [FieldChange],
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    drift: &'a [String],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    desired: &'a Option<DesiredJson>,
+}
+
+impl Serialize for Change {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        WireChangeRef {
+            name: &self.name,
+            op: self.op(),
+            reasons: &self.reasons,
+            id: &self.id,
+            version: &self.version,
+            integration: &self.integration,
+            adopt: self.adopt(),
+            gone: self.gone(),
+            moved_from: &self.moved_from,
+            fields: &self.fields,
+            drift: &self.drift,
+            desired: &self.desired,
+        }
+        .serialize(serializer)
+    }
+}
+
+/// [`WireChangeRef`], read back.
+#[derive(Deserialize)]
+struct WireChange {
+    name: String,
+    op: Op,
+    #[serde(default)]
+    reasons: Vec<String>,
+    #[serde(default)]
+    id: Option<String>,
+    #[serde(default)]
+    version: Option<i64>,
+    integration: String,
+    #[serde(default)]
+    adopt: bool,
+    #[serde(default)]
+    gone: bool,
+    #[serde(default)]
+    moved_from: Option<String>,
+    #[serde(default)]
+    fields: Vec<FieldChange>,
+    #[serde(default)]
+    drift: Vec<String>,
+    #[serde(default)]
+    desired: Option<DesiredJson>,
+}
+
+impl TryFrom<WireChange> for Change {
+    type Error = String;
+
+    fn try_from(w: WireChange) -> Result<Self, String> {
+        let action = Action::from_wire(w.op, w.adopt, w.gone, w.desired.is_some())
+            .map_err(|e| format!("change `{}`: {e}", w.name))?;
+        Ok(Change {
+            name: w.name,
+            action,
+            reasons: w.reasons,
+            id: w.id,
+            version: w.version,
+            integration: w.integration,
+            moved_from: w.moved_from,
+            fields: w.fields,
+            drift: w.drift,
+            desired: w.desired,
+        })
+    }
 }
 
 /// A desired action's `PostActionInput`, kept as JSON text: a plan of thousands of creates
@@ -240,7 +435,7 @@ impl Plan {
     #[must_use]
     pub fn summary(&self) -> Summary {
         let mut s = Summary::default();
-        for op in self.changes.iter().map(|c| c.op).chain(self.integrations.iter().map(|i| i.op)) {
+        for op in self.changes.iter().map(Change::op).chain(self.integrations.iter().map(|i| i.op)) {
             match op {
                 Op::Create => s.add += 1,
                 Op::Update => s.change += 1,
@@ -255,8 +450,15 @@ impl Plan {
     /// Whether apply would change the org or the state's record of it.
     #[must_use]
     pub fn has_changes(&self) -> bool {
-        self.changes.iter().any(|c| c.op != Op::NoOp)
+        self.changes.iter().any(|c| c.op() != Op::NoOp)
             || self.integrations.iter().any(|i| i.op != Op::NoOp || i.adopt)
+    }
+
+    /// Whether a plan without changes in the org still has state records to write (a live
+    /// version that moved while the definition stayed equal, an adopted interrupted create).
+    #[must_use]
+    pub fn needs_state_write(&self) -> bool {
+        self.changes.iter().any(|c| matches!(c.action, Action::Record | Action::Adopt))
     }
 
     /// Whether any drift was seen.
@@ -315,9 +517,20 @@ pub fn details_needed(
     out
 }
 
-/// Computes the plan. Pure.
+/// Computes the plan of actions. Pure.
 #[must_use]
 pub fn plan(desired: &[Desired], state: &State, live: &Live, opts: &Options) -> Plan {
+    plan_actions(desired, state, live, opts, &|_| false)
+}
+
+/// [`plan`]; `other_known`: names `--target` may also name (declared integrations).
+fn plan_actions(
+    desired: &[Desired],
+    state: &State,
+    live: &Live,
+    opts: &Options,
+    other_known: &dyn Fn(&str) -> bool,
+) -> Plan {
     let mut changes = Vec::new();
     let mut errors = Vec::new();
     let by_id: BTreeMap<&str, &LiveSummary> = live.summaries.iter().map(|s| (s.id.as_str(), s)).collect();
@@ -342,7 +555,7 @@ pub fn plan(desired: &[Desired], state: &State, live: &Live, opts: &Options) -> 
         .collect();
 
     for t in &opts.targets {
-        if !desired_names.contains(t.as_str()) && !state.actions.contains_key(t) {
+        if !desired_names.contains(t.as_str()) && !state.actions.contains_key(t) && !other_known(t) {
             errors.push(PlanError {
                 name: t.clone(),
                 message: format!("`--target {t}` names no action in the manifests or the state"),
@@ -374,13 +587,11 @@ pub fn plan(desired: &[Desired], state: &State, live: &Live, opts: &Options) -> 
                 match (named.is_empty(), pending, adoptable) {
                     (true, _, _) => changes.push(Change {
                         name: d.name.clone(),
-                        op: Op::Create,
+                        action: Action::Create,
                         reasons: Vec::new(),
                         id: None,
                         version: None,
                         integration: d.integration_name.clone(),
-                        adopt: false,
-                        gone: false,
                         moved_from: None,
                         fields: Vec::new(),
                         drift: Vec::new(),
@@ -388,7 +599,7 @@ pub fn plan(desired: &[Desired], state: &State, live: &Live, opts: &Options) -> 
                     }),
                     (false, true, Some(s)) if named.len() == 1 => {
                         let mut c = compare(d, s, live.details.get(&s.id), None, opts, &mut errors);
-                        c.adopt = true;
+                        c.action = c.action.adopted();
                         c.reasons.insert(0, "an interrupted earlier apply created it; gcsync adopts it instead of creating a duplicate".into());
                         changes.push(c);
                     }
@@ -407,7 +618,7 @@ pub fn plan(desired: &[Desired], state: &State, live: &Live, opts: &Options) -> 
                 // Gone from the org, but an interrupted create (journaled) made it again.
                 None if let Some(s) = interrupted_create(d, state, live) => {
                     let mut c = compare(d, s, live.details.get(&s.id), None, opts, &mut errors);
-                    c.adopt = true;
+                    c.action = c.action.adopted();
                     c.moved_from = renamed.map(str::to_string);
                     c.reasons.insert(0, "an interrupted earlier apply created it; gcsync adopts it instead of creating a duplicate".into());
                     changes.push(c);
@@ -415,7 +626,7 @@ pub fn plan(desired: &[Desired], state: &State, live: &Live, opts: &Options) -> 
                 None => changes.push(Change {
                     moved_from: renamed.map(str::to_string),
                     name: d.name.clone(),
-                    op: Op::Create,
+                    action: Action::Create,
                     reasons: vec![format!(
                         "action `{}` was deleted outside gcsync since the last apply",
                         t.id
@@ -423,8 +634,6 @@ pub fn plan(desired: &[Desired], state: &State, live: &Live, opts: &Options) -> 
                     id: None,
                     version: None,
                     integration: d.integration_name.clone(),
-                    adopt: false,
-                    gone: false,
                     fields: Vec::new(),
                     drift: vec!["deleted".into()],
                     desired: Some(desired_json),
@@ -439,6 +648,7 @@ pub fn plan(desired: &[Desired], state: &State, live: &Live, opts: &Options) -> 
                         // The state entry moves to the new name even if the org already shows it.
                         if c.desired.is_none() {
                             c.desired = Some(DesiredJson::from_spec(&d.spec));
+                            c.action = Action::Record;
                         }
                     }
                     changes.push(c);
@@ -454,7 +664,7 @@ pub fn plan(desired: &[Desired], state: &State, live: &Live, opts: &Options) -> 
         let live_now = by_id.get(t.id.as_str());
         changes.push(Change {
             name: name.clone(),
-            op: Op::Delete,
+            action: if live_now.is_some() { Action::Delete } else { Action::Forget },
             reasons: vec![if live_now.is_some() {
                 "no manifest declares it any more".into()
             } else {
@@ -463,8 +673,6 @@ pub fn plan(desired: &[Desired], state: &State, live: &Live, opts: &Options) -> 
             id: Some(t.id.clone()),
             version: live_now.map(|s| s.version),
             integration: t.integration.clone(),
-            adopt: false,
-            gone: live_now.is_none(),
             moved_from: None,
             fields: Vec::new(),
             drift: Vec::new(),
@@ -486,7 +694,10 @@ pub fn plan_all(
     live_integrations: &integrations::LiveIntegrations,
     opts: &Options,
 ) -> Plan {
-    let mut p = plan(desired, state, live, opts);
+    // `--target` of a declared integration's name is a known name.
+    let mut p = plan_actions(desired, state, live, opts, &|name| {
+        desired_integrations.iter().any(|d| d.spec.name == name)
+    });
     let kept: BTreeMap<String, String> =
         desired.iter().map(|d| (d.name.clone(), d.integration_name.clone())).collect();
     let in_scope_integrations: Vec<integrations::DesiredIntegration> = desired_integrations
@@ -509,10 +720,6 @@ pub fn plan_all(
     let mut errors = Vec::new();
     p.integrations =
         integrations::plan(&in_scope_integrations, &scoped_state, live_integrations, &kept, &mut errors);
-    // `--target` of an integration name is a known name.
-    p.errors.retain(|e| {
-        !(e.message.contains("names no action") && desired_integrations.iter().any(|d| d.spec.name == e.name))
-    });
     p.errors.extend(errors);
     p
 }
@@ -537,9 +744,9 @@ fn hint_renames(changes: &mut [Change]) {
     let mut by_integration: BTreeMap<&str, (Vec<usize>, Vec<usize>)> = BTreeMap::new();
     for (i, c) in changes.iter().enumerate() {
         let entry = by_integration.entry(c.integration.as_str()).or_default();
-        match c.op {
-            Op::Create if !c.adopt && c.moved_from.is_none() && c.drift.is_empty() => entry.0.push(i),
-            Op::Delete if !c.gone => entry.1.push(i),
+        match c.action {
+            Action::Create if c.moved_from.is_none() && c.drift.is_empty() => entry.0.push(i),
+            Action::Delete => entry.1.push(i),
             _ => {}
         }
     }
@@ -569,13 +776,11 @@ fn compare(
     let desired_digest = digest::digest(&d.spec);
     let mut change = Change {
         name: d.name.clone(),
-        op: Op::NoOp,
+        action: Action::NoOp,
         reasons: Vec::new(),
         id: Some(s.id.clone()),
         version: Some(s.version),
         integration: d.integration_name.clone(),
-        adopt: false,
-        gone: false,
         moved_from: None,
         fields: Vec::new(),
         drift: Vec::new(),
@@ -591,6 +796,7 @@ fn compare(
         tracked.is_none_or(|t| t.version != s.version || t.id != s.id || t.digest != desired_digest);
     if record_needed {
         change.desired = Some(DesiredJson::from_spec(&d.spec));
+        change.action = Action::Record;
     }
     let Some(live_spec) = detail else {
         // Not read in full: unchanged since the last apply (same version) and the manifest
@@ -627,9 +833,9 @@ fn compare(
     let immutable: Vec<&str> =
         change.fields.iter().map(|f| f.path.as_str()).filter(|p| REPLACE_FIELDS.contains(p)).collect();
     if immutable.is_empty() {
-        change.op = Op::Update;
+        change.action = Action::Update;
     } else {
-        change.op = Op::Replace;
+        change.action = Action::Replace;
         change.reasons.push(format!(
             "{} cannot change on a published action: the action is deleted and created again with a new id; Architect flows bound to it must be re-pointed",
             immutable.join(", ")

@@ -74,7 +74,7 @@ pub fn human(plan: &Plan, ctx: &Context, paint: Paint) -> String {
         render_integration(&mut out, i, paint);
     }
     let shown: Vec<&Change> =
-        plan.changes.iter().filter(|c| c.op != Op::NoOp || !c.drift.is_empty() || c.adopt).collect();
+        plan.changes.iter().filter(|c| c.op() != Op::NoOp || !c.drift.is_empty() || c.adopt()).collect();
     for c in &shown {
         out.push('\n');
         render_change(&mut out, c, paint);
@@ -172,20 +172,20 @@ fn render_integration(out: &mut String, c: &IntegrationChange, paint: Paint) {
 }
 
 fn render_change(out: &mut String, c: &Change, paint: Paint) {
-    let what = match c.op {
+    let what = match c.op() {
         Op::Create => "will be created".to_string(),
         Op::Update => "will be updated in place".to_string(),
         Op::Replace => "must be replaced by a new action".to_string(),
-        Op::Delete if c.gone => "is gone from the org; its state entry will be removed".to_string(),
+        Op::Delete if c.gone() => "is gone from the org; its state entry will be removed".to_string(),
         Op::Delete => "will be deleted".to_string(),
-        Op::NoOp if c.adopt => "will be adopted (no change to the action)".to_string(),
+        Op::NoOp if c.adopt() => "will be adopted (no change to the action)".to_string(),
         Op::NoOp => "matches the manifest; the state will record it".to_string(),
     };
     let id = c.id.as_ref().map(|i| format!(", id `{i}`")).unwrap_or_default();
     let _ = writeln!(
         out,
         "{} {} {what} (integration `{}`{id})",
-        paint.op(c.op, c.op.symbol()),
+        paint.op(c.op(), c.op().symbol()),
         paint.with(&Style::new().bold(), &c.name),
         c.integration
     );
@@ -193,14 +193,14 @@ fn render_change(out: &mut String, c: &Change, paint: Paint) {
         let _ = writeln!(out, "    {} {r}", paint.with(&Style::new().yellow(), "!"));
     }
     let created;
-    let fields = if c.op == Op::Create {
+    let fields = if c.op() == Op::Create {
         created = super::create_fields(c);
         &created
     } else {
         &c.fields
     };
     for f in fields {
-        render_field(out, f, c.op, paint);
+        render_field(out, f, c.op(), paint);
     }
 }
 
@@ -289,18 +289,18 @@ pub fn json(plan: &Plan, ctx: &Context) -> Value {
     let changes: Vec<Value> = plan
         .changes
         .iter()
-        .filter(|c| c.op != Op::NoOp || !c.drift.is_empty() || c.adopt)
+        .filter(|c| c.op() != Op::NoOp || !c.drift.is_empty() || c.adopt())
         .map(|c| {
             json!({
                 "name": c.name,
-                "action": c.op,
+                "action": c.op(),
                 "id": c.id,
                 "version": c.version,
                 "integration": c.integration,
-                "adopt": c.adopt,
-                "gone": c.gone,
+                "adopt": c.adopt(),
+                "gone": c.gone(),
                 "reasons": c.reasons,
-                "fields": if c.op == Op::Create { super::create_fields(c) } else { c.fields.clone() },
+                "fields": if c.op() == Op::Create { super::create_fields(c) } else { c.fields.clone() },
                 "drift": c.drift,
             })
         })

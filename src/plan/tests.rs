@@ -59,7 +59,7 @@ fn live(id: &str, name: &str, version: i64) -> LiveSummary {
 }
 
 fn ops(p: &Plan) -> Vec<(String, Op)> {
-    p.changes.iter().map(|c| (c.name.clone(), c.op)).collect()
+    p.changes.iter().map(|c| (c.name.clone(), c.op())).collect()
 }
 
 // A new manifest and an empty org: create.
@@ -144,8 +144,8 @@ fn removed_manifest_is_deleted_or_forgotten() {
         &Options::default(),
     );
     assert_eq!(ops(&p), vec![("A".into(), Op::Delete), ("B".into(), Op::Delete)]);
-    assert!(!p.changes[0].gone);
-    assert!(p.changes[1].gone);
+    assert!(!p.changes[0].gone());
+    assert!(p.changes[1].gone());
 }
 
 // Someone made an action with the manifest's name: never taken over silently.
@@ -182,7 +182,7 @@ fn pending_create_found_in_the_org_is_adopted() {
     );
     assert!(p.errors.is_empty(), "{:?}", p.errors);
     assert_eq!(ops(&p), vec![("A".into(), Op::NoOp)]);
-    assert!(p.changes[0].adopt);
+    assert!(p.changes[0].adopt());
 }
 
 // Deleted in the admin UI: created again, reported as drift.
@@ -263,4 +263,72 @@ fn deterministic() {
     let b = plan(&d, &State::new(), &Live::default(), &Options::default());
     assert_eq!(a, b);
     assert_eq!(ops(&a), vec![("A".into(), Op::Create), ("B".into(), Op::Create)]);
+}
+
+// The plan format spells an action as `op` + `adopt` + `gone` (+ a desired definition for
+// state-only records); every action reads back as itself, and nonsense is refused.
+#[test]
+fn every_action_survives_the_plan_format() {
+    let all = [
+        Action::NoOp,
+        Action::Record,
+        Action::Create,
+        Action::Adopt,
+        Action::AdoptUpdate,
+        Action::AdoptReplace,
+        Action::Update,
+        Action::Replace,
+        Action::Delete,
+        Action::Forget,
+    ];
+    let desired = DesiredJson::from_spec(&spec("A", 10, "x"));
+    for action in all {
+        let c = Change {
+            name: "A".into(),
+            action,
+            reasons: Vec::new(),
+            id: Some("id".into()),
+            version: Some(1),
+            integration: "Api".into(),
+            moved_from: None,
+            fields: Vec::new(),
+            drift: Vec::new(),
+            desired: (action != Action::NoOp).then(|| desired.clone()),
+        };
+        let text = serde_json::to_string(&c).unwrap();
+        let back: Change = serde_json::from_str(&text).unwrap();
+        assert_eq!(back.action, action, "{text}");
+    }
+    let bad = r#"{"name": "A", "op": "create", "integration": "Api", "gone": true}"#;
+    let e = serde_json::from_str::<Change>(bad).unwrap_err().to_string();
+    assert!(e.contains("change `A`") && e.contains("gone=true"), "{e}");
+}
+
+// Apply's order is explicit: replacements, creates, updates, deletes, then state records.
+#[test]
+fn apply_order_is_explicit() {
+    let mut order = [
+        Action::Record,
+        Action::Forget,
+        Action::Update,
+        Action::Create,
+        Action::AdoptReplace,
+        Action::Adopt,
+        Action::Delete,
+        Action::AdoptUpdate,
+        Action::Replace,
+    ];
+    order.sort_by_key(|a| a.apply_rank());
+    let ranks: Vec<Option<u8>> = order.iter().map(|a| a.apply_rank()).collect();
+    assert_eq!(ranks, [Some(0), Some(0), Some(1), Some(2), Some(2), Some(3), Some(3), Some(4), Some(4)]);
+    assert_eq!(Action::NoOp.apply_rank(), None);
+}
+
+// `--target` of a declared integration is a known name; of nothing, an error.
+#[test]
+fn a_target_naming_nothing_is_an_error() {
+    let opts = Options { targets: vec!["Nope".into()], ..Options::default() };
+    let p = plan(&[], &State::new(), &Live::default(), &opts);
+    assert_eq!(p.errors.len(), 1);
+    assert!(p.errors[0].message.contains("`--target Nope` names no action"), "{:?}", p.errors);
 }

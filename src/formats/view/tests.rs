@@ -4,19 +4,24 @@
 use super::*;
 use crate::diag::Diagnostic;
 use crate::formats::{events, github, gitlab, markdown, sarif, terraform_json, terraform_text};
-use crate::plan::{FieldChange, PlanError};
+use crate::plan::{Action, FieldChange, PlanError};
 use crate::yaml::Pos;
 
 fn change(name: &str, op: Op) -> Change {
+    let action = match op {
+        Op::Create => Action::Create,
+        Op::Update => Action::Update,
+        Op::Replace => Action::Replace,
+        Op::Delete => Action::Delete,
+        Op::NoOp => Action::NoOp,
+    };
     Change {
         name: name.into(),
-        op,
+        action,
         reasons: Vec::new(),
         id: (op != Op::Create).then(|| format!("id-{name}")),
         version: Some(1),
         integration: "Api".into(),
-        adopt: false,
-        gone: false,
         moved_from: None,
         fields: Vec::new(),
         drift: Vec::new(),
@@ -40,7 +45,9 @@ fn every_op_maps_to_terraforms_actions() {
     ];
     for (op, gone, actions, ui) in cases {
         let mut c = change("A", op);
-        c.gone = gone;
+        if gone {
+            c.action = Action::Forget;
+        }
         let k = change_kind(&c);
         assert_eq!(k.terraform_actions(), actions, "{op:?} gone={gone}");
         assert_eq!(k.ui_action(), ui);
@@ -50,9 +57,9 @@ fn every_op_maps_to_terraforms_actions() {
 #[test]
 fn counts_follow_terraform() {
     let mut gone = change("G", Op::Delete);
-    gone.gone = true;
+    gone.action = Action::Forget;
     let mut adopted = change("I", Op::NoOp);
-    adopted.adopt = true;
+    adopted.action = Action::Adopt;
     let v = of_plan(&plan(vec![
         change("C", Op::Create),
         change("U", Op::Update),
@@ -73,7 +80,7 @@ fn counts_follow_terraform() {
 #[test]
 fn an_adoption_is_an_import() {
     let mut c = change("Adopted", Op::NoOp);
-    c.adopt = true;
+    c.action = Action::Adopt;
     let v = of_plan(&plan(vec![c]));
     let doc = terraform_json::document(&v, true);
     let rc = &doc["resource_changes"][0];
