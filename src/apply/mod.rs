@@ -419,6 +419,9 @@ fn record(state: &mut State, c: &Change, spec: &ActionSpec, id: &str, version: i
 }
 
 #[cfg(test)]
+mod scripted_tests;
+
+#[cfg(test)]
 mod tests {
     use super::*;
 

@@ -14,7 +14,7 @@ use crate::model::Action;
 use crate::model::integration::IntegrationSpec;
 use crate::plan::integrations::{DesiredIntegration, LiveIntegration, LiveIntegrations};
 use crate::plan::{self, Desired, Live, LiveSummary};
-use crate::remote::{Client, Error as RemoteError, client::resolve_integration};
+use crate::remote::{Error as RemoteError, Read, client::resolve_integration};
 use crate::state::{OrgRef, State};
 use std::collections::BTreeMap;
 
@@ -40,9 +40,9 @@ pub enum Error {
 }
 
 /// Who the target org is.
-pub async fn org_ref(client: &Client) -> Result<(OrgRef, String), Error> {
+pub async fn org_ref<R: Read>(client: &R) -> Result<(OrgRef, String), Error> {
     let me = client.org().await?;
-    Ok((OrgRef { api_host: client.target().api_host(), org_id: me.id }, me.name))
+    Ok((OrgRef { api_host: client.api_host(), org_id: me.id }, me.name))
 }
 
 /// A live action's summary.
@@ -69,8 +69,8 @@ pub struct Refreshed {
 }
 
 /// Reads the org for a plan over `manifests`.
-pub async fn refresh(
-    client: &Client,
+pub async fn refresh<R: Read>(
+    client: &R,
     manifests: ManifestSet,
     state: &State,
     opts: &plan::Options,
@@ -180,8 +180,8 @@ pub async fn refresh(
 /// An integration as the planner sees it. The bound credential comes from the listing's
 /// `config.current` when the API returned it; otherwise, when `read_config`, from the
 /// configuration route (one call).
-pub async fn live_integration(
-    client: &Client,
+pub async fn live_integration<R: Read>(
+    client: &R,
     i: &crate::remote::client::Integration,
     read_config: bool,
 ) -> Result<LiveIntegration, Error> {
@@ -206,12 +206,12 @@ pub async fn live_integration(
 
 /// Full definitions (templates inlined) of these actions, read concurrently within the
 /// client's bounds. An action that vanished meanwhile is simply absent.
-pub async fn fetch_details<'a>(
-    client: &Client,
+pub async fn fetch_details<'a, R: Read>(
+    client: &R,
     ids: impl Iterator<Item = &'a str>,
 ) -> Result<BTreeMap<String, crate::model::ActionSpec>, Error> {
     let futures = ids.map(|id| async move {
-        match client.get_action_full(id, false).await {
+        match client.get_action_full(id).await {
             Ok(a) => Ok(Some((id.to_string(), a.to_spec()))),
             Err(e) if e.is_not_found() => Ok(None),
             Err(e) => Err(e),

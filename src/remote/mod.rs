@@ -11,6 +11,8 @@ pub mod client;
 pub mod config;
 mod endpoints;
 pub mod error;
+#[cfg(test)]
+pub mod fake;
 pub mod flows;
 pub mod functions;
 pub mod policy;
@@ -22,17 +24,16 @@ pub use error::{ApiError, Error, Result};
 use crate::model::Action;
 use serde_json::Value;
 
-/// The seam between apply and the org: the mutations apply performs and the look-ups it
-/// needs to resolve an unknown outcome. Implemented by [`Client`] (real HTTP; tests run it
-/// against the emulator).
+/// The reads a refresh, an audit and an import make. Implemented by [`Client`] (real HTTP;
+/// tests run it against the emulator) and, in unit tests, by `fake::Scripted`.
 #[allow(async_fn_in_trait)] // used with generics on a current-thread runtime; `Send` not needed
-pub trait Remote {
-    /// `POST /actions`.
-    async fn create_action(&self, body: &Value) -> Result<Action>;
-    /// `PATCH /actions/{id}`.
-    async fn patch_action(&self, id: &str, body: &Value) -> Result<Action>;
-    /// `DELETE /actions/{id}`; `Ok(false)` when already gone.
-    async fn delete_action(&self, id: &str) -> Result<bool>;
+pub trait Read {
+    /// The API host (`api.mypurecloud.com`), which the state records with the org id.
+    fn api_host(&self) -> String;
+    /// `GET /organizations/me`.
+    async fn org(&self) -> Result<OrgInfo>;
+    /// Every published action (no config).
+    async fn list_actions(&self) -> Result<Vec<Action>>;
     /// Published actions named exactly `name`.
     async fn find_actions_by_name(&self, name: &str) -> Result<Vec<Action>>;
     /// `GET /actions/{id}` with config (for the custom auth action's version).
@@ -41,18 +42,31 @@ pub trait Remote {
     async fn get_action_full(&self, id: &str) -> Result<Action>;
     /// Every integration.
     async fn list_integrations(&self) -> Result<Vec<Integration>>;
+    /// `GET /integrations/{id}/config/current`.
+    async fn get_integration_config(&self, id: &str) -> Result<Value>;
+    /// Every credential (no values).
+    async fn list_credentials(&self) -> Result<Vec<Value>>;
+}
+
+/// The seam between apply and the org: the mutations apply performs (the look-ups it needs
+/// to resolve an unknown outcome are [`Read`]'s). Implemented by [`Client`] and, in unit
+/// tests, by `fake::Scripted`.
+#[allow(async_fn_in_trait)] // used with generics on a current-thread runtime; `Send` not needed
+pub trait Remote: Read {
+    /// `POST /actions`.
+    async fn create_action(&self, body: &Value) -> Result<Action>;
+    /// `PATCH /actions/{id}`.
+    async fn patch_action(&self, id: &str, body: &Value) -> Result<Action>;
+    /// `DELETE /actions/{id}`; `Ok(false)` when already gone.
+    async fn delete_action(&self, id: &str) -> Result<bool>;
     /// `POST /integrations`.
     async fn create_integration(&self, name: &str, type_id: &str, notes: &str) -> Result<Integration>;
     /// `PATCH /integrations/{id}`.
     async fn patch_integration(&self, id: &str, body: &Value) -> Result<Integration>;
     /// `DELETE /integrations/{id}`; `Ok(false)` when already gone.
     async fn delete_integration(&self, id: &str) -> Result<bool>;
-    /// `GET /integrations/{id}/config/current`.
-    async fn get_integration_config(&self, id: &str) -> Result<Value>;
     /// `PUT /integrations/{id}/config/current`.
     async fn put_integration_config(&self, id: &str, body: &Value) -> Result<Value>;
-    /// Every credential (no values).
-    async fn list_credentials(&self) -> Result<Vec<Value>>;
     /// `POST /integrations/credentials` (body never logged).
     async fn create_credential(&self, body: &Value) -> Result<Value>;
     /// `PUT /integrations/credentials/{id}` (body never logged).
@@ -61,15 +75,15 @@ pub trait Remote {
     async fn delete_credential(&self, id: &str) -> Result<bool>;
 }
 
-impl Remote for Client {
-    async fn create_action(&self, body: &Value) -> Result<Action> {
-        Client::create_action(self, body).await
+impl Read for Client {
+    fn api_host(&self) -> String {
+        self.target().api_host()
     }
-    async fn patch_action(&self, id: &str, body: &Value) -> Result<Action> {
-        Client::patch_action(self, id, body).await
+    async fn org(&self) -> Result<OrgInfo> {
+        Client::org(self).await
     }
-    async fn delete_action(&self, id: &str) -> Result<bool> {
-        Client::delete_action(self, id).await
+    async fn list_actions(&self) -> Result<Vec<Action>> {
+        Client::list_actions(self).await
     }
     async fn find_actions_by_name(&self, name: &str) -> Result<Vec<Action>> {
         Client::find_actions_by_name(self, name).await
@@ -83,6 +97,24 @@ impl Remote for Client {
     async fn list_integrations(&self) -> Result<Vec<Integration>> {
         Client::list_integrations(self).await
     }
+    async fn get_integration_config(&self, id: &str) -> Result<Value> {
+        Client::get_integration_config(self, id).await
+    }
+    async fn list_credentials(&self) -> Result<Vec<Value>> {
+        Client::list_credentials(self).await
+    }
+}
+
+impl Remote for Client {
+    async fn create_action(&self, body: &Value) -> Result<Action> {
+        Client::create_action(self, body).await
+    }
+    async fn patch_action(&self, id: &str, body: &Value) -> Result<Action> {
+        Client::patch_action(self, id, body).await
+    }
+    async fn delete_action(&self, id: &str) -> Result<bool> {
+        Client::delete_action(self, id).await
+    }
     async fn create_integration(&self, name: &str, type_id: &str, notes: &str) -> Result<Integration> {
         Client::create_integration(self, name, type_id, notes).await
     }
@@ -92,14 +124,8 @@ impl Remote for Client {
     async fn delete_integration(&self, id: &str) -> Result<bool> {
         Client::delete_integration(self, id).await
     }
-    async fn get_integration_config(&self, id: &str) -> Result<Value> {
-        Client::get_integration_config(self, id).await
-    }
     async fn put_integration_config(&self, id: &str, body: &Value) -> Result<Value> {
         Client::put_integration_config(self, id, body).await
-    }
-    async fn list_credentials(&self) -> Result<Vec<Value>> {
-        Client::list_credentials(self).await
     }
     async fn create_credential(&self, body: &Value) -> Result<Value> {
         Client::create_credential(self, body).await
