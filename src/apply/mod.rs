@@ -230,7 +230,7 @@ pub async fn apply<R: Remote, S: StateStore>(
 }
 
 /// The desired spec and its `PostActionInput` JSON, with an integration this run created
-/// (`pending:<name>` in the plan) replaced by its id.
+/// (pending in the plan) replaced by its id.
 fn desired_spec(c: &Change, state: &State) -> Result<(ActionSpec, Value), Error> {
     let mut v = c
         .desired
@@ -238,8 +238,10 @@ fn desired_spec(c: &Change, state: &State) -> Result<(ActionSpec, Value), Error>
         .map(crate::plan::DesiredJson::value)
         .ok_or_else(|| Error::Corrupt(c.name.clone()))?;
     let mut spec = crate::plan::spec_from_post_json(&v).ok_or_else(|| Error::Corrupt(c.name.clone()))?;
-    if let Some(name) = spec.integration.strip_prefix(crate::plan::PENDING_INTEGRATION) {
-        let id = state.integrations.get(name).map(|t| t.id.clone()).ok_or_else(|| Error::Stale {
+    if let crate::plan::IntegrationRef::Pending(name) =
+        crate::plan::IntegrationRef::from_wire(&spec.integration)
+    {
+        let id = state.integrations.get(&name).map(|t| t.id.clone()).ok_or_else(|| Error::Stale {
             name: c.name.clone(),
             message: format!("integration `{name}` was not created"),
         })?;

@@ -33,6 +33,7 @@ fn desired(s: &ActionSpec) -> Desired {
         name: s.name.clone(),
         spec: s.clone(),
         integration_name: "Int".into(),
+        integration: crate::plan::IntegrationRef::Id(s.integration.clone()),
         allow_replace: false,
         renamed_from: None,
     }

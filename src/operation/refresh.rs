@@ -13,7 +13,7 @@ use crate::manifest::ManifestSet;
 use crate::model::Action;
 use crate::model::integration::IntegrationSpec;
 use crate::plan::integrations::{DesiredIntegration, LiveIntegration, LiveIntegrations};
-use crate::plan::{self, Desired, Live, LiveSummary};
+use crate::plan::{self, Desired, IntegrationRef, Live, LiveSummary};
 use crate::remote::{Error as RemoteError, Read, client::resolve_integration};
 use crate::state::{OrgRef, State};
 use std::collections::BTreeMap;
@@ -100,36 +100,40 @@ pub async fn refresh<R: Read>(
         } else {
             None
         };
-    let mut resolved: BTreeMap<String, String> = match &all_integrations {
-        None => cached.into_iter().filter_map(|(k, v)| v.map(|v| (k.to_string(), v))).collect(),
+    let mut resolved: BTreeMap<String, IntegrationRef> = match &all_integrations {
+        None => cached
+            .into_iter()
+            .filter_map(|(k, v)| v.map(|v| (k.to_string(), IntegrationRef::Id(v))))
+            .collect(),
         Some(all) => {
             let mut out = BTreeMap::new();
             for n in names {
                 if let Some(i) = resolve_integration(all, n)? {
-                    out.insert(n.to_string(), i.id);
+                    out.insert(n.to_string(), IntegrationRef::Id(i.id));
                 }
             }
             out
         }
     };
-    // Integrations the manifests declare: the owned one's id, or `pending:<name>` when this
-    // plan creates it (apply fills in the id).
+    // Integrations the manifests declare: the owned one's id, or pending when this plan
+    // creates it (apply fills in the id).
     for i in &integration_specs {
         match state.integrations.get(&i.name) {
             Some(t) if all_integrations.as_ref().is_some_and(|all| all.iter().any(|l| l.id == t.id)) => {
-                resolved.insert(i.name.clone(), t.id.clone());
+                resolved.insert(i.name.clone(), IntegrationRef::Id(t.id.clone()));
             }
             _ if resolved.contains_key(&i.name) => {}
             _ => {
-                resolved.insert(i.name.clone(), format!("{}{}", plan::PENDING_INTEGRATION, i.name));
+                resolved.insert(i.name.clone(), IntegrationRef::Pending(i.name.clone()));
             }
         }
     }
     let desired: Vec<Desired> = specs
         .into_iter()
         .map(|(name, integration_name, allow_replace, renamed_from, mut spec)| {
-            spec.integration = resolved.get(&integration_name).cloned().unwrap_or_default();
-            Desired { name, spec, integration_name, allow_replace, renamed_from }
+            let integration = resolved.get(&integration_name).cloned().unwrap_or(IntegrationRef::Unresolved);
+            spec.integration = integration.wire();
+            Desired { name, spec, integration_name, integration, allow_replace, renamed_from }
         })
         .collect();
     let needed = plan::details_needed(&desired, state, &summaries, opts);

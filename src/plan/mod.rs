@@ -26,8 +26,51 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 
-/// Prefix of the integration id of an action whose integration this plan creates.
-pub const PENDING_INTEGRATION: &str = "pending:";
+/// How a desired action's integration resolved.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IntegrationRef {
+    /// No integration of that name in the org, and no manifest declares it.
+    Unresolved,
+    /// Declared by a manifest and created by this plan: apply fills in its id.
+    Pending(String),
+    /// An existing integration's id.
+    Id(String),
+}
+
+impl IntegrationRef {
+    /// How the plan format writes it in a desired definition's `integrationId`: the id, or
+    /// `pending:<name>` (empty when unresolved: such a plan has errors and is never saved).
+    #[must_use]
+    pub fn wire(&self) -> String {
+        match self {
+            IntegrationRef::Unresolved => String::new(),
+            IntegrationRef::Pending(name) => format!("{PENDING_PREFIX}{name}"),
+            IntegrationRef::Id(id) => id.clone(),
+        }
+    }
+
+    /// Reads [`IntegrationRef::wire`] back.
+    #[must_use]
+    pub fn from_wire(text: &str) -> Self {
+        match text.strip_prefix(PENDING_PREFIX) {
+            _ if text.is_empty() => IntegrationRef::Unresolved,
+            Some(name) => IntegrationRef::Pending(name.to_string()),
+            None => IntegrationRef::Id(text.to_string()),
+        }
+    }
+
+    /// The id, when the integration exists.
+    #[must_use]
+    pub fn id(&self) -> Option<&str> {
+        match self {
+            IntegrationRef::Id(id) => Some(id),
+            _ => None,
+        }
+    }
+}
+
+/// The plan format's prefix for an integration this plan creates (see [`IntegrationRef::wire`]).
+const PENDING_PREFIX: &str = "pending:";
 
 /// Version of the JSON plan format (`plan --json`, `plan --out`). Bump on any change that
 /// would break a parser.
@@ -38,10 +81,12 @@ pub const FORMAT_VERSION: &str = "1";
 pub struct Desired {
     /// Manifest name.
     pub name: String,
-    /// The compiled spec with `integration` set to the integration id (empty if unresolved).
+    /// The compiled spec; its `integration` is [`Desired::integration`]'s wire form.
     pub spec: ActionSpec,
     /// The integration name from the manifest.
     pub integration_name: String,
+    /// What the integration name resolved to.
+    pub integration: IntegrationRef,
     /// `allowReplace: true` in the manifest.
     pub allow_replace: bool,
     /// `renamedFrom:` in the manifest: the owned action's previous name.
@@ -565,8 +610,7 @@ fn plan_actions(
     }
 
     for d in desired.iter().filter(|d| in_scope(&d.name, opts)) {
-        // `pending:<name>`: an integration this plan creates; apply fills in its id.
-        if d.spec.integration.is_empty() {
+        if d.integration == IntegrationRef::Unresolved {
             errors.push(PlanError {
                 name: d.name.clone(),
                 message: format!("integration `{}` of action `{}` does not exist in the org", d.integration_name, d.name),
@@ -581,9 +625,10 @@ fn plan_actions(
         match tracked {
             None => {
                 let named: Vec<&LiveSummary> = live.summaries.iter().filter(|s| s.name == d.name).collect();
+                let in_integration = |id: &str| d.integration.id() == Some(id);
                 let pending =
-                    state.pending.iter().any(|p| p.name == d.name && p.integration_id == d.spec.integration);
-                let adoptable = named.iter().find(|s| s.integration_id == d.spec.integration);
+                    state.pending.iter().any(|p| p.name == d.name && in_integration(&p.integration_id));
+                let adoptable = named.iter().find(|s| in_integration(&s.integration_id));
                 match (named.is_empty(), pending, adoptable) {
                     (true, _, _) => changes.push(Change {
                         name: d.name.clone(),
@@ -727,11 +772,11 @@ pub fn plan_all(
 /// The live action an interrupted create of `d` made: journaled in the state's pending
 /// creates, exactly one live action with its name in its integration.
 fn interrupted_create<'a>(d: &Desired, state: &State, live: &'a Live) -> Option<&'a LiveSummary> {
-    if !state.pending.iter().any(|p| p.name == d.name && p.integration_id == d.spec.integration) {
+    let id = d.integration.id()?;
+    if !state.pending.iter().any(|p| p.name == d.name && p.integration_id == id) {
         return None;
     }
-    let mut found =
-        live.summaries.iter().filter(|s| s.name == d.name && s.integration_id == d.spec.integration);
+    let mut found = live.summaries.iter().filter(|s| s.name == d.name && s.integration_id == id);
     match (found.next(), found.next()) {
         (Some(one), None) => Some(one),
         _ => None,

@@ -41,7 +41,9 @@ fn spec(name: &str, timeout: i64, output_prop: &str) -> ActionSpec {
 }
 
 fn desired(s: ActionSpec) -> Desired {
+    let integration = IntegrationRef::from_wire(&s.integration);
     Desired {
+        integration,
         name: s.name.clone(),
         spec: s,
         integration_name: "Int".into(),
