@@ -274,7 +274,7 @@ async fn apply_one<R: Remote, S: StateStore>(
         Action::NoOp => Err(Error::Corrupt(c.name.clone())),
         Action::Record | Action::Adopt => {
             let (spec, _) = desired_spec(c, state)?;
-            let id = c.id.clone().unwrap_or_default();
+            let id = c.id.clone().ok_or_else(|| Error::Corrupt(c.name.clone()))?;
             state.pending.retain(|p| p.name != c.name);
             move_entry(state, c);
             state.actions.insert(

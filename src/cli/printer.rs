@@ -146,6 +146,14 @@ impl Printer {
         self.out(&format!("{text}\n"));
     }
 
+    /// Writes a JSON document to stdout, pretty-printed (`--json` output).
+    pub fn json(&self, value: &serde_json::Value) {
+        // Serializing a `Value` cannot fail (its map keys are strings and it holds no
+        // custom `Serialize`); the compact form stands in for that impossible case.
+        let text = serde_json::to_string_pretty(value).unwrap_or_else(|_| value.to_string());
+        self.outln(&text);
+    }
+
     fn err_raw(&self, text: &str) {
         let text = self.redact(text);
         let text = crate::diag::terminal_safe(&text, self.color_err);

@@ -410,16 +410,19 @@ impl DesiredJson {
     #[must_use]
     pub fn from_spec(spec: &ActionSpec) -> Self {
         let text = spec.to_post_json("integrationId").to_string();
-        Self(serde_json::value::RawValue::from_string(text).unwrap_or_else(|_| Self::null()))
-    }
-
-    fn null() -> Box<serde_json::value::RawValue> {
-        serde_json::value::RawValue::from_string("null".into()).unwrap_or_default()
+        // A `Value`'s text is always valid JSON, so `from_string` cannot refuse it; `null`
+        // stands in for that impossible case (and reads back as a corrupt change).
+        Self(
+            serde_json::value::RawValue::from_string(text)
+                .unwrap_or_else(|_| serde_json::value::RawValue::NULL.to_owned()),
+        )
     }
 
     /// The JSON value.
     #[must_use]
     pub fn value(&self) -> Value {
+        // A `RawValue` holds valid JSON by construction (serde_json checked it when it was
+        // made or read), so parsing it again cannot fail.
         serde_json::from_str(self.0.get()).unwrap_or(Value::Null)
     }
 
@@ -917,14 +920,15 @@ pub fn create_fields(c: &Change) -> Vec<FieldChange> {
         .collect()
 }
 
-/// The spec inside a `PostActionInput` JSON (integration = `integrationId`).
+/// The spec inside a `PostActionInput` JSON (integration = `integrationId`); `None` when a
+/// field gcsync always writes is missing (a corrupt plan file).
 #[must_use]
 pub fn spec_from_post_json(v: &Value) -> Option<ActionSpec> {
     let get = |k: &str| v.get(k).cloned().unwrap_or(Value::Null);
     Some(ActionSpec {
         name: get("name").as_str()?.to_string(),
-        category: get("category").as_str().unwrap_or_default().to_string(),
-        integration: get("integrationId").as_str().unwrap_or_default().to_string(),
+        category: get("category").as_str()?.to_string(),
+        integration: get("integrationId").as_str()?.to_string(),
         secure: get("secure").as_bool().unwrap_or(false),
         config: serde_json::from_value(get("config")).ok()?,
         contract: serde_json::from_value(get("contract")).ok()?,

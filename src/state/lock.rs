@@ -122,7 +122,10 @@ pub fn acquire(state: &Path, operation: &str, now_rfc3339: &str) -> Result<Guard
     // then hard-link it to the lock path (fails if the lock exists). A crash can never leave
     // an empty lock behind.
     let tmp = path.with_extension(format!("lock.{}.{}", info.pid, fastrand::u32(..)));
-    let body = serde_json::to_vec_pretty(&info).unwrap_or_default();
+    let body = serde_json::to_vec_pretty(&info).map_err(|e| Error::Io {
+        path: path.to_path_buf(),
+        reason: format!("cannot encode the lock info: {e}"),
+    })?;
     let written = crate::fsutil::create_options(true)
         .write(true)
         .create_new(true)

@@ -139,9 +139,7 @@ fn run_with(
                 if let Some(s) = stream {
                     s.applied(&[]);
                 } else if args.json {
-                    printer.outln(
-                        &serde_json::to_string_pretty(&result_json(&plan, &[], &ctx)).unwrap_or_default(),
-                    );
+                    printer.json(&result_json(&plan, &[], &ctx));
                 }
                 return Ok(ExitStatus::Success);
             }
@@ -170,10 +168,7 @@ fn run_with(
                     if let Some(s) = stream {
                         s.applied(&done);
                     } else if args.json {
-                        printer.outln(
-                            &serde_json::to_string_pretty(&result_json(&plan, &done, &ctx))
-                                .unwrap_or_default(),
-                        );
+                        printer.json(&result_json(&plan, &done, &ctx));
                     } else if args.format == Some(super::formats::PlanFormat::Terraform) {
                         let view = crate::formats::view::of_plan(&plan);
                         let n = super::formats::apply_counts(Some(&view), &done);

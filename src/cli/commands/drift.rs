@@ -55,7 +55,7 @@ pub fn run(args: &Args, printer: &Printer, globals: &Globals) -> CmdResult {
                 "actions": drifted.iter().map(drift_json).collect::<Vec<_>>(),
                 "integrations": drifted_integrations.iter().map(drift_json).collect::<Vec<_>>(),
             });
-            printer.outln(&serde_json::to_string_pretty(&report).unwrap_or_default());
+            printer.json(&report);
         } else {
             let yellow = Style::new().yellow().bold();
             let labelled = drifted_integrations

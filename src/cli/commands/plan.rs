@@ -117,9 +117,7 @@ fn run_with(
         if let Some(s) = stream {
             s.plan(&planned.plan);
         } else if args.json {
-            printer.outln(
-                &serde_json::to_string_pretty(&render::json(&planned.plan, &planned.ctx)).unwrap_or_default(),
-            );
+            printer.json(&render::json(&planned.plan, &planned.ctx));
         } else {
             let full = args.out.as_ref().map(|f| format!("The full plan: `gcsync show {}`.", f.display()));
             super::formats::print_plan(

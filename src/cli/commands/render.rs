@@ -48,6 +48,6 @@ pub fn run(args: &Args, printer: &Printer, globals: &Globals) -> CmdResult {
     } else {
         Value::Array(selected)
     };
-    printer.outln(&serde_json::to_string_pretty(&value).unwrap_or_default());
+    printer.json(&value);
     Ok(ExitStatus::Success)
 }

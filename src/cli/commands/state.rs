@@ -67,7 +67,9 @@ pub fn run(args: &Args, printer: &Printer, globals: &Globals) -> CmdResult {
                 .actions
                 .get(name)
                 .ok_or_else(|| not_in_state(name, &state, &path, &list_cmd(args, globals)))?;
-            printer.outln(&serde_json::to_string_pretty(t).unwrap_or_default());
+            let entry = serde_json::to_value(t)
+                .map_err(|e| CliError::new(format!("cannot show `{name}` from `{}`: {e}", path.display())))?;
+            printer.json(&entry);
             Ok(ExitStatus::Success)
         }
         StateCommand::Rm { names } => {

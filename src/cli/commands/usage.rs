@@ -99,7 +99,7 @@ pub fn run(args: &Args, printer: &Printer, globals: &Globals) -> CmdResult {
         session.close().await;
         let (usages, health) = result?;
         if args.json {
-            printer.outln(&serde_json::to_string_pretty(&report_json(&usages, &health)).unwrap_or_default());
+            printer.json(&report_json(&usages, &health));
         } else {
             render_human(&usages, &health, printer, args.all);
         }
