@@ -12,7 +12,7 @@
 //!                                  # or local: true (an embedded local org of its own)
 //!   clientIdVar: DEV_GC_CLIENT_ID          # default GENESYS_CLOUD_CLIENT_ID
 //!   clientSecretVar: DEV_GC_CLIENT_SECRET  # default GENESYS_CLOUD_CLIENT_SECRET
-//! state: state/dev.state.json      # default state/<name>.state.json
+//! state: state/dev.state.json      # default state/<name>.state.json; or a URL (s3://, gs://, az://, https://)
 //! vars:                            # values for {{ var.NAME }} in manifests
 //!   profileApi: https://dev.profiles.example.com/users
 //!   timeout: 10
@@ -233,6 +233,8 @@ pub fn parse(name: &str, file: &Path, text: &str, diags: &mut Diagnostics) -> Op
     if let Some(state) = r.string("state", &mut sink) {
         if state.value.trim().is_empty() {
             sink.error("empty", "`state` is empty", state.pos);
+        } else if let Err(e) = crate::state::backend::Location::parse(&state.value) {
+            sink.error("state-location", format!("`state`: {e}"), state.pos);
         } else {
             env.state = PathBuf::from(state.value);
         }

@@ -140,16 +140,18 @@ impl From<crate::remote::Error> for CliError {
 
 impl From<crate::state::Error> for CliError {
     fn from(e: crate::state::Error) -> Self {
-        let hint = match &e {
-            crate::state::Error::OtherOrg { .. } => Some(
-                "use the state file of the target org (`--state`, or `state:` in the environment file), or point the target (the GENESYS_CLOUD_* variables, or `target:` in the environment file) at the org this state belongs to",
+        use crate::state::Error as E;
+        let hint: Option<String> = match &e {
+            E::Backend(b) => b.hint(),
+            E::OtherOrg { .. } => Some(
+                "use the state file of the target org (`--state`, or `state:` in the environment file), or point the target (the GENESYS_CLOUD_* variables, or `target:` in the environment file) at the org this state belongs to".into(),
             ),
-            crate::state::Error::OtherEnvironment { .. } => Some(
-                "run with the environment the state belongs to (`--env NAME`), or give each environment its own state file (`state:` in environments/NAME.yaml)",
+            E::OtherEnvironment { .. } => Some(
+                "run with the environment the state belongs to (`--env NAME`), or give each environment its own state file (`state:` in environments/NAME.yaml)".into(),
             ),
-            crate::state::Error::TooNew { .. } => Some("upgrade gcsync"),
-            crate::state::Error::Invalid { .. } => Some("restore the previous state from `<state>.backup`"),
-            crate::state::Error::Io { .. } | crate::state::Error::Serialize { .. } => None,
+            E::TooNew { .. } => Some("upgrade gcsync".into()),
+            E::Invalid { .. } => Some("restore the previous state from `<state>.backup`".into()),
+            E::Io { .. } | E::Serialize { .. } => None,
         };
         let mut c = CliError::new(e.to_string());
         if let Some(h) = hint {

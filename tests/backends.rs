@@ -675,3 +675,124 @@ fn versions_compare_by_etag() {
     assert_eq!(Version::of_bytes(b"a"), Version::of_bytes(b"a"));
     assert_ne!(Version::of_bytes(b"a"), Version::of_bytes(b"b"));
 }
+
+// ---------------------------------------------------------------- gcsync on a remote state
+
+/// A project whose environment `prod` is a local org with its state at `state`.
+fn project(state: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("environments")).unwrap();
+    std::fs::write(
+        dir.path().join("environments/prod.yaml"),
+        format!("target:\n  local: true\nstate: {state}\n"),
+    )
+    .unwrap();
+    let manifests = dir.path().join("manifests");
+    std::fs::create_dir_all(&manifests).unwrap();
+    for f in ["profile-api.yaml", "fetch-user-profile.yaml"] {
+        std::fs::copy(repo().join("manifests").join(f), manifests.join(f)).unwrap();
+    }
+    dir
+}
+
+fn gcsync(dir: &Path, env: &[(String, String)], args: &[&str]) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_gcsync"));
+    c.current_dir(dir).args(args).env_remove("GCSYNC_STATE").env("NO_COLOR", "1");
+    for (k, v) in env {
+        c.env(k, v);
+    }
+    c
+}
+
+fn run(mut c: Command) -> (i32, String, String) {
+    let out = c.output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+// `state: s3://…` in an environment file: apply, plan, the lock (fail fast, wait, force-unlock),
+// pull/push for a migration, all against moto.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn gcsync_on_an_s3_state() {
+    let Some(moto) = tool(repo().join(".venv-backends/bin/moto_server"), "moto (PyPI `moto[server]`)") else {
+        return;
+    };
+    let mut cmd = Command::new(moto);
+    cmd.args(["-H", "127.0.0.1", "-p", "0"]);
+    let (_guard, port) = spawn_listening(cmd, "Running on http://");
+    let http = MotoRaw(http_client());
+    let r = http.put(format!("http://127.0.0.1:{port}/gcsync-state")).send().await.unwrap();
+    assert!(r.status().is_success(), "create bucket: {}", r.status());
+    let env = s3_env(port);
+    let key = "s3://gcsync-state/prod/gcsync.state.json";
+    let dir = project(key);
+    let p = dir.path();
+
+    let (code, out, err) = run(gcsync(p, &env, &["--env", "prod", "apply", "--auto-approve"]));
+    assert_eq!(code, 0, "{out}\n{err}");
+    assert!(out.contains("Apply complete: 2 added"), "{out}");
+    let (bytes, _) = remote(key, &env).read().await.unwrap().expect("the state is in the bucket");
+    let stored: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+    assert!(stored["actions"]["FetchUserProfile"]["id"].is_string(), "{stored}");
+    assert!(!p.join("state/prod.state.json").exists(), "no local state file");
+    let (code, out, err) = run(gcsync(p, &env, &["--env", "prod", "plan", "--detailed-exitcode"]));
+    assert_eq!(code, 0, "no changes: {out}\n{err}");
+
+    // Another run holds the lock: fail fast, naming it and the way out.
+    let other = remote(key, &env);
+    let info = LockInfo::new("apply", other.location());
+    other.lock(&info).await.unwrap();
+    let (code, out, err) = run(gcsync(p, &env, &["--env", "prod", "apply", "--auto-approve"]));
+    assert_eq!(code, 1, "{out}\n{err}");
+    assert!(err.contains(&format!("the state `{key}` is locked by `apply`")), "{err}");
+    assert!(err.contains(&format!("force-unlock --state {key} {}", info.id)), "{err}");
+    // `--lock-timeout` waits for it.
+    let waiting = gcsync(p, &env, &["--env", "prod", "plan", "--lock-timeout", "30s"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    other.unlock(&info.id).await.unwrap();
+    let out = waiting.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(err.contains("waiting"), "the wait is said: {err}");
+    // A lock left behind goes with `force-unlock`.
+    let info = LockInfo::new("apply", other.location());
+    other.lock(&info).await.unwrap();
+    let (code, _, err) = run(gcsync(p, &env, &["--env", "prod", "force-unlock", &info.id]));
+    assert_eq!(code, 0, "{err}");
+    let (code, out, err) = run(gcsync(p, &env, &["--env", "prod", "plan", "--detailed-exitcode"]));
+    assert_eq!(code, 0, "the lock is free again: {out}\n{err}");
+
+    // Migration: pull, push elsewhere, plan against the copy; a second push is refused.
+    let (code, pulled, err) = run(gcsync(p, &env, &["--env", "prod", "state", "pull"]));
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(pulled.as_bytes(), &remote(key, &env).read().await.unwrap().unwrap().0[..]);
+    std::fs::write(p.join("pulled.json"), &pulled).unwrap();
+    let copy = "s3://gcsync-state/copy.json";
+    let (code, _, err) =
+        run(gcsync(p, &env, &["--env", "prod", "state", "push", "pulled.json", "--state", copy]));
+    assert_eq!(code, 0, "{err}");
+    let (code, out, err) =
+        run(gcsync(p, &env, &["--env", "prod", "plan", "--state", copy, "--detailed-exitcode"]));
+    assert_eq!(code, 0, "{out}\n{err}");
+    let (code, _, err) =
+        run(gcsync(p, &env, &["--env", "prod", "state", "push", "pulled.json", "--state", copy]));
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("not newer than the serial"), "{err}");
+
+    // Bad locations: named, exit 1, nothing written.
+    let (code, _, err) = run(gcsync(p, &env, &["--env", "prod", "plan", "--state", "ftp://x/y.json"]));
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("ftp"), "{err}");
+    let (code, _, err) =
+        run(gcsync(p, &env, &["--env", "prod", "plan", "--state", "s3://no-such-bucket/s.json"]));
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("the bucket of `s3://no-such-bucket/s.json` does not exist"), "{err}");
+    assert!(!err.contains("testing"), "no credential shown: {err}");
+}

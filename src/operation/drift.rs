@@ -13,6 +13,7 @@ use crate::exit::CliError;
 use crate::plan::drift::{self, Drifted};
 use crate::plan::integrations::LiveIntegrations;
 use crate::state::OrgRef;
+use crate::state::store::StateStore as _;
 use serde_json::Value;
 
 /// What an audit found.
@@ -37,15 +38,15 @@ impl Report {
     }
 }
 
-/// Audits the org against the session's state. `state_existed`: whether the state was
-/// there before the session opened (for the message when it records nothing).
-pub async fn drift(session: &Session, full: bool, state_existed: bool) -> Result<Report, CliError> {
+/// Audits the org against the session's state.
+pub async fn drift(session: &Session, full: bool) -> Result<Report, CliError> {
     let state = &session.state;
     if state.actions.is_empty() && state.integrations.is_empty() {
-        let what = if state_existed { "records nothing gcsync manages" } else { "does not exist" };
+        let what =
+            if session.store.exists().await? { "records nothing gcsync manages" } else { "does not exist" };
         return Err(CliError::new(format!(
             "the state `{}` {what}: drift compares the org with the last apply, so there is nothing to compare",
-            session.store.path().display()
+            session.store.location()
         ))
         .hint("check the state location (`--state`, `GCSYNC_STATE`, or `state:` in the environment file) and that the state was fetched; a new project runs `gcsync apply` first"));
     }

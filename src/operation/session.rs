@@ -10,9 +10,10 @@ use crate::emulator;
 use crate::exit::CliError;
 use crate::operation::refresh;
 use crate::remote::Client;
-use crate::state::store::{FileStore, StateStore as _};
+use crate::state::store::{AnyStore, StateStore as _};
 use crate::state::{OrgRef, State, lock};
 use std::future::Future;
+use std::time::{Duration, Instant};
 
 /// A live connection.
 pub struct Org {
@@ -44,67 +45,126 @@ pub struct Session {
     /// The loaded state.
     pub state: State,
     /// Where the state lives.
-    pub store: FileStore,
+    pub store: AnyStore,
     /// The target org.
     pub org_ref: OrgRef,
     /// The org's name.
     pub org_name: String,
-    /// The lock, when taken.
+    /// The local file's lock, when taken (a remote store holds its own).
     pub lock: Option<lock::Guard>,
 }
 
 /// How to open a session.
 pub struct Opening<'a> {
     /// Where the state lives.
-    pub store: FileStore,
+    pub store: AnyStore,
     /// Take the lock for this operation (`plan`, `apply`, `import`); `None` reads without it.
     pub operation: Option<&'a str>,
     /// The environment (`--env`) the state must belong to.
     pub environment: Option<&'a str>,
+    /// How long to wait for a lock another run holds (`--lock-timeout`; zero fails fast).
+    pub lock_timeout: Duration,
 }
 
 /// Takes the lock (when an operation is named), connects (`connect` is awaited only once
 /// the lock is held), loads the state and checks that it belongs to the target org and
-/// environment. `on_stale_lock` hears about a dead holder's lock that was broken.
+/// environment. `notice` hears what the caller should show: a dead holder's lock that was
+/// broken, a wait for a held lock. On any error the lock is released again.
 pub async fn open(
     opening: Opening<'_>,
     connect: impl Future<Output = Result<Org, CliError>>,
-    on_stale_lock: impl FnOnce(&lock::LockInfo),
+    notice: &(dyn Fn(&str) + Send + Sync),
 ) -> Result<Session, CliError> {
-    let Opening { store, operation, environment } = opening;
+    let Opening { mut store, operation, environment, lock_timeout } = opening;
     let lock = match operation {
-        Some(op) => {
-            let g = store.lock(op, &now_rfc3339())?;
-            if let Some(stale) = &g.broke_stale {
-                on_stale_lock(stale);
-            }
-            Some(g)
-        }
+        Some(op) => take_lock(&mut store, op, lock_timeout, notice).await?,
         None => None,
     };
-    let org = connect.await?;
-    let mut state = match store.load() {
-        Ok(s) => s,
-        Err(e) => {
-            org.close().await;
-            return Err(e.into());
+    let opened = async {
+        let org = connect.await?;
+        match check(&mut store, &org, environment).await {
+            Ok((state, org_ref, org_name)) => Ok((org, state, org_ref, org_name)),
+            Err(e) => {
+                org.close().await;
+                Err(e)
+            }
         }
-    };
-    let (org_ref, org_name) = match refresh::org_ref(&org.client).await {
-        Ok(x) => x,
-        Err(e) => {
-            org.close().await;
-            return Err(e.into());
-        }
-    };
-    if let Err(e) = state
-        .check_org(store.path(), &org_ref)
-        .and_then(|()| state.check_environment(store.path(), environment))
-    {
-        org.close().await;
-        return Err(e.into());
     }
-    Ok(Session { org, state, store, org_ref, org_name, lock })
+    .await;
+    match opened {
+        Ok((org, state, org_ref, org_name)) => Ok(Session { org, state, store, org_ref, org_name, lock }),
+        Err(e) => {
+            drop(lock);
+            if let AnyStore::Backend(b) = &mut store
+                && let Err(u) = b.unlock().await
+            {
+                notice(&format!("could not release the lock: {u}"));
+            }
+            Err(e)
+        }
+    }
+}
+
+/// Loads the state and checks it against the org and the environment.
+async fn check(
+    store: &mut AnyStore,
+    org: &Org,
+    environment: Option<&str>,
+) -> Result<(State, OrgRef, String), CliError> {
+    let mut state = store.load().await?;
+    let (org_ref, org_name) = refresh::org_ref(&org.client).await?;
+    let shown = store.shown();
+    state.check_org(&shown, &org_ref)?;
+    state.check_environment(&shown, environment)?;
+    Ok((state, org_ref, org_name))
+}
+
+/// Takes the store's lock for `operation`, waiting up to `timeout` while it is held.
+async fn take_lock(
+    store: &mut AnyStore,
+    operation: &str,
+    timeout: Duration,
+    notice: &(dyn Fn(&str) + Send + Sync),
+) -> Result<Option<lock::Guard>, CliError> {
+    match store {
+        AnyStore::File(f) => {
+            let start = Instant::now();
+            let mut backoff = Duration::from_secs(1);
+            loop {
+                match f.lock(operation, &now_rfc3339()) {
+                    Ok(g) => {
+                        if let Some(stale) = &g.broke_stale {
+                            notice(&format!(
+                                "removed a stale lock of `{}` (pid {} is no longer running, lock id {})",
+                                stale.operation, stale.pid, stale.id
+                            ));
+                        }
+                        return Ok(Some(g));
+                    }
+                    Err(lock::Error::Held(holder)) if start.elapsed() < timeout => {
+                        let wait = backoff.min(timeout.saturating_sub(start.elapsed()));
+                        notice(&format!(
+                            "the state is locked by `{}` (pid {} on {}); waiting {} s",
+                            holder.operation,
+                            holder.pid,
+                            holder.host,
+                            wait.as_secs().max(1)
+                        ));
+                        tokio::time::sleep(wait).await;
+                        backoff = (backoff * 2).min(Duration::from_secs(16));
+                    }
+                    Err(e) => return Err(e.into()),
+                }
+            }
+        }
+        AnyStore::Backend(b) => {
+            let mut on_wait = |holder: &crate::state::backend::LockInfo, wait: Duration| {
+                notice(&format!("the state is locked by {holder}; waiting {} s", wait.as_secs().max(1)));
+            };
+            b.lock(operation, timeout, &mut on_wait).await?;
+            Ok(None)
+        }
+    }
 }
 
 impl Session {
@@ -122,9 +182,17 @@ impl Session {
         }
     }
 
-    /// Ends the session (stops the local org; releases the lock).
-    pub async fn close(self) {
-        self.org.close().await;
-        drop(self.lock);
+    /// Ends the session: stops the local org and releases the lock. Returns why a remote
+    /// lock could not be released (it then stays until `gcsync force-unlock`).
+    pub async fn close(self) -> Option<String> {
+        let Session { org, mut store, lock, .. } = self;
+        org.close().await;
+        drop(lock);
+        match &mut store {
+            AnyStore::Backend(b) => {
+                b.unlock().await.err().map(|e| format!("could not release the lock: {e}"))
+            }
+            AnyStore::File(_) => None,
+        }
     }
 }

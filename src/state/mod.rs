@@ -302,6 +302,9 @@ pub enum Error {
         /// This gcsync's version.
         ours: &'static str,
     },
+    /// A remote state location refused or failed (named in the message).
+    #[error(transparent)]
+    Backend(Box<backend::Error>),
     /// The state could not be serialized (nothing was written; the previous file is intact).
     #[error("cannot write `{path}`: {message}; the previous state file is unchanged")]
     Serialize {
@@ -348,6 +351,16 @@ pub enum Error {
     },
 }
 
+/// A state write about to happen (see [`State::next_write`]).
+#[derive(Debug)]
+pub struct NextWrite {
+    /// The whole file.
+    pub text: String,
+    content: String,
+    /// The serial it carries.
+    pub serial: u64,
+}
+
 impl State {
     /// A new, empty state with a fresh lineage.
     #[must_use]
@@ -382,7 +395,12 @@ impl State {
                 });
             }
         };
-        let value: serde_json::Value = serde_json::from_slice(&bytes).map_err(|e| Error::Invalid {
+        Self::from_bytes(path, &bytes)
+    }
+
+    /// Parses a state read from `path` (a file, or a remote location shown as a path).
+    pub fn from_bytes(path: &Path, bytes: &[u8]) -> Result<Self, Error> {
+        let value: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| Error::Invalid {
             path: path.into(),
             message: format!("not JSON (line {}, column {}): {e}", e.line(), e.column()),
         })?;
@@ -495,36 +513,48 @@ impl State {
     /// Writes the state atomically, keeping the previous file as `<path>.backup`. The
     /// serial moves only when the content differs from what is on disk.
     pub fn save(&mut self, path: &Path) -> Result<(), Error> {
-        let content = self
-            .content_text(true)
-            .map_err(|e| Error::Serialize { path: path.into(), message: e.to_string() })?;
-        if self.written.as_deref() == Some(content.as_str()) {
-            return Ok(());
-        }
-        // A serial at u64::MAX cannot grow: refuse rather than wrap (a wrapped serial would
-        // read as older than every copy of this state).
-        let Some(next) = self.serial.checked_add(1) else {
-            return Err(Error::Serialize {
-                path: path.into(),
-                message: format!("the serial {} cannot be increased", self.serial),
-            });
-        };
-        self.serial = next;
-        self.gcsync_version = env!("CARGO_PKG_VERSION").to_string();
-        let text = format!(
-            "{{\n  \"version\": {},\n  \"gcsync_version\": {},\n  \"serial\": {},\n{content}}}\n",
-            self.version,
-            serde_json::Value::String(self.gcsync_version.clone()),
-            self.serial
-        );
-        crate::fsutil::write_private(path, text.as_bytes(), !self.backed_up).map_err(|e| Error::Io {
+        let Some(next) = self.next_write(path)? else { return Ok(()) };
+        crate::fsutil::write_private(path, next.text.as_bytes(), !self.backed_up).map_err(|e| Error::Io {
             op: "write",
             path: path.into(),
             reason: crate::manifest::io_reason(&e),
         })?;
         self.backed_up = true;
-        self.written = Some(content);
+        self.commit(next);
         Ok(())
+    }
+
+    /// The text of the next write, with the serial moved on; `None` when the content equals
+    /// the last write (nothing to write). `path` names the state in errors. The state itself
+    /// changes only once the write succeeded ([`State::commit`]).
+    pub fn next_write(&self, path: &Path) -> Result<Option<NextWrite>, Error> {
+        let content = self
+            .content_text(true)
+            .map_err(|e| Error::Serialize { path: path.into(), message: e.to_string() })?;
+        if self.written.as_deref() == Some(content.as_str()) {
+            return Ok(None);
+        }
+        // A serial at u64::MAX cannot grow: refuse rather than wrap (a wrapped serial would
+        // read as older than every copy of this state).
+        let Some(serial) = self.serial.checked_add(1) else {
+            return Err(Error::Serialize {
+                path: path.into(),
+                message: format!("the serial {} cannot be increased", self.serial),
+            });
+        };
+        let text = format!(
+            "{{\n  \"version\": {},\n  \"gcsync_version\": {},\n  \"serial\": {serial},\n{content}}}\n",
+            self.version,
+            serde_json::Value::String(env!("CARGO_PKG_VERSION").to_string()),
+        );
+        Ok(Some(NextWrite { text, content, serial }))
+    }
+
+    /// Records that `next` was written.
+    pub fn commit(&mut self, next: NextWrite) {
+        self.serial = next.serial;
+        self.gcsync_version = env!("CARGO_PKG_VERSION").to_string();
+        self.written = Some(next.content);
     }
 
     /// Equal apart from serial and writer version.

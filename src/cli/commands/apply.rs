@@ -29,6 +29,8 @@ pub struct Args {
     manifests: ManifestArgs,
     #[command(flatten)]
     state: StateArgs,
+    #[command(flatten)]
+    lock: super::LockArgs,
     /// Apply without asking.
     #[arg(long)]
     auto_approve: bool,
@@ -96,7 +98,8 @@ fn run_with(
     let input_digest = manifests.input_digest.clone();
     let rt = crate::cli::org::runtime()?;
     rt.block_on(async {
-        let mut session = super::open_session(globals, state_path, Some("apply"), printer).await?;
+        let mut session =
+            super::open_session(globals, state_path, Some("apply"), Some(&args.lock), printer).await?;
         let result = async {
             let source = match &saved {
                 Some(plan) => Source::Saved { plan, input_digest: &input_digest },
@@ -187,7 +190,7 @@ fn run_with(
             }
         }
         .await;
-        session.close().await;
+        super::close_session(session, printer).await;
         result
     })
 }

@@ -34,11 +34,9 @@ pub struct Args {
 pub fn run(args: &Args, printer: &Printer, globals: &Globals) -> CmdResult {
     let rt = crate::cli::org::runtime()?;
     rt.block_on(async {
-        let state_path = args.state.path(globals);
-        let existed = state_path.exists();
-        let session = super::open_session(globals, state_path, None, printer).await?;
-        let result = drift_op::drift(&session, args.refresh == Refresh::Full, existed).await;
-        session.close().await;
+        let session = super::open_session(globals, args.state.path(globals), None, None, printer).await?;
+        let result = drift_op::drift(&session, args.refresh == Refresh::Full).await;
+        super::close_session(session, printer).await;
         let report = result?;
         let (org_ref, managed, managed_integrations) =
             (report.org_ref, report.managed, report.managed_integrations);

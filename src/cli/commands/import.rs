@@ -31,13 +31,15 @@ pub struct Args {
     force: bool,
     #[command(flatten)]
     state: StateArgs,
+    #[command(flatten)]
+    lock: super::LockArgs,
 }
 
 /// Runs `import`.
 pub fn run(args: &Args, printer: &Printer, globals: &Globals) -> CmdResult {
     let rt = crate::cli::org::runtime()?;
     rt.block_on(async {
-        let mut session = super::open_session(globals, args.state.path(globals), Some("import"), printer).await?;
+        let mut session = super::open_session(globals, args.state.path(globals), Some("import"), Some(&args.lock), printer).await?;
         let result = async {
             let all_integrations = session.org.client.list_integrations().await?;
             if let Some(name) = &args.integration {
@@ -89,7 +91,7 @@ pub fn run(args: &Args, printer: &Printer, globals: &Globals) -> CmdResult {
             Ok(ExitStatus::Success)
         }
         .await;
-        session.close().await;
+        super::close_session(session, printer).await;
         result
     })
 }

@@ -26,16 +26,19 @@ use crate::diag::Diagnostics;
 use crate::exit::CliError;
 use crate::manifest::{self, ManifestSet};
 use crate::operation::session::{self, Opening, Session};
-use crate::state::store::FileStore;
+use crate::state::backend::Location;
+use crate::state::store::AnyStore;
 use std::path::PathBuf;
 
 /// `--state FILE` (also `GCSYNC_STATE`, which `--env` ignores).
 #[derive(Debug, Clone, clap::Args)]
 pub struct StateArgs {
-    /// State file (default: state/gcsync.state.json; state/local.state.json with --local;
-    /// the environment's `state:` with --env). Also GCSYNC_STATE, except with --env: an
-    /// environment keeps its own state file.
-    #[arg(long = "state", value_name = "FILE")]
+    /// State location: a file, or a URL — s3://BUCKET/KEY, gs://BUCKET/KEY,
+    /// az://CONTAINER/KEY, https://… (Terraform's HTTP backend, e.g. GitLab-managed state).
+    /// Default: state/gcsync.state.json; state/local.state.json with --local; the
+    /// environment's `state:` with --env. Also GCSYNC_STATE, except with --env: an
+    /// environment keeps its own state.
+    #[arg(long = "state", value_name = "FILE", global = true)]
     pub state: Option<PathBuf>,
 }
 
@@ -56,24 +59,45 @@ impl StateArgs {
     }
 }
 
-/// Opens the operation layer's session for a command: the state at `state_path` (locked for
-/// `operation` when given), the org the global flags chose, a broken stale lock reported
-/// as a warning.
+/// `--lock-timeout` (plan, apply, import).
+#[derive(Debug, Clone, clap::Args)]
+pub struct LockArgs {
+    /// Wait up to this long for a lock another run holds (`30s`, `5m`; default: fail at once).
+    #[arg(long = "lock-timeout", value_name = "DURATION", value_parser = parse_duration)]
+    pub lock_timeout: Option<std::time::Duration>,
+}
+
+fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
+    humantime::parse_duration(text).map_err(|e| format!("{e} (examples: `30s`, `5m`, `1h`)"))
+}
+
+/// Opens the operation layer's session for a command: the state at `state_path` (a path or
+/// a URL; locked for `operation` when given, waiting up to `lock` for a held lock), the org
+/// the global flags chose; notices (a broken stale lock, waiting) as warnings.
 pub async fn open_session(
     globals: &Globals,
     state_path: PathBuf,
     operation: Option<&str>,
+    lock: Option<&LockArgs>,
     printer: &Printer,
 ) -> Result<Session, CliError> {
-    let opening =
-        Opening { store: FileStore::new(state_path), operation, environment: globals.environment.as_deref() };
-    session::open(opening, crate::cli::org::connect(&globals.target, printer), |stale| {
-        printer.warn(&format!(
-            "removed a stale lock of `{}` (pid {} is no longer running, lock id {})",
-            stale.operation, stale.pid, stale.id
-        ));
-    })
-    .await
+    let location =
+        Location::parse(&state_path.to_string_lossy()).map_err(crate::state::backend::Error::from)?;
+    let opening = Opening {
+        store: AnyStore::open(&location)?,
+        operation,
+        environment: globals.environment.as_deref(),
+        lock_timeout: lock.and_then(|l| l.lock_timeout).unwrap_or_default(),
+    };
+    session::open(opening, crate::cli::org::connect(&globals.target, printer), &|notice| printer.warn(notice))
+        .await
+}
+
+/// Closes a session, warning when a remote lock could not be released.
+pub async fn close_session(session: Session, printer: &Printer) {
+    if let Some(warning) = session.close().await {
+        printer.warn(&warning);
+    }
 }
 
 /// Loads manifests (with the environment's `vars:` when `--env` was given); on errors prints

@@ -21,6 +21,8 @@ pub struct Args {
     manifests: ManifestArgs,
     #[command(flatten)]
     state: StateArgs,
+    #[command(flatten)]
+    lock: super::LockArgs,
     /// Save the plan to FILE for `gcsync apply FILE` (JSON; no secrets).
     #[arg(short = 'o', long = "out", value_name = "PLANFILE")]
     out: Option<PathBuf>,
@@ -68,7 +70,9 @@ fn run_with(
     let input_digest = manifests.input_digest.clone();
     let rt = crate::cli::org::runtime()?;
     rt.block_on(async {
-        let session = super::open_session(globals, args.state.path(globals), Some("plan"), printer).await?;
+        let session =
+            super::open_session(globals, args.state.path(globals), Some("plan"), Some(&args.lock), printer)
+                .await?;
         if let Some(s) = stream {
             s.refresh_start(&session.state, &args.targets);
         }
@@ -112,7 +116,7 @@ fn run_with(
             }
             Ok(planned)
         });
-        session.close().await;
+        super::close_session(session, printer).await;
         let planned = result?;
         if let Some(s) = stream {
             s.plan(&planned.plan);

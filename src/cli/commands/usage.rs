@@ -49,7 +49,7 @@ struct Usage {
 pub fn run(args: &Args, printer: &Printer, globals: &Globals) -> CmdResult {
     let rt = crate::cli::org::runtime()?;
     rt.block_on(async {
-        let session = super::open_session(globals, args.state.path(globals), None, printer).await?;
+        let session = super::open_session(globals, args.state.path(globals), None, None, printer).await?;
         let result: Result<(Vec<Usage>, Vec<Incomplete>), CliError> = async {
             let client = &session.org.client;
             let live = client.list_actions().await?;
@@ -96,7 +96,7 @@ pub fn run(args: &Args, printer: &Printer, globals: &Globals) -> CmdResult {
             Ok((out, health))
         }
         .await;
-        session.close().await;
+        super::close_session(session, printer).await;
         let (usages, health) = result?;
         if args.json {
             printer.json(&report_json(&usages, &health));
