@@ -4,7 +4,9 @@
 //! deletes, then state-only records), the pending-create journal around every create (so a
 //! crash between "created" and "recorded" is adopted next time, never duplicated), the
 //! resolution of a create whose outcome is unknown (look up by exact name and integration;
-//! adopt if found, else create again), and state writes after each remote change. It
+//! adopt if found, else create again), and when the state is written: the journal before
+//! the first create and the state after a failure at once, action steps batched (at most one
+//! write per [`WRITE_INTERVAL`], and at the end), integration steps after each change. It
 //! returns what it did even when it stops on an error (partial progress is kept in state).
 //! Must not: re-plan, skip the caller's staleness checks, or print (progress goes to the
 //! caller's hook).
@@ -20,6 +22,53 @@ use serde_json::{Value, json};
 
 /// How many times a create whose outcome was unknown (and not found afterwards) is tried.
 pub const CREATE_ATTEMPTS: usize = 5;
+
+/// Between action mutations the state is written at most this often (and always before the
+/// first create, after a failure and at the end): a state of thousands of entries is not
+/// rewritten after every one of thousands of creates. Safe because every create of the run
+/// is journaled first: a crash before the next write leaves actions the journal adopts, a
+/// version the next plan records, or an entry whose action is gone, which it forgets.
+pub const WRITE_INTERVAL: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// Apply's batching of action-step writes over a store (see [`WRITE_INTERVAL`]).
+struct Batched<'a, S> {
+    inner: &'a mut S,
+    last: std::time::Instant,
+    dirty: bool,
+}
+
+impl<'a, S: StateStore> Batched<'a, S> {
+    fn new(inner: &'a mut S) -> Self {
+        Self { inner, last: std::time::Instant::now(), dirty: false }
+    }
+
+    /// Writes what was deferred.
+    async fn flush(&mut self, state: &mut State) -> Result<(), crate::state::Error> {
+        if self.dirty { self.save_now(state).await } else { Ok(()) }
+    }
+}
+
+impl<S: StateStore> StateStore for Batched<'_, S> {
+    fn location(&self) -> String {
+        self.inner.location()
+    }
+
+    async fn save(&mut self, state: &mut State) -> Result<(), crate::state::Error> {
+        if self.last.elapsed() >= WRITE_INTERVAL {
+            self.save_now(state).await
+        } else {
+            self.dirty = true;
+            Ok(())
+        }
+    }
+
+    async fn save_now(&mut self, state: &mut State) -> Result<(), crate::state::Error> {
+        self.inner.save_now(state).await?;
+        self.last = std::time::Instant::now();
+        self.dirty = false;
+        Ok(())
+    }
+}
 
 /// Apply failed part-way.
 #[derive(Debug, thiserror::Error)]
@@ -78,7 +127,7 @@ impl Error {
 /// After a failed change: writes the state (what succeeded before the failure, and the
 /// journal of the failing create); when that write fails too, both are reported.
 async fn save_after_failure<S: StateStore>(state: &mut State, store: &mut S, failure: Error) -> Error {
-    match store.save(state).await {
+    match store.save_now(state).await {
         Ok(()) => failure,
         Err(source) => Error::StateAfterFailure { failure: Box::new(failure), source: Box::new(source) },
     }
@@ -193,15 +242,16 @@ pub async fn apply<R: Remote, S: StateStore>(
         journaled.push(c.name.clone());
     }
     if !journaled.is_empty()
-        && let Err(e) = save(state, store, "(journal)").await
+        && let Err(e) = save_now(state, store, "(journal)").await
     {
         return Err((done, e));
     }
+    let mut batched = Batched::new(store);
     for c in ordered {
         i += 1;
         let step = Step { kind: "action", name: &c.name, op: c.op() };
         progress(i, total, step, None);
-        match apply_one(c, state, store, remote).await {
+        match apply_one(c, state, &mut batched, remote).await {
             Ok(outcome) => {
                 progress(i, total, step, Some(&outcome));
                 done.push((c.name.clone(), outcome));
@@ -209,9 +259,15 @@ pub async fn apply<R: Remote, S: StateStore>(
             Err(e) => {
                 // Creates never attempted are not in flight; only the failing one may be.
                 state.pending.retain(|p| p.name == c.name);
-                return Err((done, save_after_failure(state, store, e).await));
+                return Err((done, save_after_failure(state, &mut batched, e).await));
             }
         }
+    }
+    if let Err(source) = batched.flush(state).await {
+        return Err((
+            done,
+            Error::State { name: "(after the last action)".into(), source: Box::new(source) },
+        ));
     }
     for ic in integrations_last {
         i += 1;
@@ -254,6 +310,18 @@ fn desired_spec(c: &Change, state: &State) -> Result<(ActionSpec, Value), Error>
 pub(crate) async fn save<S: StateStore>(state: &mut State, store: &mut S, name: &str) -> Result<(), Error> {
     store
         .save(state)
+        .await
+        .map_err(|source| Error::State { name: name.to_string(), source: Box::new(source) })
+}
+
+/// [`save`], never deferred.
+pub(crate) async fn save_now<S: StateStore>(
+    state: &mut State,
+    store: &mut S,
+    name: &str,
+) -> Result<(), Error> {
+    store
+        .save_now(state)
         .await
         .map_err(|source| Error::State { name: name.to_string(), source: Box::new(source) })
 }
@@ -369,7 +437,7 @@ async fn create<R: Remote, S: StateStore>(
             integration_id: spec.integration.clone(),
             integration: c.integration.clone(),
         });
-        save(state, store, &c.name).await?;
+        save_now(state, store, &c.name).await?;
     }
     let mut last = None;
     for _ in 0..CREATE_ATTEMPTS {

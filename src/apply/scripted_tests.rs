@@ -210,3 +210,27 @@ fn a_failed_state_write_stops_the_run() {
     assert!(e.state_not_written() && e.to_string().contains("disk full"), "{e}");
     assert!(org.calls.borrow().is_empty(), "nothing is created without its journal entry");
 }
+
+// Writes scale with time, not with the number of steps: 200 creates within a second are
+// one journal write before the first create and one write at the end, which holds them all.
+#[test]
+fn action_writes_are_batched() {
+    let specs: Vec<ActionSpec> = (0..200).map(|i| spec(&format!("A{i:03}"), 10)).collect();
+    let (p, mut state) = plan_creates(&specs);
+    let script = specs
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            (Call::CreateAction(s.name.clone()), Reply::Action(Box::new(action(&format!("id-{i}"), 1, s))))
+        })
+        .collect();
+    let org = Scripted::new(script);
+    let mut store = MemoryStore::default();
+    let done = run(&p, &mut state, &mut store, &org).unwrap();
+    assert_eq!(done.len(), 200);
+    assert!(store.writes.len() <= 3, "{} writes", store.writes.len());
+    assert_eq!(store.writes[0].pending.len(), 200, "every create journaled first");
+    let last = store.writes.last().unwrap();
+    assert_eq!(last.actions.len(), 200);
+    assert!(last.pending.is_empty());
+}

@@ -20,7 +20,14 @@ pub trait StateStore {
     /// Where the state lives, as messages and the plan header show it.
     fn location(&self) -> String;
     /// Persists `state`; its serial moves only when the content changed since the last write.
+    /// A store may defer it (apply's batching); see [`StateStore::save_now`].
     async fn save(&mut self, state: &mut State) -> Result<(), Error>;
+
+    /// Persists `state` now, never deferred: the pending-create journal before a create, and
+    /// the state after a failure.
+    async fn save_now(&mut self, state: &mut State) -> Result<(), Error> {
+        self.save(state).await
+    }
 }
 
 /// A state file on the local disk.
