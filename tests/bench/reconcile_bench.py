@@ -3,8 +3,9 @@
 
 Seeds the emulator with N actions (by applying N generated manifests), then measures
   * plan with no changes, * plan with 10 changed actions, * apply of N creates
-for wall time, API calls (from the emulator's request log, token calls excluded) and peak
-memory (max RSS of the gcsync process), and finally an apply of 1000 creates under an
+for wall time, CPU time (user + system of the gcsync process), API calls (from the
+emulator's request log, token calls excluded), state writes (the state's serial moves once
+per write) and peak memory (max RSS of the gcsync process), and finally an apply of 1000 creates under an
 enforced 300 requests/min limit (zero 429s expected, rate as close to 300/min as possible).
 
 Usage: python3 tests/bench/reconcile_bench.py [--sizes 10,100,1000,5000] [--rate-limited 1000] [--bin target/release/gcsync]
@@ -32,16 +33,25 @@ class Emulator:
     def stop(self):
         self.p.terminate(); self.p.wait()
 
+CPU = {}
+
 def run(binary, cwd, env, *args):
-    """Runs gcsync under /usr/bin/time; returns (seconds, peak RSS MB)."""
+    """Runs gcsync under /usr/bin/time; returns (seconds, peak RSS MB); CPU seconds in CPU["last"]."""
     t0 = time.monotonic()
-    r = subprocess.run(["/usr/bin/time", "-f", "%M", binary, *args], cwd=cwd, env=env,
+    r = subprocess.run(["/usr/bin/time", "-f", "%M %U %S", binary, *args], cwd=cwd, env=env,
                        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     dt = time.monotonic() - t0
     if r.returncode not in (0, 2):
         sys.exit(f"gcsync {' '.join(args)} failed ({r.returncode}):\n{r.stderr[-2000:]}")
-    rss_kb = int(r.stderr.strip().splitlines()[-1])
-    return dt, rss_kb / 1024
+    rss_kb, user, system = r.stderr.strip().splitlines()[-1].split()
+    CPU["last"] = float(user) + float(system)
+    return dt, int(rss_kb) / 1024
+
+def serial(d):
+    try:
+        return json.load(open(f"{d}/state/gcsync.state.json"))["serial"]
+    except FileNotFoundError:
+        return 0
 
 def bench_size(binary, n):
     d = tempfile.mkdtemp(prefix=f"gcsync-bench-{n}-")
@@ -53,13 +63,13 @@ def bench_size(binary, n):
                GENESYS_CLOUD_CLIENT_SECRET="local", GCSYNC_RATE_LIMIT="0", NO_COLOR="1")
     rows = []
     emu.clear(); t, m = run(binary, d, env, "apply", "--auto-approve")
-    rows.append((n, "apply of N creates (no rate limit)", t, len(emu.requests()), m))
+    rows.append((n, "apply of N creates (no rate limit)", t, CPU["last"], len(emu.requests()), serial(d), m))
     emu.clear(); t, m = run(binary, d, env, "plan", "--detailed-exitcode")
-    rows.append((n, "plan, no changes", t, len(emu.requests()), m))
+    rows.append((n, "plan, no changes", t, CPU["last"], len(emu.requests()), 0, m))
     for i in range(min(10, n)):
         open(f"{d}/manifests/a{i:05d}.yaml", "w").write(manifest(i, timeout=20))
     emu.clear(); t, m = run(binary, d, env, "plan", "--detailed-exitcode")
-    rows.append((n, "plan, 10 changed", t, len(emu.requests()), m))
+    rows.append((n, "plan, 10 changed", t, CPU["last"], len(emu.requests()), 0, m))
     emu.stop(); shutil.rmtree(d)
     return rows
 
@@ -85,11 +95,11 @@ def main():
     ap.add_argument("--bin", default="target/release/gcsync")
     a = ap.parse_args()
     a.bin = os.path.abspath(a.bin)
-    print("| N | operation | wall time | API calls (beyond auth) | peak memory |")
-    print("|---|---|---|---|---|")
+    print("| N | operation | wall time | CPU time | API calls (beyond auth) | state writes | peak memory |")
+    print("|---|---|---|---|---|---|---|")
     for n in [int(x) for x in a.sizes.split(",") if x]:
-        for (n_, op, t, calls, m) in bench_size(a.bin, n):
-            print(f"| {n_} | {op} | {t:.2f} s | {calls} | {m:.1f} MB |", flush=True)
+        for (n_, op, t, cpu, calls, writes, m) in bench_size(a.bin, n):
+            print(f"| {n_} | {op} | {t:.2f} s | {cpu:.2f} s | {calls} | {writes} | {m:.1f} MB |", flush=True)
     if a.rate_limited:
         n, t, calls, limited, rate, m = bench_rate_limited(a.bin, a.rate_limited)
         print(f"\nApply of {n} creates under an enforced 300 requests/min limit: {t:.1f} s, {calls} API calls, "
