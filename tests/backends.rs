@@ -210,6 +210,13 @@ impl AsyncRead for FileAside {
 struct MotoRaw(reqwest::Client);
 
 impl MotoRaw {
+    fn get(&self, url: String) -> reqwest::RequestBuilder {
+        self.0.get(url).header(
+            "authorization",
+            "AWS4-HMAC-SHA256 Credential=testing/20260101/us-east-1/s3/aws4_request, SignedHeaders=host, Signature=0",
+        )
+    }
+
     fn put(&self, url: String) -> reqwest::RequestBuilder {
         self.0.put(url).header(
             "authorization",
@@ -795,4 +802,184 @@ async fn gcsync_on_an_s3_state() {
     assert_eq!(code, 1, "{err}");
     assert!(err.contains("the bucket of `s3://no-such-bucket/s.json` does not exist"), "{err}");
     assert!(!err.contains("testing"), "no credential shown: {err}");
+}
+
+fn action_yaml(name: &str) -> String {
+    format!(
+        "kind: DataAction\nname: {name}\nintegration: Profile API\ntimeoutSeconds: 10\nrequest:\n  method: GET\n  url: https://api.example.com/users/$esc.url(${{input.userId}})\ninputs:\n  userId: {{type: string, required: true}}\noutputs:\n  fullName:\n    type: string\n    from: $.name\n"
+    )
+}
+
+/// Starts an emulator (creates slowed down by `latency_ms`) on this runtime.
+async fn slow_org(latency_ms: u64) -> gcsync::emulator::Running {
+    gcsync::emulator::start(gcsync::emulator::Config {
+        seed_integrations: vec![("Profile API".into(), "custom-rest-actions".into())],
+        faults: vec![
+            gcsync::emulator::faults::FaultSpec::parse(&format!(
+                "latency ms={latency_ms} method=POST path=/api/v2/integrations/actions"
+            ))
+            .unwrap(),
+        ],
+        ..gcsync::emulator::Config::default()
+    })
+    .await
+    .unwrap()
+}
+
+async fn org_actions(org: &gcsync::emulator::Running) -> Vec<String> {
+    let target = gcsync::remote::config::Target {
+        api_base: org.url.clone(),
+        login_base: org.url.clone(),
+        client_id: org.client_id.clone(),
+        client_secret: gcsync::remote::Secret::new(org.client_secret.clone()),
+    };
+    let options = gcsync::remote::ClientOptions { rate_limit_per_minute: 0, ..Default::default() };
+    let client = gcsync::remote::Client::new(target, options).unwrap();
+    let mut names: Vec<String> = client.list_actions().await.unwrap().into_iter().map(|a| a.name).collect();
+    names.sort();
+    names
+}
+
+/// `gcsync ARGS` in `dir` against `org`, the state at `state` (async: the org runs on this
+/// runtime).
+fn gcsync_async(
+    dir: &Path,
+    org: &gcsync::emulator::Running,
+    env: &[(String, String)],
+    state: &str,
+    args: &[&str],
+) -> tokio::process::Command {
+    let mut c = tokio::process::Command::new(env!("CARGO_BIN_EXE_gcsync"));
+    c.current_dir(dir)
+        .args(args)
+        .env("GCSYNC_STATE", state)
+        .env("GENESYS_CLOUD_API_URL", &org.url)
+        .env("GENESYS_CLOUD_CLIENT_ID", &org.client_id)
+        .env("GENESYS_CLOUD_CLIENT_SECRET", &org.client_secret)
+        .env("GCSYNC_RATE_LIMIT", "0")
+        .env("NO_COLOR", "1")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true);
+    for (k, v) in env {
+        c.env(k, v);
+    }
+    c
+}
+
+async fn finished(c: tokio::process::Child) -> (i32, String) {
+    let out = c.wait_with_output().await.unwrap();
+    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    (out.status.code().unwrap_or(-1), text)
+}
+
+/// The lock id in "… force-unlock --state LOCATION ID`".
+fn lock_id_in(text: &str) -> String {
+    let after = text.split("force-unlock --state ").nth(1).expect("a force-unlock hint");
+    after.split('`').next().unwrap().split_whitespace().last().unwrap().to_string()
+}
+
+// Two applies at once on one S3 state: one wins, the other fails fast on the lock. An apply
+// killed with SIGKILL at several moments converges when run again (after force-unlock):
+// every action once, no duplicates, no orphans. A lock broken by hand mid-apply cannot make
+// a stale write land: one of the two writers is refused, nothing is overwritten.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_and_killed_applies_on_an_s3_state() {
+    let Some(moto) = tool(repo().join(".venv-backends/bin/moto_server"), "moto (PyPI `moto[server]`)") else {
+        return;
+    };
+    let mut cmd = Command::new(moto);
+    cmd.args(["-H", "127.0.0.1", "-p", "0"]);
+    let (_guard, port) = spawn_listening(cmd, "Running on http://");
+    let http = MotoRaw(http_client());
+    let r = http.put(format!("http://127.0.0.1:{port}/gcsync-state")).send().await.unwrap();
+    assert!(r.status().is_success(), "create bucket: {}", r.status());
+    let env = s3_env(port);
+    let key = "s3://gcsync-state/team.state.json";
+    let org = slow_org(150).await;
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path();
+    std::fs::create_dir_all(p.join("manifests")).unwrap();
+    let write = |i: usize| {
+        std::fs::write(p.join(format!("manifests/a{i:02}.yaml")), action_yaml(&format!("Action {i:02}")))
+            .unwrap()
+    };
+    for i in 0..6 {
+        write(i);
+    }
+
+    // Two at once.
+    let a = gcsync_async(p, &org, &env, key, &["apply", "--auto-approve"]).spawn().unwrap();
+    let b = gcsync_async(p, &org, &env, key, &["apply", "--auto-approve"]).spawn().unwrap();
+    let (ra, rb) = tokio::join!(finished(a), finished(b));
+    let mut codes = [ra.0, rb.0];
+    codes.sort_unstable();
+    assert_eq!(codes, [0, 1], "one wins, one fails:\n{}\n---\n{}", ra.1, rb.1);
+    let loser = if ra.0 == 1 { &ra.1 } else { &rb.1 };
+    assert!(loser.contains("is locked by `apply`"), "{loser}");
+    assert_eq!(org_actions(&org).await.len(), 6);
+
+    // SIGKILL at several moments of an apply of 6 more creates each time.
+    let mut next = 6;
+    for delay_ms in [300u64, 700, 1100] {
+        for _ in 0..6 {
+            write(next);
+            next += 1;
+        }
+        let mut child = gcsync_async(p, &org, &env, key, &["apply", "--auto-approve"]).spawn().unwrap();
+        tokio::time::sleep(Duration::from_millis(delay_ms)).await;
+        child.start_kill().unwrap();
+        let _ = child.wait().await;
+        // A killed process cannot unlock: the next run names the lock; force-unlock it.
+        let (code, text) = finished(gcsync_async(p, &org, &env, key, &["plan"]).spawn().unwrap()).await;
+        if code == 1 {
+            assert!(text.contains("is locked by `apply`"), "{text}");
+            let id = lock_id_in(&text);
+            let (code, text) =
+                finished(gcsync_async(p, &org, &env, key, &["force-unlock", &id]).spawn().unwrap()).await;
+            assert_eq!(code, 0, "{text}");
+        }
+        let (code, text) =
+            finished(gcsync_async(p, &org, &env, key, &["apply", "--auto-approve"]).spawn().unwrap()).await;
+        assert_eq!(code, 0, "converges after a kill at {delay_ms} ms: {text}");
+        let names = org_actions(&org).await;
+        let unique: std::collections::BTreeSet<&String> = names.iter().collect();
+        assert_eq!(names.len(), next, "every action once: {names:?}");
+        assert_eq!(unique.len(), names.len(), "no duplicates: {names:?}");
+        let (code, text) =
+            finished(gcsync_async(p, &org, &env, key, &["plan", "--detailed-exitcode"]).spawn().unwrap())
+                .await;
+        assert_eq!(code, 0, "nothing left to do, nothing orphaned: {text}");
+    }
+
+    // A lock broken by hand mid-apply (12 slow creates: ≈ 2 s): the other writer's state is
+    // never overwritten.
+    for _ in 0..12 {
+        write(next);
+        next += 1;
+    }
+    let a = gcsync_async(p, &org, &env, key, &["apply", "--auto-approve"]).spawn().unwrap();
+    let lock_url = format!("http://127.0.0.1:{port}/gcsync-state/team.state.json.lock");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let held: serde_json::Value = loop {
+        let r = http.get(lock_url.clone()).send().await.unwrap();
+        if r.status().is_success() {
+            break r.json().await.unwrap();
+        }
+        assert!(Instant::now() < deadline, "apply never took the lock");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    let id = held["ID"].as_str().expect("apply holds the lock").to_string();
+    let (code, text) =
+        finished(gcsync_async(p, &org, &env, key, &["force-unlock", &id]).spawn().unwrap()).await;
+    assert_eq!(code, 0, "{text}");
+    let b = gcsync_async(p, &org, &env, key, &["state", "rm", "Action 00"]).spawn().unwrap();
+    let (ra, rb) = tokio::join!(finished(a), finished(b));
+    let refused = [&ra, &rb]
+        .into_iter()
+        .filter(|(c, t)| *c == 1 && t.contains("was changed by another writer"))
+        .count();
+    assert_eq!(refused, 1, "exactly one writer is refused:\n{}\n---\n{}", ra.1, rb.1);
+    let refused_text = if ra.0 == 1 { &ra.1 } else { &rb.1 };
+    assert!(refused_text.contains("conflict-"), "our state is kept beside it: {refused_text}");
 }
