@@ -983,3 +983,40 @@ async fn concurrent_and_killed_applies_on_an_s3_state() {
     let refused_text = if ra.0 == 1 { &ra.1 } else { &rb.1 };
     assert!(refused_text.contains("conflict-"), "our state is kept beside it: {refused_text}");
 }
+
+// GitLab-managed state through the binary: apply and plan with `--state https-like URL`
+// (loopback http), Basic auth from `GCSYNC_HTTP_*`, a version per write, the lock released.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn gcsync_on_a_gitlab_state() {
+    let server = http_backend::start(Some(("gitlab-ci-token", "job-token-123"))).await;
+    let org = slow_org(1).await;
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path();
+    std::fs::create_dir_all(p.join("manifests")).unwrap();
+    for i in 0..3 {
+        std::fs::write(p.join(format!("manifests/a{i}.yaml")), action_yaml(&format!("Action {i}"))).unwrap();
+    }
+    let mut env = gitlab_methods();
+    env.extend(vars(&[("CI_JOB_TOKEN", "job-token-123")]));
+    let url = server.url("gcsync-prod");
+    let (code, text) =
+        finished(gcsync_async(p, &org, &env, &url, &["apply", "--auto-approve"]).spawn().unwrap()).await;
+    assert_eq!(code, 0, "{text}");
+    assert!(!text.contains("job-token-123"), "the token is never shown: {text}");
+    let entry = server.entry("gcsync-prod");
+    assert!(entry.lock.is_none(), "the lock was released");
+    assert!(!entry.versions.is_empty(), "GitLab keeps a version per write");
+    assert!(entry.write_ids.iter().all(Option::is_some), "every write carried the lock id");
+    let (code, text) =
+        finished(gcsync_async(p, &org, &env, &url, &["plan", "--detailed-exitcode"]).spawn().unwrap()).await;
+    assert_eq!(code, 0, "{text}");
+    // Wrong credentials: a clear error naming the location, nothing written.
+    let bad = vars(&[
+        ("GCSYNC_HTTP_LOCK_METHOD", "POST"),
+        ("GCSYNC_HTTP_UNLOCK_METHOD", "DELETE"),
+        ("CI_JOB_TOKEN", "wrong"),
+    ]);
+    let (code, text) = finished(gcsync_async(p, &org, &bad, &url, &["plan"]).spawn().unwrap()).await;
+    assert_eq!(code, 1, "{text}");
+    assert!(text.contains(&url) && !text.contains("wrong"), "{text}");
+}
