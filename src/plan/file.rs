@@ -37,7 +37,8 @@ pub struct SavedPlan {
     pub serial: u64,
     /// sha256 over every manifest input.
     pub manifest_digest: String,
-    /// Live version of every action the plan touches (id → version).
+    /// Live version of every action the plan changes (id → version); actions it leaves
+    /// alone may move without making it stale.
     pub live_versions: BTreeMap<String, i64>,
     /// Names the plan creates: they must still be absent from the org.
     pub absent_names: Vec<String>,
@@ -85,7 +86,7 @@ impl SavedPlan {
         let by_id: BTreeMap<&str, i64> = live.iter().map(|s| (s.id.as_str(), s.version)).collect();
         let mut live_versions = BTreeMap::new();
         let mut absent_names = Vec::new();
-        for c in &plan.changes {
+        for c in plan.changes.iter().filter(|c| c.action != crate::plan::Action::NoOp) {
             if let Some(id) = &c.id
                 && let Some(v) = by_id.get(id.as_str())
             {
@@ -177,10 +178,16 @@ impl SavedPlan {
         }
         let by_id: BTreeMap<&str, i64> = live.iter().map(|s| (s.id.as_str(), s.version)).collect();
         for (id, v) in &self.live_versions {
+            let name = self
+                .plan
+                .changes
+                .iter()
+                .find(|c| c.id.as_deref() == Some(id.as_str()))
+                .map_or_else(|| format!("`{id}`"), |c| format!("`{}` (id `{id}`)", c.name));
             match by_id.get(id.as_str()) {
                 Some(now) if now == v => {}
-                Some(now) => why.push(format!("action `{id}` moved from version {v} to {now} in the org")),
-                None => why.push(format!("action `{id}` no longer exists in the org")),
+                Some(now) => why.push(format!("action {name} moved from version {v} to {now} in the org")),
+                None => why.push(format!("action {name} no longer exists in the org")),
             }
         }
         for name in &self.absent_names {

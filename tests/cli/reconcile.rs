@@ -360,8 +360,34 @@ fn saved_plans_apply_exactly_and_refuse_when_stale() {
         .unwrap();
     let out = e.run(&["apply", "p3.json"]);
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains(&format!("action `{id}` moved from version {version} to {}", version + 1)), "{err}");
+    assert!(
+        err.contains(&format!(
+            "action `Lookup User` (id `{id}`) moved from version {version} to {}",
+            version + 1
+        )),
+        "{err}"
+    );
     assert_eq!(code(&out), 1);
+}
+
+// A saved plan goes stale only for what it touches: an owned action it leaves alone may be
+// edited by hand meanwhile (drift reports that, the next plan restores it).
+#[test]
+fn a_saved_plan_ignores_actions_it_does_not_change() {
+    let e = Env::new();
+    e.write("manifests/a.yaml", &action_yaml("Lookup User", 10, false));
+    e.ok(&["apply", "--auto-approve"]);
+    e.write("manifests/b.yaml", &action_yaml("Second One", 10, false));
+    e.ok(&["plan", "--out", "p.json"]);
+    let c = e.emu.client();
+    let (_, id, version) = e.emu.actions().into_iter().find(|a| a.0 == "Lookup User").unwrap();
+    e.emu
+        .rt
+        .block_on(c.patch_action(&id, &serde_json::json!({"category": "By hand", "version": version})))
+        .unwrap();
+    let out = e.run(&["apply", "p.json"]);
+    assert_eq!(code(&out), 0, "{}", render(&out, e.dir.path()));
+    assert_eq!(e.emu.actions().len(), 2);
 }
 
 #[test]
