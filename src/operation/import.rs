@@ -1,9 +1,10 @@
 //! The import operation: adopt existing org actions and integrations into the state.
 //!
 //! Owns: finding an action by id or exact name, the refusals (already owned, a name the
-//! state tracks, an integration this client cannot see), reading its full definition, and
-//! the state records of an imported action or an adopted integration (one state write each,
-//! through the session's store).
+//! state tracks, an integration this client cannot see), reading its full definition, the
+//! survey of `import --all` (which declared actions exist unowned in the org, once in their
+//! integration), and the state records of imported actions (one write per batch) and of an
+//! adopted integration, through the session's store.
 //! Must not: write manifests or print (the command does), or change the org.
 
 use super::session::Session;
@@ -16,6 +17,7 @@ use crate::state::{TrackedAction, TrackedCredential, TrackedIntegration};
 use std::collections::BTreeMap;
 
 /// An org action ready to import.
+#[derive(Debug)]
 pub struct Found {
     /// Its full definition (templates inlined).
     pub action: Action,
@@ -52,13 +54,79 @@ pub async fn find(
 
 /// Records a found action in the state (one write).
 pub async fn record(session: &mut Session, found: &Found) -> Result<(), CliError> {
-    let spec = found.action.to_spec();
-    session.state.actions.insert(
-        found.action.name.clone(),
-        TrackedAction::from_spec(&found.action.id, found.action.version, &found.integration, &spec),
-    );
+    record_all(session, std::slice::from_ref(found)).await
+}
+
+/// Records found actions in the state, in one write. The state records the org's current
+/// definition, so the next plan shows what apply changes to match the manifests.
+pub async fn record_all(session: &mut Session, found: &[Found]) -> Result<(), CliError> {
+    for f in found {
+        let spec = f.action.to_spec();
+        session.state.actions.insert(
+            f.action.name.clone(),
+            TrackedAction::from_spec(&f.action.id, f.action.version, &f.integration, &spec),
+        );
+    }
     session.store.save(&mut session.state).await?;
     Ok(())
+}
+
+/// What `import --all` found for the actions the manifests declare.
+#[derive(Debug, Default)]
+pub struct Survey {
+    /// Declared, in the org once in the declared integration, owned by nobody: adopt.
+    pub adoptable: Vec<Found>,
+    /// Declared and already in the state.
+    pub managed: Vec<String>,
+    /// Declared but not in the org (apply creates them).
+    pub absent: Vec<String>,
+    /// Declared names gcsync cannot adopt, with the reason.
+    pub problems: Vec<(String, String)>,
+}
+
+/// Surveys the org for every declared action (`declared`: name → integration name):
+/// which exist unowned and can be adopted. `integrations`: the org's integrations.
+pub async fn survey(
+    session: &Session,
+    declared: &BTreeMap<String, String>,
+    integrations: &[Integration],
+) -> Result<Survey, CliError> {
+    let client = &session.org.client;
+    let live = client.list_actions().await?;
+    let mut out = Survey::default();
+    for (name, integration) in declared {
+        if session.state.actions.contains_key(name) {
+            out.managed.push(name.clone());
+            continue;
+        }
+        let Some(i) = crate::remote::client::resolve_integration(integrations, integration)? else {
+            out.absent.push(name.clone());
+            continue;
+        };
+        let same: Vec<&Action> =
+            live.iter().filter(|a| &a.name == name && a.integration_id == i.id).collect();
+        match same.as_slice() {
+            [] => out.absent.push(name.clone()),
+            [one] => {
+                if let Some((owner, _)) = session.state.actions.iter().find(|(_, t)| t.id == one.id) {
+                    out.problems
+                        .push((name.clone(), format!("its id `{}` is already managed as `{owner}`", one.id)));
+                    continue;
+                }
+                let action = client.get_action_full(&one.id, false).await?;
+                out.adoptable.push(Found { action, integration: integration.clone() });
+            }
+            many => out.problems.push((
+                name.clone(),
+                format!(
+                    "{} actions have this name in integration `{integration}` (ids {}); import one by id",
+                    many.len(),
+                    many.iter().map(|a| format!("`{}`", a.id)).collect::<Vec<_>>().join(", ")
+                ),
+            )),
+        }
+    }
+    Ok(out)
 }
 
 /// Records the org's integration named like `spec` as the one the manifest declares (its id

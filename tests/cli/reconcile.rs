@@ -147,16 +147,75 @@ fn name_clash_without_state_gives_an_import_hint() {
         text.contains("already exists in the org") && text.contains("gcsync import \"Legacy Lookup\""),
         "{text}"
     );
-    // Import adopts it: a manifest and a state entry.
+    // Import adopts it: the manifest declares it, so only a state entry is written (the
+    // hint runs as printed; the user's manifest is left alone).
     e.write("manifests/a.yaml", &action_yaml("Legacy Lookup", 30, false));
     let out = e.run(&["import", "Legacy Lookup", "-o", "imported"]);
     assert_eq!(code(&out), 0, "{}", render(&out, e.dir.path()));
-    assert!(e.dir.read("imported/legacy-lookup.yaml").contains("name: Legacy Lookup"));
+    assert!(!e.dir.path().join("imported").exists(), "no manifest written");
+    assert!(e.dir.read("manifests/a.yaml").contains("timeoutSeconds: 30"), "the user's manifest is kept");
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("was left as it is"),
+        "{}",
+        render(&out, e.dir.path())
+    );
     // Now the manifest (timeout 30) is an update of the adopted action, not a clash.
     let out = e.ok(&["plan", "--json"]);
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(v["changes"][0]["action"], "update");
     assert_eq!(e.emu.actions().len(), 1);
+}
+
+// `import --all`: everything the manifests declare that exists unowned is adopted in one
+// command, state only; what is not in the org is left for apply; the next plan shows only
+// what the manifests change. `--force` replaces a manifest with the org's version and says so.
+#[test]
+fn import_all_adopts_what_the_manifests_declare() {
+    let e = Env::new();
+    for (i, t) in [(0, 10), (1, 10), (2, 10)] {
+        e.write(&format!("manifests/a{i}.yaml"), &action_yaml(&format!("Hand Made {i}"), t, false));
+    }
+    // Made by hand in the org (another state, then forgotten).
+    e.ok(&["apply", "--auto-approve", "--state", "other.json"]);
+    e.write("manifests/a1.yaml", &action_yaml("Hand Made 1", 25, false));
+    e.write("manifests/a3.yaml", &action_yaml("Not Yet There", 10, false));
+    let out = e.run(&["import", "--all"]);
+    assert_eq!(code(&out), 0, "{}", render(&out, e.dir.path()));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("Adopted 3 actions and 0 integrations into the state (no manifest written); 0 already managed, 1 not in the org"),
+        "{stdout}"
+    );
+    assert!(e.dir.read("manifests/a1.yaml").contains("timeoutSeconds: 25"), "manifests untouched");
+    let out = e.ok(&["plan", "--json"]);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let actions: Vec<(String, String)> = v["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| (c["name"].as_str().unwrap().to_string(), c["action"].as_str().unwrap().to_string()))
+        .collect();
+    // The two others are adopted as they are: no change shown for them.
+    assert_eq!(
+        actions,
+        [
+            ("Hand Made 1".to_string(), "update".to_string()),
+            ("Not Yet There".to_string(), "create".to_string())
+        ]
+    );
+    // Again: nothing left to adopt.
+    let out = e.ok(&["import", "--all"]);
+    assert!(out.contains("Adopted 0 actions") && out.contains("3 already managed"), "{out}");
+    // `--force` on a declared name: the org's version replaces the manifest, named.
+    e.ok(&["state", "rm", "Hand Made 1"]);
+    let out = e.run(&["import", "Hand Made 1", "--force"]);
+    assert_eq!(code(&out), 0, "{}", render(&out, e.dir.path()));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("replaced manifests/a1.yaml"),
+        "{}",
+        render(&out, e.dir.path())
+    );
+    assert!(e.dir.read("manifests/a1.yaml").contains("timeoutSeconds: 10"));
 }
 
 #[test]

@@ -1,4 +1,7 @@
-//! `gcsync import NAME|ID...`: adopt existing org actions — write manifests and state entries.
+//! `gcsync import NAME|ID...|--all`: adopt existing org actions and integrations. An action a
+//! manifest already declares is recorded in the state only (the manifest is the user's);
+//! otherwise its manifest is written from the org. Overwriting a manifest needs `--force`
+//! and says which file it replaced.
 
 use super::StateArgs;
 use crate::cli::Globals;
@@ -12,12 +15,15 @@ use std::path::{Path, PathBuf};
 /// Arguments of `import`.
 #[derive(Debug, clap::Args)]
 #[command(
-    after_help = "Each argument is an action id (custom_-_…) or an exact action name. The manifest is written to DIR\n(default manifests/) and the action is recorded in the state, so gcsync manages it from now on.\n\n`--integration NAME` adopts an existing integration instead: it must be declared by a `kind: Integration`\nmanifest (in -m DIR); its id and credential are recorded, and the next apply brings notes, enabled state and\nthe credential's values (from the environment) in line with the manifest."
+    after_help = "Each argument is an action id (custom_-_…) or an exact action name. When a manifest (-m) already declares\nthat name, the action is only recorded in the state (no file is written; `gcsync plan` then shows what apply\nchanges to match the manifest). Otherwise its manifest is written to DIR (default manifests/) from the org.\n`--force` overwrites an existing manifest with the org's version and names the file it replaced.\n\n`--all` adopts every action and integration the manifests declare that exists unowned in the org (state\nonly, no file written).\n\n`--integration NAME` adopts an existing integration instead: it must be declared by a `kind: Integration`\nmanifest (in -m DIR); its id and credential are recorded, and the next apply brings notes, enabled state and\nthe credential's values (from the environment) in line with the manifest."
 )]
 pub struct Args {
     /// Action names or ids.
-    #[arg(value_name = "NAME|ID", required_unless_present = "integration")]
+    #[arg(value_name = "NAME|ID", required_unless_present_any = ["integration", "all"])]
     actions: Vec<String>,
+    /// Adopt everything the manifests declare that exists unowned in the org (state only).
+    #[arg(long, conflicts_with_all = ["actions", "integration", "force"])]
+    all: bool,
     /// Adopt the org's integration of this exact name (declared by an Integration manifest).
     #[arg(long, value_name = "NAME")]
     integration: Option<String>,
@@ -26,7 +32,8 @@ pub struct Args {
     /// Directory for the manifests.
     #[arg(short, long, value_name = "DIR", default_value = "manifests")]
     out: PathBuf,
-    /// Overwrite existing manifest files.
+    /// Write the org's version over an existing manifest (the default keeps the manifest and
+    /// records the state only).
     #[arg(long)]
     force: bool,
     #[command(flatten)]
@@ -57,11 +64,42 @@ pub fn run(args: &Args, printer: &Printer, globals: &Globals) -> CmdResult {
                     "adopted integration `{name}` ({id}); `gcsync plan` shows what apply brings in line"
                 ));
             }
+            if args.all {
+                return import_all(&mut session, &all_integrations, args, printer, globals).await;
+            }
+            // Which manifests declare which names (a project with lint errors still answers).
+            let (set, _) = crate::manifest::load_with(&args.manifests.paths(), globals.vars());
+            let declared: BTreeMap<&str, (&str, &Path)> = set
+                .actions
+                .iter()
+                .map(|m| (m.name.value.as_str(), (m.integration.value.as_str(), m.file.as_path())))
+                .collect();
             let integrations: BTreeMap<String, String> =
                 all_integrations.into_iter().map(|i| (i.id, i.name)).collect();
             for arg in &args.actions {
                 let found = import_op::find(&session, arg, &integrations).await?;
                 let action = &found.action;
+                let declared_here = declared.get(action.name.as_str()).copied();
+                if let (Some((integration, file)), false) = (declared_here, args.force) {
+                    if integration != found.integration {
+                        return Err(CliError::new(format!(
+                            "`{}` declares `{}` in integration `{integration}`; the org's action `{}` is in `{}`",
+                            file.display(),
+                            action.name,
+                            action.id,
+                            found.integration
+                        ))
+                        .hint("fix `integration:` in the manifest, or import by id the action of the right integration"));
+                    }
+                    import_op::record(&mut session, &found).await?;
+                    printer.info(&format!(
+                        "adopted `{}` ({}) into the state; `{}` declares it and was left as it is (`gcsync plan` shows what apply changes to match it)",
+                        action.name,
+                        action.id,
+                        file.display()
+                    ));
+                    continue;
+                }
                 let json = serde_json::to_value(action).map_err(|e| CliError::new(e.to_string()))?;
                 let converted = convert::convert_action(
                     &json,
@@ -71,18 +109,23 @@ pub fn run(args: &Args, printer: &Printer, globals: &Globals) -> CmdResult {
                     },
                 )
                 .map_err(|e| CliError::new(format!("`{}`: {e}", action.name)))?;
-                let path = manifest_path(&args.out, &converted.name);
-                if path.exists() && !args.force {
+                let path = match declared_here {
+                    Some((_, file)) => file.to_path_buf(),
+                    None => manifest_path(&args.out, &converted.name),
+                };
+                let existed = path.exists();
+                if existed && !args.force {
                     return Err(CliError::new(format!("`{}` already exists", path.display()))
-                        .hint("pass --force to overwrite, or -o DIR"));
+                        .hint("pass --force to overwrite it with the org's version, or -o DIR"));
                 }
                 super::write_manifest(&path, &converted.yaml)?;
                 if let Some(line) = convert::allowed_summary([&converted.allowed]) {
                     printer.warn(&line);
                 }
                 import_op::record(&mut session, &found).await?;
+                let verb = if existed { "replaced" } else { "wrote" };
                 printer.info(&format!(
-                    "imported `{}` ({}) into {} and the state",
+                    "imported `{}` ({}): {verb} {} with the org's version, and recorded it in the state",
                     action.name,
                     action.id,
                     path.display()
@@ -94,6 +137,59 @@ pub fn run(args: &Args, printer: &Printer, globals: &Globals) -> CmdResult {
         super::close_session(session, printer).await;
         result
     })
+}
+
+/// `import --all`: adopts every declared action and integration that exists unowned in the
+/// org, recording the state only. Problems (a name twice in one integration, an id already
+/// owned) are listed and make the exit status 1; everything else is adopted.
+async fn import_all(
+    session: &mut crate::operation::session::Session,
+    all_integrations: &[crate::remote::Integration],
+    args: &Args,
+    printer: &Printer,
+    globals: &Globals,
+) -> CmdResult {
+    let set = super::load_manifests(&args.manifests.paths(), printer, globals)?;
+    let mut adopted_integrations = 0;
+    for m in &set.integrations {
+        let name = m.name.value.as_str();
+        if session.state.integrations.contains_key(name) {
+            continue;
+        }
+        if crate::remote::client::resolve_integration(all_integrations, name)?.is_none() {
+            continue;
+        }
+        let spec = crate::manifest::integration::compile(m);
+        let id = import_op::adopt_integration(session, &spec, all_integrations).await?;
+        printer.info(&format!("adopted integration `{name}` ({id})"));
+        adopted_integrations += 1;
+    }
+    let declared: BTreeMap<String, String> =
+        set.actions.iter().map(|m| (m.name.value.clone(), m.integration.value.clone())).collect();
+    let survey = import_op::survey(session, &declared, all_integrations).await?;
+    import_op::record_all(session, &survey.adoptable).await?;
+    for f in &survey.adoptable {
+        printer.info(&format!("adopted `{}` ({})", f.action.name, f.action.id));
+    }
+    for (name, why) in &survey.problems {
+        printer.warn(&format!("not adopted `{name}`: {why}"));
+    }
+    let plural = |n: usize, w: &str| format!("{n} {w}{}", if n == 1 { "" } else { "s" });
+    printer.outln(&format!(
+        "Adopted {} and {} into the state (no manifest written); {} already managed, {} not in the org (apply creates {}).",
+        plural(survey.adoptable.len(), "action"),
+        plural(adopted_integrations, "integration"),
+        survey.managed.len(),
+        survey.absent.len(),
+        if survey.absent.len() == 1 { "it" } else { "them" },
+    ));
+    if !survey.adoptable.is_empty() || adopted_integrations > 0 {
+        printer.outln(&format!(
+            "`{} plan` shows what apply changes to match the manifests.",
+            globals.gcsync_prefix()
+        ));
+    }
+    Ok(if survey.problems.is_empty() { ExitStatus::Success } else { ExitStatus::Error })
 }
 
 /// The manifest file for an action name.
