@@ -167,7 +167,11 @@ pub async fn adopt_integration(
         TrackedIntegration {
             id: live.id.clone(),
             type_id: spec.type_id.clone(),
-            digest: String::new(),
+            // The declared definition: what a plan can compare with the org (name, enabled
+            // state, notes) it compares field by field, and a declared credential's values are
+            // unknown (no hashes), so they are re-sent; recording an empty digest instead
+            // made every later plan show an update without a single field line.
+            digest: spec.digest(),
             enabled: Some(live.intended_state.as_deref() == Some("ENABLED")),
             credential,
         },
