@@ -161,6 +161,7 @@ fn plan_update() -> (Plan, State, ActionSpec) {
             version: 1,
         }],
         details: [("id-A".to_string(), old)].into(),
+        ..Live::default()
     };
     let p = crate::plan::plan(&[desired(&new)], &state, &live, &Options::default());
     assert_eq!(p.changes[0].action, Action::Update, "{p:?}");

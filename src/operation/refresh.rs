@@ -178,7 +178,18 @@ pub async fn refresh<R: Read>(
             DesiredIntegration { spec, values, new_salt: uuid::Uuid::new_v4().simple().to_string() }
         })
         .collect();
-    Ok(Refreshed { desired, live: Live { summaries, details }, desired_integrations, live_integrations })
+    let integration_names = match &all_integrations {
+        Some(all) if desired.iter().any(|d| d.integration == IntegrationRef::Unresolved) => {
+            all.iter().map(|i| i.name.clone()).collect()
+        }
+        _ => Vec::new(),
+    };
+    Ok(Refreshed {
+        desired,
+        live: Live { summaries, details, integration_names },
+        desired_integrations,
+        live_integrations,
+    })
 }
 
 /// An integration as the planner sees it. The bound credential comes from the listing's

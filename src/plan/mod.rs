@@ -113,6 +113,9 @@ pub struct Live {
     pub summaries: Vec<LiveSummary>,
     /// Full specs (templates inlined) of the actions [`details_needed`] asked for, by id.
     pub details: BTreeMap<String, ActionSpec>,
+    /// The org's integration names, when the refresh listed them (for "did you mean" when a
+    /// manifest's integration does not resolve).
+    pub integration_names: Vec<String>,
 }
 
 /// Plan options.
@@ -604,20 +607,32 @@ fn plan_actions(
 
     for t in &opts.targets {
         if !desired_names.contains(t.as_str()) && !state.actions.contains_key(t) && !other_known(t) {
+            let known: Vec<&str> =
+                desired_names.iter().copied().chain(state.actions.keys().map(String::as_str)).collect();
             errors.push(PlanError {
                 name: t.clone(),
                 message: format!("`--target {t}` names no action in the manifests or the state"),
-                hint: None,
+                hint: crate::manifest::reader::suggest(t, &known).map(|s| format!("did you mean `{s}`?")),
             });
         }
     }
 
     for d in desired.iter().filter(|d| in_scope(&d.name, opts)) {
         if d.integration == IntegrationRef::Unresolved {
+            let names: Vec<&str> = live.integration_names.iter().map(String::as_str).collect();
+            let hint = match crate::manifest::reader::suggest(&d.integration_name, &names) {
+                Some(near) => format!(
+                    "did you mean `{near}`? Integration names match exactly (case included); or create the integration in the org, or declare it as a manifest"
+                ),
+                None => "create the integration in the org (or declare it as a manifest), or fix the name (exact match)".into(),
+            };
             errors.push(PlanError {
                 name: d.name.clone(),
-                message: format!("integration `{}` of action `{}` does not exist in the org", d.integration_name, d.name),
-                hint: Some("create the integration in the org (or declare it as a manifest), or fix the name (exact match)".into()),
+                message: format!(
+                    "integration `{}` of action `{}` does not exist in the org",
+                    d.integration_name, d.name
+                ),
+                hint: Some(hint),
             });
             continue;
         }

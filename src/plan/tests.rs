@@ -85,7 +85,8 @@ fn unchanged_is_a_no_op_without_reads() {
     let summaries = vec![live("id-a", "A", 3)];
     let d = [desired(s)];
     assert!(details_needed(&d, &st, &summaries, &Options::default()).is_empty());
-    let p = plan(&d, &st, &Live { summaries, details: BTreeMap::new() }, &Options::default());
+    let p =
+        plan(&d, &st, &Live { summaries, details: BTreeMap::new(), ..Live::default() }, &Options::default());
     assert_eq!(ops(&p), vec![("A".into(), Op::NoOp)]);
     assert!(!p.has_changes());
 }
@@ -102,7 +103,7 @@ fn config_change_is_an_update() {
     let needed = details_needed(&d, &st, &summaries, &Options::default());
     assert_eq!(needed.into_iter().collect::<Vec<_>>(), vec!["id-a".to_string()]);
     let details = BTreeMap::from([("id-a".to_string(), old)]);
-    let p = plan(&d, &st, &Live { summaries, details }, &Options::default());
+    let p = plan(&d, &st, &Live { summaries, details, ..Live::default() }, &Options::default());
     assert_eq!(ops(&p), vec![("A".into(), Op::Update)]);
     assert_eq!(
         p.changes[0].fields,
@@ -118,8 +119,11 @@ fn contract_change_is_a_replace_refused_unless_allowed() {
     let new = spec("A", 10, "y");
     let mut st = State::new();
     st.actions.insert("A".into(), tracked("id-a", 1, &old));
-    let l =
-        Live { summaries: vec![live("id-a", "A", 1)], details: BTreeMap::from([("id-a".to_string(), old)]) };
+    let l = Live {
+        summaries: vec![live("id-a", "A", 1)],
+        details: BTreeMap::from([("id-a".to_string(), old)]),
+        ..Live::default()
+    };
     let p = plan(&[desired(new.clone())], &st, &l, &Options::default());
     assert_eq!(ops(&p), vec![("A".into(), Op::Replace)]);
     assert_eq!(p.errors.len(), 1);
@@ -142,7 +146,7 @@ fn removed_manifest_is_deleted_or_forgotten() {
     let p = plan(
         &[],
         &st,
-        &Live { summaries: vec![live("id-a", "A", 1)], details: BTreeMap::new() },
+        &Live { summaries: vec![live("id-a", "A", 1)], details: BTreeMap::new(), ..Live::default() },
         &Options::default(),
     );
     assert_eq!(ops(&p), vec![("A".into(), Op::Delete), ("B".into(), Op::Delete)]);
@@ -156,7 +160,7 @@ fn unowned_action_with_the_same_name_is_an_error_with_import_hint() {
     let p = plan(
         &[desired(spec("A", 10, "x"))],
         &State::new(),
-        &Live { summaries: vec![live("id-x", "A", 7)], details: BTreeMap::new() },
+        &Live { summaries: vec![live("id-x", "A", 7)], details: BTreeMap::new(), ..Live::default() },
         &Options::default(),
     );
     assert!(p.changes.is_empty());
@@ -179,7 +183,7 @@ fn pending_create_found_in_the_org_is_adopted() {
     let p = plan(
         &d,
         &st,
-        &Live { summaries, details: BTreeMap::from([("id-new".to_string(), s)]) },
+        &Live { summaries, details: BTreeMap::from([("id-new".to_string(), s)]), ..Live::default() },
         &Options::default(),
     );
     assert!(p.errors.is_empty(), "{:?}", p.errors);
@@ -211,7 +215,7 @@ fn drift_is_named_per_field() {
     let p = plan(
         &d,
         &st,
-        &Live { summaries, details: BTreeMap::from([("id-a".to_string(), edited)]) },
+        &Live { summaries, details: BTreeMap::from([("id-a".to_string(), edited)]), ..Live::default() },
         &Options::default(),
     );
     assert_eq!(ops(&p), vec![("A".into(), Op::Update)]);
@@ -228,7 +232,7 @@ fn key_order_in_schemas_is_not_a_change() {
         Some(serde_json::from_str(r#"{"properties": {"x": {"type": "string"}}, "type": "object"}"#).unwrap());
     let mut st = State::new();
     st.actions.insert("A".into(), tracked("id-a", 1, &s));
-    let l = Live { summaries: vec![live("id-a", "A", 1)], details: BTreeMap::new() };
+    let l = Live { summaries: vec![live("id-a", "A", 1)], details: BTreeMap::new(), ..Live::default() };
     let p = plan(&[desired(reordered)], &st, &l, &Options::default());
     assert_eq!(ops(&p), vec![("A".into(), Op::NoOp)]);
 }
@@ -333,4 +337,21 @@ fn a_target_naming_nothing_is_an_error() {
     let p = plan(&[], &State::new(), &Live::default(), &opts);
     assert_eq!(p.errors.len(), 1);
     assert!(p.errors[0].message.contains("`--target Nope` names no action"), "{:?}", p.errors);
+}
+
+// A typo gets a "did you mean": in `--target`, and in an integration name that differs only
+// in case from one in the org.
+#[test]
+fn near_misses_get_did_you_mean() {
+    let opts = Options { targets: vec!["Lookup Usr".into()], ..Options::default() };
+    let p = plan(&[desired(spec("Lookup User", 10, "x"))], &State::new(), &Live::default(), &opts);
+    assert_eq!(p.errors[0].hint.as_deref(), Some("did you mean `Lookup User`?"), "{:?}", p.errors);
+    let mut s = spec("A", 10, "x");
+    s.integration = String::new();
+    let mut d = desired(s);
+    d.integration_name = "profile api".into();
+    let live = Live { integration_names: vec!["Profile API".into(), "Other".into()], ..Live::default() };
+    let p = plan(&[d], &State::new(), &live, &Options::default());
+    let hint = p.errors[0].hint.as_deref().unwrap();
+    assert!(hint.starts_with("did you mean `Profile API`? Integration names match exactly"), "{hint}");
 }

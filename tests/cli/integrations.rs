@@ -319,15 +319,25 @@ fn an_adopted_integration_shows_its_fields_or_no_change() {
     let c = e.emu.client();
     e.emu.rt.block_on(c.create_integration("Plain API", "custom-rest-actions", "same")).unwrap();
     // Created by hand: Genesys creates integrations disabled.
-    e.dir.write("m/api.yaml", "kind: Integration\nname: Plain API\ntype: custom-rest-actions\nenabled: false\nnotes: same\n");
+    e.dir.write(
+        "m/api.yaml",
+        "kind: Integration\nname: Plain API\ntype: custom-rest-actions\nenabled: false\nnotes: same\n",
+    );
     e.ok(None, &["import", "--integration", "Plain API", "-m", "m"]);
     assert_eq!(code(&e.run(None, &["plan", "-m", "m", "--detailed-exitcode"])), 0, "nothing to change");
-    e.dir.write("m/api.yaml", "kind: Integration\nname: Plain API\ntype: custom-rest-actions\nenabled: false\nnotes: changed\n");
+    e.dir.write(
+        "m/api.yaml",
+        "kind: Integration\nname: Plain API\ntype: custom-rest-actions\nenabled: false\nnotes: changed\n",
+    );
     let out = e.run(None, &["plan", "-m", "m", "--json"]);
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let i = &v["integrations"][0];
     assert_eq!(i["action"], "update", "{v}");
-    assert_eq!(i["fields"], serde_json::json!([{"path": "notes", "before": "same", "after": "changed"}]), "{v}");
+    assert_eq!(
+        i["fields"],
+        serde_json::json!([{"path": "notes", "before": "same", "after": "changed"}]),
+        "{v}"
+    );
 }
 
 #[test]
