@@ -45,13 +45,31 @@ pub struct CliError {
     pub hint: Option<String>,
     /// The exit status (always `Error` today; kept explicit for the mapping's sake).
     pub status: ExitStatus,
+    /// What the connection hint is about, when the error is the org's login or network: the
+    /// CLI then names the variables the target actually reads.
+    pub connection: Option<Connection>,
+}
+
+/// The part of a connection an error is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Connection {
+    /// The OAuth login was refused.
+    Login,
+    /// The org could not be reached.
+    Network,
 }
 
 impl CliError {
     /// A new error with a message.
     #[must_use]
     pub fn new(message: impl Into<String>) -> Self {
-        Self { message: message.into(), causes: Vec::new(), hint: None, status: ExitStatus::Error }
+        Self {
+            message: message.into(),
+            causes: Vec::new(),
+            hint: None,
+            status: ExitStatus::Error,
+            connection: None,
+        }
     }
 
     /// Adds a hint.
@@ -134,6 +152,11 @@ impl From<crate::remote::Error> for CliError {
         if let Some(h) = hint {
             c = c.hint(h);
         }
+        c.connection = match &e {
+            E::Auth(_) => Some(Connection::Login),
+            E::Transport { .. } => Some(Connection::Network),
+            _ => None,
+        };
         c
     }
 }

@@ -163,7 +163,9 @@ pub fn main_with_args(args: Vec<std::ffi::OsString>) -> u8 {
         }
     };
     let printer = Printer::new(cli.color, cli.verbose, cli.quiet);
-    let status = match Globals::from_cli(&cli, &printer).and_then(|g| run(cli, &printer, &g)) {
+    let status = match Globals::from_cli(&cli, &printer)
+        .and_then(|g| run(cli, &printer, &g).map_err(|e| g.target.name_connection_variables(e)))
+    {
         Ok(s) => s,
         Err(e) => {
             printer.error(&e);

@@ -52,6 +52,30 @@ pub enum TargetChoice {
 }
 
 impl TargetChoice {
+    /// A login or network error's hint, naming the variables this target reads (an
+    /// environment's own `clientIdVar`/`clientSecretVar`, its fixed region or API URL).
+    #[must_use]
+    pub fn name_connection_variables(&self, mut e: CliError) -> CliError {
+        use crate::exit::Connection;
+        let (Some(about), TargetChoice::Environment { name, file, remote }) = (e.connection, self) else {
+            return e;
+        };
+        let whose = format!("environment `{name}` (`{}`)", file.display());
+        e.hint = Some(match about {
+            Connection::Login => format!(
+                "check `{}` / `{}`, the variables {whose} reads its OAuth client from, and that the client uses the client-credentials grant in {}",
+                remote.names.client_id,
+                remote.names.client_secret,
+                remote.describe()
+            ),
+            Connection::Network => format!(
+                "check the org's address (from {}, per {whose}) and the network; requests that could not have changed anything were retried",
+                remote.describe()
+            ),
+        });
+        e
+    }
+
     /// The target of an environment.
     #[must_use]
     pub fn of(env: &Environment) -> Self {

@@ -328,6 +328,22 @@ fn credentials_come_from_the_variables_the_environment_names() {
     let text = render(&c.output().unwrap(), o.dir.path());
     assert!(text.starts_with("exit: 1"), "{text}");
     assert!(!text.contains(PROD_SECRET), "{text}");
+    // The hint names the variables this environment reads, not GENESYS_CLOUD_*.
+    assert!(
+        text.contains("check `DEV_GC_CLIENT_ID` / `DEV_GC_CLIENT_SECRET`, the variables environment `dev` (`environments/dev.yaml`) reads"),
+        "{text}"
+    );
+    assert!(!text.contains("GENESYS_CLOUD_CLIENT_ID"), "{text}");
+    // An unreachable org: the hint names where the environment takes the address from.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let mut c = o.cmd(&["--env", "prod", "plan"]);
+    c.env("PROD_GC_API_URL", format!("http://127.0.0.1:{closed}")).env("GCSYNC_MAX_ATTEMPTS", "1");
+    let text = render(&c.output().unwrap(), o.dir.path());
+    assert!(text.starts_with("exit: 1"), "{text}");
+    assert!(
+        text.contains("check the org's address (from variables `PROD_GC_API_URL` / `GENESYS_CLOUD_REGION`, per environment `prod`"),
+        "{text}"
+    );
     // A missing variable is named, with the environment it belongs to.
     let mut c = o.cmd(&["--env", "prod", "plan"]);
     c.env_remove("PROD_GC_API_URL");
