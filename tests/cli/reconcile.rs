@@ -147,6 +147,10 @@ fn name_clash_without_state_gives_an_import_hint() {
         text.contains("already exists in the org") && text.contains("gcsync import \"Legacy Lookup\""),
         "{text}"
     );
+    // The hint names the same state and manifests as this run, so it runs as printed.
+    let out = e.run(&["plan", "-m", "manifests", "--state", "gcsync.json"]);
+    let text = render(&out, e.dir.path());
+    assert!(text.contains("`gcsync import -m manifests --state gcsync.json \"Legacy Lookup\"`"), "{text}");
     // Import adopts it: the manifest declares it, so only a state entry is written (the
     // hint runs as printed; the user's manifest is left alone).
     e.write("manifests/a.yaml", &action_yaml("Legacy Lookup", 30, false));

@@ -116,7 +116,7 @@ fn run_with(
                 s.refresh_start(&session.state, &args.targets);
             }
             let env = |var: &str| std::env::var(var).ok();
-            let (plan, ctx) =
+            let (mut plan, ctx) =
                 apply_op::prepare(&mut session, source, globals.environment.clone(), &env, &|v| {
                     printer.add_secret(v)
                 })
@@ -124,6 +124,7 @@ fn run_with(
             if let (Some(s), true) = (stream, fresh) {
                 s.refresh_complete(&session.state, &args.targets);
             }
+            super::runnable_hints(&mut plan, globals, &args.manifests, &args.state);
             match stream {
                 Some(s) => s.plan(&plan),
                 None if args.json => {}

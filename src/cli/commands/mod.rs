@@ -93,6 +93,30 @@ pub async fn open_session(
         .await
 }
 
+/// Makes the `gcsync import …` hints of a plan's errors run as printed: the same org
+/// (`--local`/`--env`), manifests (`-m`) and state (`--state`) as this run. The pure planner
+/// cannot know the flags; this is the one place that adds them.
+pub fn runnable_hints(
+    plan: &mut crate::plan::Plan,
+    globals: &Globals,
+    manifests: &crate::cli::ManifestArgs,
+    state: &StateArgs,
+) {
+    let mut flags = String::new();
+    for m in &manifests.manifests {
+        flags.push_str(&format!(" -m {}", crate::cli::shell_word(&m.to_string_lossy())));
+    }
+    if let Some(st) = &state.state {
+        flags.push_str(&format!(" --state {}", crate::cli::shell_word(&st.to_string_lossy())));
+    }
+    let with = format!("`{} import{flags} ", globals.gcsync_prefix());
+    for e in &mut plan.errors {
+        if let Some(h) = &mut e.hint {
+            *h = h.replace("`gcsync import ", &with);
+        }
+    }
+}
+
 /// Closes a session, warning when a remote lock could not be released.
 pub async fn close_session(session: Session, printer: &Printer) {
     if let Some(warning) = session.close().await {

@@ -84,7 +84,10 @@ fn run_with(
             environment: globals.environment.clone(),
         };
         let env = |var: &str| std::env::var(var).ok();
-        let result = plan_op::plan(&session, request, &env, &|v| printer.add_secret(v)).await;
+        let result = plan_op::plan(&session, request, &env, &|v| printer.add_secret(v)).await.map(|mut p| {
+            super::runnable_hints(&mut p.plan, globals, &args.manifests, &args.state);
+            p
+        });
         if let (Some(s), Ok(_)) = (stream, &result) {
             s.refresh_complete(&session.state, &args.targets);
         }
