@@ -157,7 +157,12 @@ pub fn client_options(printer: &Printer) -> Result<ClientOptions, CliError> {
         o.retry_after_max = Duration::from_secs(v);
     }
     let p = printer.clone();
-    o.log = Some(Arc::new(move |level, msg: &str| p.debug(level, "http", msg)));
+    // Level 0: what a user waits on (a rate limit, a retry), shown unless `-q`.
+    o.log = Some(Arc::new(
+        move |level, msg: &str| {
+            if level == 0 { p.info(msg) } else { p.debug(level, "http", msg) }
+        },
+    ));
     Ok(o)
 }
 

@@ -247,6 +247,78 @@ impl Printer {
             self.err_unfiltered("\r\x1b[2K");
         }
     }
+
+    /// Progress over `total` items of a long step (`export`, `import --all`): on a terminal a
+    /// bar with count, rate and time left (indicatif); otherwise a line every tenth of the
+    /// way (at least every 10 items); nothing with `-q` or for fewer than 2 items.
+    #[must_use]
+    pub fn bar(&self, total: usize, what: &str) -> Bar {
+        let total_u64 = u64::try_from(total).unwrap_or(u64::MAX);
+        let shown = !self.quiet && total >= 2;
+        let bar = (shown && self.stderr_is_tty).then(|| {
+            let bar = indicatif::ProgressBar::new(total_u64);
+            // The template is a constant: it parses, and the default style stands in if not.
+            if let Ok(style) = indicatif::ProgressStyle::with_template(
+                "{prefix} [{bar:30}] {pos}/{len} ({per_sec}, {eta} left)",
+            ) {
+                bar.set_style(style.progress_chars("=> "));
+            }
+            bar.set_prefix(crate::diag::terminal_safe(what, false).into_owned());
+            bar
+        });
+        Bar {
+            bar,
+            lines: shown && !self.stderr_is_tty,
+            printer: self.clone(),
+            what: what.to_string(),
+            total,
+            every: (total / 10).max(10),
+            done: std::sync::atomic::AtomicUsize::new(0),
+            started: std::time::Instant::now(),
+        }
+    }
+}
+
+/// A progress bar from [`Printer::bar`].
+pub struct Bar {
+    bar: Option<indicatif::ProgressBar>,
+    lines: bool,
+    printer: Printer,
+    what: String,
+    total: usize,
+    every: usize,
+    done: std::sync::atomic::AtomicUsize,
+    started: std::time::Instant,
+}
+
+impl Bar {
+    /// One more item done.
+    pub fn inc(&self) {
+        let n = self.done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+        if let Some(bar) = &self.bar {
+            bar.inc(1);
+        } else if self.lines && (n.is_multiple_of(self.every) || n == self.total) {
+            let secs = self.started.elapsed().as_secs_f64().max(0.001);
+            #[allow(clippy::cast_precision_loss)] // a rate shown to one decimal
+            let rate = n as f64 / secs;
+            self.printer.info(&format!("{}: {n}/{} ({rate:.1}/s)", self.what, self.total));
+        }
+    }
+
+    /// Shows a line without breaking the bar (a wait for the rate limit, a retry).
+    pub fn note(&self, text: &str) {
+        match &self.bar {
+            Some(bar) => bar.suspend(|| self.printer.info(text)),
+            None => self.printer.info(text),
+        }
+    }
+
+    /// Removes the bar.
+    pub fn finish(self) {
+        if let Some(bar) = self.bar {
+            bar.finish_and_clear();
+        }
+    }
 }
 
 struct TermStyle {

@@ -86,15 +86,18 @@ pub struct Survey {
 
 /// Surveys the org for every declared action (`declared`: name → integration name):
 /// which exist unowned and can be adopted. `integrations`: the org's integrations.
+/// `progress` hears each declared name surveyed (adoptable ones cost a full read).
 pub async fn survey(
     session: &Session,
     declared: &BTreeMap<String, String>,
     integrations: &[Integration],
+    progress: &dyn Fn(),
 ) -> Result<Survey, CliError> {
     let client = &session.org.client;
     let live = client.list_actions().await?;
     let mut out = Survey::default();
     for (name, integration) in declared {
+        progress();
         if session.state.actions.contains_key(name) {
             out.managed.push(name.clone());
             continue;

@@ -27,7 +27,8 @@ use tokio::sync::{Mutex, Semaphore};
 /// The largest page size gcsync asks for (Genesys's maximum for list endpoints).
 pub const MAX_PAGE_SIZE: usize = 500;
 
-/// A logging hook: (level 1 = `-v`, 2 = `-vv`, message).
+/// A logging hook: (level 0 = a wait the user should hear about — the org's rate limit, a
+/// retry after a failed connection —, 1 = `-v`, 2 = `-vv`; message).
 pub type LogFn = Arc<dyn Fn(u8, &str) + Send + Sync>;
 
 /// Client tuning (see README "Connecting to an org"; `GCSYNC_*` variables in `cli::org`).
@@ -377,7 +378,19 @@ impl Client {
                     })?;
                     tokio::time::sleep(wait).await;
                 }
-                (Decision::Retry, None) => tokio::time::sleep(self.backoff(attempt)).await,
+                (Decision::Retry, None) => {
+                    let wait = self.backoff(attempt);
+                    self.log(
+                        0,
+                        &format!(
+                            "logging in: {message}; retrying in {:.1} s (attempt {} of {})",
+                            wait.as_secs_f64(),
+                            attempt + 1,
+                            self.options.max_attempts
+                        ),
+                    );
+                    tokio::time::sleep(wait).await;
+                }
                 (_, Some((status, body, _))) => break (status, body),
                 (_, None) => return Err(transport(message)),
             }
@@ -438,7 +451,17 @@ impl Client {
                     self.log(1, &format!("{method_s} {shown_path} → {message} ({ms} ms)"));
                     match policy::decide(outcome, attempt, self.options.max_attempts, req.idempotency) {
                         Decision::Retry => {
-                            tokio::time::sleep(self.backoff(attempt)).await;
+                            let wait = self.backoff(attempt);
+                            self.log(
+                                0,
+                                &format!(
+                                    "{method_s} {shown_path}: {message}; retrying in {:.1} s (attempt {} of {})",
+                                    wait.as_secs_f64(),
+                                    attempt + 1,
+                                    self.options.max_attempts
+                                ),
+                            );
+                            tokio::time::sleep(wait).await;
                             continue;
                         }
                         Decision::Ambiguous => {
@@ -475,7 +498,14 @@ impl Client {
                         ApiError::from_body(&method_s, &req.path, status, &body)
                     })?;
                     if status == 429 {
-                        self.log(1, &format!("rate limited; waiting {} ms (Retry-After)", wait.as_millis()));
+                        let level = if wait >= Duration::from_secs(1) { 0 } else { 1 };
+                        self.log(
+                            level,
+                            &format!(
+                                "the org is rate limiting this client (429); waiting {:.1} s as it asked (Retry-After)",
+                                wait.as_secs_f64()
+                            ),
+                        );
                     }
                     tokio::time::sleep(wait).await;
                     continue;

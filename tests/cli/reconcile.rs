@@ -150,7 +150,7 @@ fn name_clash_without_state_gives_an_import_hint() {
     // The hint names the same state and manifests as this run, so it runs as printed.
     let out = e.run(&["plan", "-m", "manifests", "--state", "gcsync.json"]);
     let text = render(&out, e.dir.path());
-    assert!(text.contains("`gcsync import -m manifests --state gcsync.json \"Legacy Lookup\"`"), "{text}");
+    assert!(text.contains("`gcsync import \"Legacy Lookup\" -m manifests --state gcsync.json`"), "{text}");
     // Import adopts it: the manifest declares it, so only a state entry is written (the
     // hint runs as printed; the user's manifest is left alone).
     e.write("manifests/a.yaml", &action_yaml("Legacy Lookup", 30, false));
@@ -842,4 +842,26 @@ fn a_state_digest_from_an_older_gcsync_is_recorded_not_reported_forever() {
     assert_eq!(e.state()["actions"]["Lookup User"]["digest"], digest.as_str());
     let out = e.run(&["apply", "--auto-approve"]);
     assert!(!String::from_utf8_lossy(&out.stderr).contains("brought up to date"), "recorded once");
+}
+
+// Long steps say how far they are (a line every tenth without a terminal) and when gcsync
+// waits for the org's rate limit; `-q` silences both.
+#[test]
+fn long_steps_show_progress_and_rate_limit_waits() {
+    let e = Env::new();
+    for i in 0..12 {
+        e.write(&format!("manifests/a{i:02}.yaml"), &action_yaml(&format!("Action {i:02}"), 10, false));
+    }
+    e.ok(&["apply", "--auto-approve"]);
+    e.emu.set_faults(&["429 nth=2 retry-after=1"]);
+    let out = e.run(&["export", "-o", "exported"]);
+    e.emu.set_faults(&[]);
+    assert_eq!(code(&out), 0, "{}", render(&out, e.dir.path()));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("reading actions: 10/12 ("), "{err}");
+    assert!(err.contains("reading actions: 12/12 ("), "{err}");
+    assert!(err.contains("the org is rate limiting this client (429); waiting 1.0 s as it asked"), "{err}");
+    let out = e.run(&["-q", "export", "-o", "again"]);
+    assert_eq!(code(&out), 0);
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("reading actions"), "-q is quiet");
 }

@@ -78,9 +78,14 @@ pub fn run(args: &Args, printer: &Printer, globals: &Globals) -> CmdResult {
             let clashing: BTreeSet<String> =
                 by_name.iter().filter(|(_, v)| v.len() > 1).map(|(n, _)| (*n).to_string()).collect();
             let actions: Vec<_> = actions.into_iter().filter(|a| !clashing.contains(&a.name)).collect();
-            let fulls =
-                futures_util::future::join_all(actions.iter().map(|a| client.get_action_full(&a.id, false)))
-                    .await;
+            let bar = printer.bar(actions.len(), "reading actions");
+            let fulls = futures_util::future::join_all(actions.iter().map(|a| async {
+                let full = client.get_action_full(&a.id, false).await;
+                bar.inc();
+                full
+            }))
+            .await;
+            bar.finish();
             let mut written = 0usize;
             let mut allowed = Vec::new();
             let mut used = BTreeSet::new();

@@ -166,7 +166,10 @@ async fn import_all(
     }
     let declared: BTreeMap<String, String> =
         set.actions.iter().map(|m| (m.name.value.clone(), m.integration.value.clone())).collect();
-    let survey = import_op::survey(session, &declared, all_integrations).await?;
+    let bar = printer.bar(declared.len(), "surveying the org");
+    let survey = import_op::survey(session, &declared, all_integrations, &|| bar.inc()).await;
+    bar.finish();
+    let survey = survey?;
     import_op::record_all(session, &survey.adoptable).await?;
     for f in &survey.adoptable {
         printer.info(&format!("adopted `{}` ({})", f.action.name, f.action.id));

@@ -109,12 +109,28 @@ pub fn runnable_hints(
     if let Some(st) = &state.state {
         flags.push_str(&format!(" --state {}", crate::cli::shell_word(&st.to_string_lossy())));
     }
-    let with = format!("`{} import{flags} ", globals.gcsync_prefix());
+    let prefix = globals.gcsync_prefix();
     for e in &mut plan.errors {
         if let Some(h) = &mut e.hint {
-            *h = h.replace("`gcsync import ", &with);
+            *h = with_flags(h, &prefix, &flags);
         }
     }
+}
+
+/// Every `` `gcsync import …` `` in `hint` with this run's prefix and flags (at the end).
+fn with_flags(hint: &str, prefix: &str, flags: &str) -> String {
+    const START: &str = "`gcsync import ";
+    let mut out = String::new();
+    let mut rest = hint;
+    while let Some(i) = rest.find(START) {
+        let after = &rest[i + START.len()..];
+        let Some(end) = after.find('`') else { break };
+        out.push_str(&rest[..i]);
+        out.push_str(&format!("`{prefix} import {}{flags}`", &after[..end]));
+        rest = &after[end + 1..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// Closes a session, warning when a remote lock could not be released.
