@@ -449,7 +449,8 @@ async fn create<R: Remote, S: StateStore>(
             }
             Err(e @ RemoteError::Ambiguous { .. }) => {
                 // The create may or may not have happened: look before trying again.
-                let found = remote.find_actions_by_name(&c.name).await.map_err(remote_err(&c.name))?;
+                // By the action's own name (the change's name is its address).
+                let found = remote.find_actions_by_name(&spec.name).await.map_err(remote_err(&c.name))?;
                 if let Some(a) = found.into_iter().find(|a| a.integration_id == spec.integration) {
                     record(state, c, &spec, &a.id, a.version);
                     save(state, store, &c.name).await?;

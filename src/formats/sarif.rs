@@ -34,7 +34,11 @@ pub const RULES: &[(&str, bool, &str)] = &[
         "The contract mixes the shorthand form (`inputs`/`outputs`) and the raw form (`contract` + `response`).",
     ),
     ("missing-contract", true, "The action declares no contract."),
-    ("duplicate-name", true, "Two manifests declare the same name; names are unique across all files."),
+    (
+        "duplicate-name",
+        true,
+        "Two manifests declare the same action name in one integration, or the same integration name.",
+    ),
     ("empty", true, "A name or category is empty."),
     ("too-long", true, "A name or category is longer than 256 characters."),
     ("timeout-range", true, "`timeoutSeconds` must be between 1 and 60."),

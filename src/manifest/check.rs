@@ -35,13 +35,23 @@ pub fn check_actions(actions: &[ActionManifest], source: Option<&str>, diags: &m
 
 /// The rules across files: unique action names, unique integration names, `renamedFrom`.
 pub fn check_names(set: &ManifestSet, diags: &mut Diagnostics) {
-    let seen = unique_names(
-        set.actions.iter().map(|a| (&a.name, a.file.as_path())),
+    // An action's identity is its integration plus its name (Genesys allows one name in
+    // several integrations); integration names are unique.
+    unique_names(
+        set.actions
+            .iter()
+            .map(|a| (format!("{}\u{0}{}", a.integration.value, a.name.value), &a.name, a.file.as_path())),
         "action",
-        "; action names must be unique across all manifests",
+        "; action names must be unique within an integration",
         diags,
     );
-    unique_names(set.integrations.iter().map(|i| (&i.name, i.file.as_path())), "integration", "", diags);
+    let seen: BTreeSet<&str> = set.actions.iter().map(|a| a.name.value.as_str()).collect();
+    unique_names(
+        set.integrations.iter().map(|i| (i.name.value.clone(), &i.name, i.file.as_path())),
+        "integration",
+        "",
+        diags,
+    );
     // `renamedFrom`: an old name no manifest declares any more, claimed by one manifest.
     let mut claimed: BTreeMap<&str, &ActionManifest> = BTreeMap::new();
     for a in &set.actions {
@@ -72,17 +82,17 @@ pub fn check_names(set: &ManifestSet, diags: &mut Diagnostics) {
     }
 }
 
-/// Reports every name declared a second time (`duplicate-name`, pointing at the first);
-/// returns the names seen.
+/// Reports every name declared a second time under the same key (`duplicate-name`,
+/// pointing at the first).
 fn unique_names<'a>(
-    named: impl Iterator<Item = (&'a Sp<String>, &'a Path)>,
+    named: impl Iterator<Item = (String, &'a Sp<String>, &'a Path)>,
     kind: &str,
     hint_tail: &str,
     diags: &mut Diagnostics,
-) -> BTreeSet<&'a str> {
-    let mut first: BTreeMap<&str, (&Sp<String>, &Path)> = BTreeMap::new();
-    for (name, file) in named {
-        if let Some((f_name, f_file)) = first.get(name.value.as_str()) {
+) {
+    let mut first: BTreeMap<String, (&Sp<String>, &Path)> = BTreeMap::new();
+    for (key, name, file) in named {
+        if let Some((f_name, f_file)) = first.get(&key) {
             diags.push(
                 Diagnostic::error(
                     "duplicate-name",
@@ -98,10 +108,9 @@ fn unique_names<'a>(
                 )),
             );
         } else {
-            first.insert(&name.value, (name, file));
+            first.insert(key, (name, file));
         }
     }
-    first.into_keys().collect()
 }
 
 /// Checks one action.

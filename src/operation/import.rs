@@ -23,24 +23,24 @@ pub struct Found {
     pub action: Action,
     /// Its integration's name.
     pub integration: String,
+    /// Its address in the state (`plan::address`): its name, qualified by the integration
+    /// when the manifests declare the name in several.
+    pub address: String,
 }
 
 /// Finds the action `arg` (an id or an exact name) and checks that it can be imported.
-/// `integrations`: every integration of the org (id → name).
+/// `integrations`: every integration of the org (id → name); `elsewhere`: whether the
+/// manifests declare the action's name in another integration (its address is then
+/// qualified).
 pub async fn find(
     session: &Session,
     arg: &str,
     integrations: &BTreeMap<String, String>,
+    elsewhere: &dyn Fn(&str, &str) -> bool,
 ) -> Result<Found, CliError> {
     let action = lookup(&session.org.client, arg).await?;
     if let Some((name, _)) = session.state.actions.iter().find(|(_, t)| t.id == action.id) {
         return Err(CliError::new(format!("`{arg}` is already managed by gcsync (as `{name}`)")));
-    }
-    if session.state.actions.contains_key(&action.name) {
-        return Err(CliError::new(format!(
-            "the state already tracks another action named `{}`",
-            action.name
-        )));
     }
     let integration = integrations.get(&action.integration_id).cloned().ok_or_else(|| {
         CliError::new(format!(
@@ -48,8 +48,17 @@ pub async fn find(
             action.integration_id, action.name
         ))
     })?;
+    let address = crate::plan::address(
+        &action.name,
+        &integration,
+        &session.state,
+        elsewhere(&action.name, &integration),
+    );
+    if session.state.actions.contains_key(&address) {
+        return Err(CliError::new(format!("the state already tracks another action as `{address}`")));
+    }
     let action = session.org.client.get_action_full(&action.id, false).await?;
-    Ok(Found { action, integration })
+    Ok(Found { action, integration, address })
 }
 
 /// Records a found action in the state (one write).
@@ -63,7 +72,7 @@ pub async fn record_all(session: &mut Session, found: &[Found]) -> Result<(), Cl
     for f in found {
         let spec = f.action.to_spec();
         session.state.actions.insert(
-            f.action.name.clone(),
+            f.address.clone(),
             TrackedAction::from_spec(&f.action.id, f.action.version, &f.integration, &spec),
         );
     }
@@ -84,12 +93,12 @@ pub struct Survey {
     pub problems: Vec<(String, String)>,
 }
 
-/// Surveys the org for every declared action (`declared`: name → integration name):
+/// Surveys the org for every declared action (`declared`: (name, integration name) pairs):
 /// which exist unowned and can be adopted. `integrations`: the org's integrations.
 /// `progress` hears each declared name surveyed (adoptable ones cost a full read).
 pub async fn survey(
     session: &Session,
-    declared: &BTreeMap<String, String>,
+    declared: &[(String, String)],
     integrations: &[Integration],
     progress: &dyn Fn(),
 ) -> Result<Survey, CliError> {
@@ -98,18 +107,20 @@ pub async fn survey(
     let mut out = Survey::default();
     for (name, integration) in declared {
         progress();
-        if session.state.actions.contains_key(name) {
-            out.managed.push(name.clone());
+        let elsewhere = declared.iter().any(|(n, i)| n == name && i != integration);
+        let address = crate::plan::address(name, integration, &session.state, elsewhere);
+        if session.state.actions.contains_key(&address) {
+            out.managed.push(address);
             continue;
         }
         let Some(i) = crate::remote::client::resolve_integration(integrations, integration)? else {
-            out.absent.push(name.clone());
+            out.absent.push(address);
             continue;
         };
         let same: Vec<&Action> =
             live.iter().filter(|a| &a.name == name && a.integration_id == i.id).collect();
         match same.as_slice() {
-            [] => out.absent.push(name.clone()),
+            [] => out.absent.push(address),
             [one] => {
                 if let Some((owner, _)) = session.state.actions.iter().find(|(_, t)| t.id == one.id) {
                     out.problems
@@ -117,10 +128,10 @@ pub async fn survey(
                     continue;
                 }
                 let action = client.get_action_full(&one.id, false).await?;
-                out.adoptable.push(Found { action, integration: integration.clone() });
+                out.adoptable.push(Found { action, integration: integration.clone(), address });
             }
             many => out.problems.push((
-                name.clone(),
+                address,
                 format!(
                     "{} actions have this name in integration `{integration}` (ids {}); import one by id",
                     many.len(),

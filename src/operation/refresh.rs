@@ -128,9 +128,23 @@ pub async fn refresh<R: Read>(
             }
         }
     }
+    // A name declared in several integrations is addressed with its integration.
+    let mut integrations_of: BTreeMap<&str, std::collections::BTreeSet<&str>> = BTreeMap::new();
+    for (name, integration, _, _, _) in &specs {
+        integrations_of.entry(name.as_str()).or_default().insert(integration.as_str());
+    }
+    let addresses: Vec<String> = specs
+        .iter()
+        .map(|(name, integration, _, _, _)| {
+            let elsewhere = integrations_of.get(name.as_str()).is_some_and(|set| set.len() > 1);
+            plan::address(name, integration, state, elsewhere)
+        })
+        .collect();
+    drop(integrations_of);
     let desired: Vec<Desired> = specs
         .into_iter()
-        .map(|(name, integration_name, allow_replace, renamed_from, mut spec)| {
+        .zip(addresses)
+        .map(|((_, integration_name, allow_replace, renamed_from, mut spec), name)| {
             let integration = resolved.get(&integration_name).cloned().unwrap_or(IntegrationRef::Unresolved);
             spec.integration = integration.wire();
             Desired { name, spec, integration_name, integration, allow_replace, renamed_from }

@@ -191,8 +191,23 @@ impl SavedPlan {
             }
         }
         for name in &self.absent_names {
-            let planned_id = self.plan.changes.iter().find(|c| &c.name == name).and_then(|c| c.id.as_deref());
-            if live.iter().any(|s| &s.name == name && Some(s.id.as_str()) != planned_id) {
+            // `name` is the address; the org knows the action's own name and integration.
+            let change = self.plan.changes.iter().find(|c| &c.name == name);
+            let planned_id = change.and_then(|c| c.id.as_deref());
+            let spec = change.and_then(|c| c.desired.as_ref()).and_then(super::DesiredJson::spec);
+            let (real, integration) = match &spec {
+                Some(s) => (s.name.as_str(), Some(s.integration.as_str())),
+                None => (name.as_str(), None),
+            };
+            // An integration this plan creates has no actions yet: any integration matches.
+            let same = |s: &LiveSummary| {
+                s.name == real
+                    && integration.is_none_or(|i| match super::IntegrationRef::from_wire(i) {
+                        super::IntegrationRef::Id(id) => id == s.integration_id,
+                        _ => true,
+                    })
+            };
+            if live.iter().any(|s| same(s) && Some(s.id.as_str()) != planned_id) {
                 why.push(format!("an action named `{name}` appeared in the org"));
             }
         }

@@ -76,10 +76,25 @@ const PENDING_PREFIX: &str = "pending:";
 /// would break a parser.
 pub const FORMAT_VERSION: &str = "1";
 
+/// The address of a declared action: its identity in the state and the plan. An action's
+/// identity is its integration plus its name; the address is the name alone, or
+/// `NAME [INTEGRATION]` when the manifests declare the name in several integrations
+/// (`declared_elsewhere`). An address the state already uses for this name and integration
+/// wins, so the address of an owned action never changes under it.
+#[must_use]
+pub fn address(name: &str, integration: &str, state: &State, declared_elsewhere: bool) -> String {
+    if state.actions.get(name).is_some_and(|t| t.integration == integration) {
+        return name.to_string();
+    }
+    let qualified = format!("{name} [{integration}]");
+    if declared_elsewhere || state.actions.contains_key(&qualified) { qualified } else { name.to_string() }
+}
+
 /// One desired action, integration resolved.
 #[derive(Debug, Clone)]
 pub struct Desired {
-    /// Manifest name.
+    /// Its address (see [`address`]): the manifest name, qualified by the integration when
+    /// the name is declared in several. `spec.name` is the name sent to Genesys.
     pub name: String,
     /// The compiled spec; its `integration` is [`Desired::integration`]'s wire form.
     pub spec: ActionSpec,
@@ -561,7 +576,10 @@ pub fn details_needed(
         if !in_scope(&p.name, opts) || tracked_live {
             continue;
         }
-        for s in summaries.iter().filter(|s| s.name == p.name && s.integration_id == p.integration_id) {
+        // The journal holds addresses; the org knows the action's own name.
+        let real =
+            desired.iter().find(|d| d.name == p.name).map_or(p.name.as_str(), |d| d.spec.name.as_str());
+        for s in summaries.iter().filter(|s| s.name == real && s.integration_id == p.integration_id) {
             out.insert(s.id.clone());
         }
     }
@@ -642,8 +660,15 @@ fn plan_actions(
         let tracked = state.actions.get(&d.name).or_else(|| renamed.and_then(|old| state.actions.get(old)));
         match tracked {
             None => {
-                let named: Vec<&LiveSummary> = live.summaries.iter().filter(|s| s.name == d.name).collect();
+                // Same name in the same integration (an action of that name in another
+                // integration is another action).
                 let in_integration = |id: &str| d.integration.id() == Some(id);
+                let named: Vec<&LiveSummary> = live
+                    .summaries
+                    .iter()
+                    .filter(|s| s.name == d.spec.name && in_integration(&s.integration_id))
+                    .collect();
+                // The journal is keyed by address, like the state.
                 let pending =
                     state.pending.iter().any(|p| p.name == d.name && in_integration(&p.integration_id));
                 let adoptable = named.iter().find(|s| in_integration(&s.integration_id));
@@ -669,11 +694,18 @@ fn plan_actions(
                     _ => errors.push(PlanError {
                         name: d.name.clone(),
                         message: format!(
-                            "an action named `{}` already exists in the org ({}) but gcsync does not manage it",
-                            d.name,
+                            "an action named `{}` already exists in the org (in integration `{}`: {}) but gcsync does not manage it",
+                            d.spec.name,
+                            d.integration_name,
                             named.iter().map(|s| format!("id `{}`", s.id)).collect::<Vec<_>>().join(", ")
                         ),
-                        hint: Some(format!("adopt it with `gcsync import \"{}\"`, or rename the manifest", d.name)),
+                        // By name when the name is unique in the manifests, else by id.
+                        hint: Some(match named.as_slice() {
+                            [one] if d.name != d.spec.name => {
+                                format!("adopt it with `gcsync import \"{}\"`, or rename the manifest", one.id)
+                            }
+                            _ => format!("adopt it with `gcsync import \"{}\"`, or rename the manifest", d.name),
+                        }),
                     }),
                 }
             }
@@ -794,7 +826,7 @@ fn interrupted_create<'a>(d: &Desired, state: &State, live: &'a Live) -> Option<
     if !state.pending.iter().any(|p| p.name == d.name && p.integration_id == id) {
         return None;
     }
-    let mut found = live.summaries.iter().filter(|s| s.name == d.name && s.integration_id == id);
+    let mut found = live.summaries.iter().filter(|s| s.name == d.spec.name && s.integration_id == id);
     match (found.next(), found.next()) {
         (Some(one), None) => Some(one),
         _ => None,

@@ -647,16 +647,15 @@ fn export_writes_every_action_and_never_an_empty_template() {
     assert!(e.dir.read("imported/by-id.yaml").contains("name: By Id"));
     let state: serde_json::Value = serde_json::from_str(&e.dir.read("state/gcsync.state.json")).unwrap();
     assert_eq!(state["actions"]["By Id"]["id"], created.id.as_str());
-    // One name in two integrations cannot live in one manifest set: export says so, exports
-    // the rest, and what it wrote validates.
+    // One name in two integrations: both are exported, one file per integration, and what
+    // export wrote validates (identity is integration plus name).
     let other = e.emu.rt.block_on(c.create_integration("Other API", "custom-rest-actions", "")).unwrap();
     spec.integration = other.id;
     e.emu.rt.block_on(c.create_action(&spec.to_post_json("integrationId"))).unwrap();
     let out = e.run(&["export", "-o", "clash"]);
-    assert_eq!(code(&out), 1, "{}", render(&out, e.dir.path()));
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("2 actions are named `By Id`"), "{err}");
-    assert!(err.contains("in `Other API`") && err.contains("--integration NAME"), "{err}");
+    assert_eq!(code(&out), 0, "{}", render(&out, e.dir.path()));
+    assert!(e.dir.read("clash/by-id-profile-api.yaml").contains("integration: Profile API"));
+    assert!(e.dir.read("clash/by-id-other-api.yaml").contains("integration: Other API"));
     assert!(!e.dir.path().join("clash/by-id.yaml").exists());
     assert_eq!(code(&e.run(&["validate", "-m", "clash"])), 0);
 }
@@ -864,4 +863,56 @@ fn long_steps_show_progress_and_rate_limit_waits() {
     let out = e.run(&["-q", "export", "-o", "again"]);
     assert_eq!(code(&out), 0);
     assert!(!String::from_utf8_lossy(&out.stderr).contains("reading actions"), "-q is quiet");
+}
+
+fn action_in(name: &str, integration: &str) -> String {
+    action_yaml(name, 10, false).replace("integration: Profile API", &format!("integration: {integration}"))
+}
+
+// Genesys allows one action name in several integrations: an action's identity in gcsync is
+// its integration plus its name. Manifests, plan, state, export and import all carry it; the
+// duplicate-name rule checks names per integration.
+#[test]
+fn one_name_in_two_integrations() {
+    let e = Env::new();
+    let c = e.emu.client();
+    e.emu.rt.block_on(c.create_integration("Billing API", "custom-rest-actions", "")).unwrap();
+    e.write("manifests/a.yaml", &action_in("Get Status", "Profile API"));
+    e.write("manifests/b.yaml", &action_in("Get Status", "Billing API"));
+    e.ok(&["validate"]);
+    let out = e.ok(&["apply", "--auto-approve"]);
+    assert!(out.contains("Get Status [Billing API]") && out.contains("Get Status [Profile API]"), "{out}");
+    let names: Vec<String> = e.emu.actions().into_iter().map(|a| a.0).collect();
+    assert_eq!(names, ["Get Status", "Get Status"]);
+    let state: serde_json::Value = serde_json::from_str(&e.dir.read("state/gcsync.state.json")).unwrap();
+    let keys: Vec<&String> = state["actions"].as_object().unwrap().keys().collect();
+    assert_eq!(keys, ["Get Status [Billing API]", "Get Status [Profile API]"]);
+    assert_eq!(code(&e.run(&["plan", "--detailed-exitcode"])), 0);
+    // A change to one touches only that one.
+    e.write(
+        "manifests/b.yaml",
+        &action_in("Get Status", "Billing API").replace("timeoutSeconds: 10", "timeoutSeconds: 15"),
+    );
+    let out = e.ok(&["plan", "--json"]);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["changes"].as_array().unwrap().len(), 1, "{v}");
+    assert_eq!(v["changes"][0]["name"], "Get Status [Billing API]");
+    e.write("manifests/b.yaml", &action_in("Get Status", "Billing API"));
+    // Twice in one integration is still an error.
+    e.write("manifests/c.yaml", &action_in("Get Status", "Billing API"));
+    assert_eq!(code(&e.run(&["validate"])), 1);
+    std::fs::remove_file(e.dir.path().join("manifests/c.yaml")).unwrap();
+    // Export writes both, one file per integration; a fresh state adopts both with --all.
+    let out = e.run(&["export", "-o", "exported"]);
+    assert_eq!(code(&out), 0, "{}", render(&out, e.dir.path()));
+    assert!(e.dir.read("exported/get-status-billing-api.yaml").contains("integration: Billing API"));
+    assert!(e.dir.read("exported/get-status-profile-api.yaml").contains("integration: Profile API"));
+    let out = e.run(&["import", "--all", "--state", "fresh.json"]);
+    assert_eq!(code(&out), 0, "{}", render(&out, e.dir.path()));
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("Adopted 2 actions"),
+        "{}",
+        render(&out, e.dir.path())
+    );
+    assert_eq!(code(&e.run(&["plan", "--state", "fresh.json", "--detailed-exitcode"])), 0);
 }

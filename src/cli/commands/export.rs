@@ -1,4 +1,5 @@
-//! `gcsync export`: every custom action of the org into manifests (no state entries).
+//! `gcsync export`: every custom action of the org into manifests (no state entries); a
+//! name used in several integrations gives one file per integration.
 
 use super::import::manifest_path;
 use crate::cli::Globals;
@@ -50,34 +51,20 @@ pub fn run(args: &Args, printer: &Printer, globals: &Globals) -> CmdResult {
                 .filter(|a| !a.id.starts_with("static") && !a.id.starts_with("customAuth_-_"))
                 .filter(|a| wanted_integration.as_ref().is_none_or(|w| &a.integration_id == w))
                 .collect();
-            // Genesys allows one name in several integrations; a manifest set does not (the
-            // name is the manifest's identity). Such actions are not exported together.
-            let mut by_name: BTreeMap<&str, Vec<&crate::model::Action>> = BTreeMap::new();
+            // Genesys allows one name in several integrations: such actions are all exported,
+            // each to a file named after its name and integration (their identity in gcsync is
+            // integration plus name; the plan addresses them as `NAME [INTEGRATION]`).
+            let mut integrations_of: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
             for a in &actions {
-                by_name.entry(a.name.as_str()).or_default().push(a);
+                integrations_of.entry(a.name.as_str()).or_default().insert(a.integration_id.as_str());
             }
+            let shared: BTreeSet<String> = integrations_of
+                .iter()
+                .filter(|(_, ids)| ids.len() > 1)
+                .map(|(n, _)| (*n).to_string())
+                .collect();
+            drop(integrations_of);
             let mut failed = 0usize;
-            for (name, same) in by_name.iter().filter(|(_, v)| v.len() > 1) {
-                printer.error(
-                    &CliError::new(format!(
-                        "{} actions are named `{name}` ({}); none of them was exported",
-                        same.len(),
-                        same.iter()
-                            .map(|a| format!(
-                                "id `{}` in `{}`",
-                                a.id,
-                                integrations.get(&a.integration_id).map_or("?", String::as_str)
-                            ))
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    ))
-                    .hint("action names must be unique across one manifest set: export each integration into its own directory (`--integration NAME -o DIR`), or rename one in the org"),
-                );
-                failed += same.len();
-            }
-            let clashing: BTreeSet<String> =
-                by_name.iter().filter(|(_, v)| v.len() > 1).map(|(n, _)| (*n).to_string()).collect();
-            let actions: Vec<_> = actions.into_iter().filter(|a| !clashing.contains(&a.name)).collect();
             let bar = printer.bar(actions.len(), "reading actions");
             let fulls = futures_util::future::join_all(actions.iter().map(|a| async {
                 let full = client.get_action_full(&a.id, false).await;
@@ -104,7 +91,16 @@ pub fn run(args: &Args, printer: &Printer, globals: &Globals) -> CmdResult {
                 });
                 match outcome {
                     Ok(c) => {
-                        let mut path = manifest_path(&args.out, &c.name);
+                        let mut path = if shared.contains(&a.name) {
+                            let integration = integrations.get(&a.integration_id).map_or("", String::as_str);
+                            args.out.join(format!(
+                                "{}-{}.yaml",
+                                convert::slug(&c.name),
+                                convert::slug(integration)
+                            ))
+                        } else {
+                            manifest_path(&args.out, &c.name)
+                        };
                         let mut n = 2;
                         while used.contains(&path) {
                             path = args.out.join(format!("{}-{n}.yaml", convert::slug(&c.name)));

@@ -69,32 +69,28 @@ pub fn run(args: &Args, printer: &Printer, globals: &Globals) -> CmdResult {
             }
             // Which manifests declare which names (a project with lint errors still answers).
             let (set, _) = crate::manifest::load_with(&args.manifests.paths(), globals.vars());
-            let declared: BTreeMap<&str, (&str, &Path)> = set
+            let declared: Vec<(&str, &str, &Path)> = set
                 .actions
                 .iter()
-                .map(|m| (m.name.value.as_str(), (m.integration.value.as_str(), m.file.as_path())))
+                .map(|m| (m.name.value.as_str(), m.integration.value.as_str(), m.file.as_path()))
                 .collect();
+            let elsewhere = |name: &str, integration: &str| {
+                declared.iter().any(|(n, i, _)| *n == name && *i != integration)
+            };
             let integrations: BTreeMap<String, String> =
                 all_integrations.into_iter().map(|i| (i.id, i.name)).collect();
             for arg in &args.actions {
-                let found = import_op::find(&session, arg, &integrations).await?;
+                let found = import_op::find(&session, arg, &integrations, &elsewhere).await?;
                 let action = &found.action;
-                let declared_here = declared.get(action.name.as_str()).copied();
-                if let (Some((integration, file)), false) = (declared_here, args.force) {
-                    if integration != found.integration {
-                        return Err(CliError::new(format!(
-                            "`{}` declares `{}` in integration `{integration}`; the org's action `{}` is in `{}`",
-                            file.display(),
-                            action.name,
-                            action.id,
-                            found.integration
-                        ))
-                        .hint("fix `integration:` in the manifest, or import by id the action of the right integration"));
-                    }
+                let declared_here = declared
+                    .iter()
+                    .find(|(n, i, _)| *n == action.name && *i == found.integration)
+                    .map(|(_, _, file)| *file);
+                if let (Some(file), false) = (declared_here, args.force) {
                     import_op::record(&mut session, &found).await?;
                     printer.info(&format!(
                         "adopted `{}` ({}) into the state; `{}` declares it and was left as it is (`gcsync plan` shows what apply changes to match it)",
-                        action.name,
+                        found.address,
                         action.id,
                         file.display()
                     ));
@@ -110,7 +106,13 @@ pub fn run(args: &Args, printer: &Printer, globals: &Globals) -> CmdResult {
                 )
                 .map_err(|e| CliError::new(format!("`{}`: {e}", action.name)))?;
                 let path = match declared_here {
-                    Some((_, file)) => file.to_path_buf(),
+                    Some(file) => file.to_path_buf(),
+                    // The name is declared in another integration: a file of its own.
+                    None if found.address != action.name => args.out.join(format!(
+                        "{}-{}.yaml",
+                        convert::slug(&action.name),
+                        convert::slug(&found.integration)
+                    )),
                     None => manifest_path(&args.out, &converted.name),
                 };
                 let existed = path.exists();
@@ -164,7 +166,7 @@ async fn import_all(
         printer.info(&format!("adopted integration `{name}` ({id})"));
         adopted_integrations += 1;
     }
-    let declared: BTreeMap<String, String> =
+    let declared: Vec<(String, String)> =
         set.actions.iter().map(|m| (m.name.value.clone(), m.integration.value.clone())).collect();
     let bar = printer.bar(declared.len(), "surveying the org");
     let survey = import_op::survey(session, &declared, all_integrations, &|| bar.inc()).await;
@@ -172,7 +174,7 @@ async fn import_all(
     let survey = survey?;
     import_op::record_all(session, &survey.adoptable).await?;
     for f in &survey.adoptable {
-        printer.info(&format!("adopted `{}` ({})", f.action.name, f.action.id));
+        printer.info(&format!("adopted `{}` ({})", f.address, f.action.id));
     }
     for (name, why) in &survey.problems {
         printer.warn(&format!("not adopted `{name}`: {why}"));
