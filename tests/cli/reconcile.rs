@@ -916,3 +916,111 @@ fn one_name_in_two_integrations() {
     );
     assert_eq!(code(&e.run(&["plan", "--state", "fresh.json", "--detailed-exitcode"])), 0);
 }
+
+/// The corpus of real public actions beside the repository; `None` (a printed skip) when it
+/// is missing, a failure under CI.
+fn corpus() -> Option<std::path::PathBuf> {
+    let d = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/actions");
+    if d.is_dir() {
+        return Some(d);
+    }
+    assert!(std::env::var_os("CI").is_none(), "../shared/corpus/actions is missing, and CI is set");
+    eprintln!("SKIPPED: ../shared/corpus/actions is not present beside the repository");
+    None
+}
+
+// Day two, end to end: an org holding 60+ real hand-made actions (some with lint errors,
+// two sharing a name in different integrations) is adopted with export, validate, import
+// --all and a no-change plan; then a hand edit shows as drift, and a saved plan for another
+// action still applies.
+#[test]
+fn adopting_an_org_of_corpus_actions() {
+    let Some(dir) = corpus() else { return };
+    let e = Env::new();
+    let c = e.emu.client();
+    let rt = &e.emu.rt;
+    let data = rt.block_on(c.create_integration("Genesys Data", "purecloud-data-actions", "")).unwrap().id;
+    let rest = rt.block_on(c.find_integration("Profile API")).unwrap().unwrap().id;
+    let second =
+        rt.block_on(c.create_integration("Genesys Data EU", "purecloud-data-actions", "")).unwrap().id;
+    let mut files: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|f| f.unwrap().path()).collect();
+    files.sort();
+    let mut seen = std::collections::BTreeSet::new();
+    let (mut created, mut shared) = (0, 0);
+    for f in files {
+        let mut v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&f).unwrap()).unwrap();
+        let name = v["name"].as_str().unwrap().to_string();
+        let integration = match v["integrationType"].as_str() {
+            Some("purecloud-data-actions") if seen.contains(&name) => {
+                shared += 1;
+                &second
+            }
+            Some("purecloud-data-actions") => &data,
+            Some("custom-rest-actions") => &rest,
+            _ => continue,
+        };
+        if seen.contains(&name) && integration != &second {
+            continue;
+        }
+        v["integrationId"] = serde_json::json!(integration);
+        v["category"] = serde_json::json!("Corpus");
+        if rt.block_on(c.create_action(&v)).is_ok() {
+            created += 1;
+            seen.insert(name);
+        }
+        if created >= 70 {
+            break;
+        }
+    }
+    assert!(created >= 60, "{created} corpus actions loaded");
+    assert!(shared >= 1, "a name in two integrations");
+
+    let out = e.run(&["export", "-o", "manifests"]);
+    assert_eq!(code(&out), 0, "{}", render(&out, e.dir.path()));
+    let allowed = std::fs::read_dir(e.dir.path().join("manifests"))
+        .unwrap()
+        .filter(|f| std::fs::read_to_string(f.as_ref().unwrap().path()).unwrap().contains("# gcsync:allow "))
+        .count();
+    assert!(allowed >= 1, "some live actions carry lint errors, allowed with a reason");
+    eprintln!("{created} actions loaded, {shared} sharing a name, {allowed} manifests with allowances");
+    let out = e.run(&["validate"]);
+    assert_eq!(code(&out), 0, "{}", render(&out, e.dir.path()));
+    let out = e.run(&["import", "--all"]);
+    assert_eq!(code(&out), 0, "{}", render(&out, e.dir.path()));
+    let summary = String::from_utf8_lossy(&out.stdout);
+    assert!(summary.contains(&format!("Adopted {created} actions")), "{summary}");
+    let out = e.run(&["plan", "--detailed-exitcode"]);
+    assert_eq!(code(&out), 0, "{}", render(&out, e.dir.path()));
+
+    // A hand edit in the org: drift reports it (exit 2).
+    let state = e.state();
+    let owned: Vec<(String, String)> = state["actions"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .map(|(k, t)| (k.clone(), t["id"].as_str().unwrap().to_string()))
+        .collect();
+    let (edited, id) = owned[0].clone();
+    let edit = |category: &str| {
+        let a = rt.block_on(c.get_action(&id, false)).unwrap();
+        rt.block_on(c.patch_action(&id, &serde_json::json!({"category": category, "version": a.version})))
+            .unwrap();
+    };
+    edit("Edited by hand");
+    let out = e.run(&["drift"]);
+    assert_eq!(code(&out), 2, "{}", render(&out, e.dir.path()));
+    assert!(String::from_utf8_lossy(&out.stdout).contains(&edited), "{}", render(&out, e.dir.path()));
+    // A saved plan for another action still applies after a further hand edit of the first.
+    let (other, _) = owned[1].clone();
+    let file = std::fs::read_dir(e.dir.path().join("manifests"))
+        .unwrap()
+        .map(|f| f.unwrap().path())
+        .find(|p| std::fs::read_to_string(p).unwrap().contains(&format!("name: {other}\n")))
+        .expect("the other action's manifest");
+    let text = std::fs::read_to_string(&file).unwrap();
+    std::fs::write(&file, text.replace("category: Corpus", "category: Corpus v2")).unwrap();
+    e.ok(&["plan", "--target", &other, "--out", "p.json"]);
+    edit("Edited again");
+    let out = e.run(&["apply", "p.json"]);
+    assert_eq!(code(&out), 0, "{}", render(&out, e.dir.path()));
+}
