@@ -224,19 +224,36 @@ impl Globals {
 
     fn from_cli(cli: &Cli, printer: &Printer) -> Result<Self, CliError> {
         let environments_dir = cli.environments_dir.clone();
+        // The global target flags apply only where a command talks to an org (or, for
+        // `--env`, reads an environment's variables): elsewhere they are refused by name.
+        let org_free = match &cli.command {
+            Command::Convert(_) => Some("convert"),
+            Command::Emulator(_) => Some("emulator"),
+            Command::Eval(_) => Some("eval"),
+            Command::Show(_) => Some("show"),
+            _ => None,
+        };
+        let no_local = org_free.or(match &cli.command {
+            Command::Validate(_) => Some("validate"),
+            Command::Render(_) => Some("render"),
+            _ => None,
+        });
+        if let (true, Some(c)) = (cli.local, no_local) {
+            return Err(CliError::new(format!("`gcsync {c}` does not talk to an org; drop `--local`")));
+        }
+        let default_dir = std::path::Path::new(crate::environments::DEFAULT_DIR);
+        if let (true, Some(c)) = (environments_dir != default_dir, org_free) {
+            return Err(CliError::new(format!(
+                "`gcsync {c}` does not use environments; drop `--environments-dir`"
+            )));
+        }
         if let Some(name) = &cli.env {
             if cli.local {
                 return Err(CliError::new("`--env` and `--local` cannot be used together").hint(
                     "an environment whose file says `target: {local: true}` uses an embedded local org of its own",
                 ));
             }
-            let command = match &cli.command {
-                Command::Convert(_) => Some("convert"),
-                Command::Emulator(_) => Some("emulator"),
-                Command::Eval(_) => Some("eval"),
-                _ => None,
-            };
-            if let Some(c) = command {
+            if let Some(c) = org_free {
                 return Err(CliError::new(format!("`gcsync {c}` does not use an environment; drop `--env`")));
             }
             let env = load_environment(&environments_dir, name, printer)?;

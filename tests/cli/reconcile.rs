@@ -1024,3 +1024,32 @@ fn adopting_an_org_of_corpus_actions() {
     let out = e.run(&["apply", "p.json"]);
     assert_eq!(code(&out), 0, "{}", render(&out, e.dir.path()));
 }
+
+// Global flags only where they mean something; `apply --json` labels every field.
+#[test]
+fn global_flags_are_scoped_and_apply_json_is_labelled() {
+    let e = Env::new();
+    for (args, msg) in [
+        (&["--local", "convert", "x.json"][..], "`gcsync convert` does not talk to an org; drop `--local`"),
+        (&["--local", "validate"][..], "`gcsync validate` does not talk to an org; drop `--local`"),
+        (
+            &["--environments-dir", "envs", "show", "p.json"][..],
+            "`gcsync show` does not use environments; drop `--environments-dir`",
+        ),
+        (&["--env", "dev", "eval"][..], "`gcsync eval` does not use an environment; drop `--env`"),
+    ] {
+        let out = e.run(args);
+        assert_eq!(code(&out), 1, "{args:?}");
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains(msg),
+            "{args:?}: {}",
+            render(&out, e.dir.path())
+        );
+    }
+    e.write("manifests/a.yaml", &action_yaml("Lookup User", 10, false));
+    let out = e.ok(&["apply", "--auto-approve", "--json"]);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let applied = &v["applied"][0];
+    assert_eq!(applied["outcome"], "created");
+    assert!(applied["id"].is_string() && applied.get("detail").is_none(), "{applied}");
+}

@@ -292,28 +292,29 @@ fn completion_line(done: &[(String, Outcome)]) -> String {
 }
 
 fn result_json(plan: &Plan, done: &[(String, Outcome)], ctx: &render::Context) -> serde_json::Value {
+    // Every field labelled: `id` for what a step created, adopted or replaced, `version` for
+    // an update.
     let applied: Vec<serde_json::Value> = done
         .iter()
-        .map(|(name, o)| {
-            let (outcome, detail) = match o {
-                Outcome::Created(id) => ("created", json!(id)),
-                Outcome::Adopted(id) => ("adopted", json!(id)),
-                Outcome::Updated(v) => ("updated", json!(v)),
-                Outcome::Replaced(id) => ("replaced", json!(id)),
-                Outcome::Deleted => ("deleted", serde_json::Value::Null),
-                Outcome::Recorded => ("recorded", serde_json::Value::Null),
-                Outcome::Integration(IntegrationOutcome::Created(id)) => ("integration-created", json!(id)),
-                Outcome::Integration(IntegrationOutcome::Updated) => {
-                    ("integration-updated", serde_json::Value::Null)
-                }
-                Outcome::Integration(IntegrationOutcome::Deleted) => {
-                    ("integration-deleted", serde_json::Value::Null)
-                }
-                Outcome::Integration(IntegrationOutcome::Recorded) => {
-                    ("integration-recorded", serde_json::Value::Null)
-                }
-            };
-            json!({"name": name, "outcome": outcome, "detail": detail})
+        .map(|(name, o)| match o {
+            Outcome::Created(id) => json!({"name": name, "outcome": "created", "id": id}),
+            Outcome::Adopted(id) => json!({"name": name, "outcome": "adopted", "id": id}),
+            Outcome::Updated(v) => json!({"name": name, "outcome": "updated", "version": v}),
+            Outcome::Replaced(id) => json!({"name": name, "outcome": "replaced", "id": id}),
+            Outcome::Deleted => json!({"name": name, "outcome": "deleted"}),
+            Outcome::Recorded => json!({"name": name, "outcome": "recorded"}),
+            Outcome::Integration(IntegrationOutcome::Created(id)) => {
+                json!({"name": name, "outcome": "integration-created", "id": id})
+            }
+            Outcome::Integration(IntegrationOutcome::Updated) => {
+                json!({"name": name, "outcome": "integration-updated"})
+            }
+            Outcome::Integration(IntegrationOutcome::Deleted) => {
+                json!({"name": name, "outcome": "integration-deleted"})
+            }
+            Outcome::Integration(IntegrationOutcome::Recorded) => {
+                json!({"name": name, "outcome": "integration-recorded"})
+            }
         })
         .collect();
     json!({"format_version": crate::plan::FORMAT_VERSION, "plan": render::json(plan, ctx), "applied": applied})
