@@ -635,6 +635,7 @@ fn plan_actions(
         }
     }
 
+    let mut unowned_clashes = 0usize;
     for d in desired.iter().filter(|d| in_scope(&d.name, opts)) {
         if d.integration == IntegrationRef::Unresolved {
             let names: Vec<&str> = live.integration_names.iter().map(String::as_str).collect();
@@ -691,7 +692,9 @@ fn plan_actions(
                         c.reasons.insert(0, "an interrupted earlier apply created it; gcsync adopts it instead of creating a duplicate".into());
                         changes.push(c);
                     }
-                    _ => errors.push(PlanError {
+                    _ => errors.push({
+                        unowned_clashes += 1;
+                        PlanError {
                         name: d.name.clone(),
                         message: format!(
                             "an action named `{}` already exists in the org (in integration `{}`: {}) but gcsync does not manage it",
@@ -706,6 +709,7 @@ fn plan_actions(
                             }
                             _ => format!("adopt it with `gcsync import \"{}\"`, or rename the manifest", d.name),
                         }),
+                    }
                     }),
                 }
             }
@@ -772,6 +776,18 @@ fn plan_actions(
             fields: Vec::new(),
             drift: Vec::new(),
             desired: None,
+        });
+    }
+    // A new, empty state facing an org that already holds the manifests' actions: either the
+    // state was not found (a CI job whose state download failed) or the org is being adopted.
+    if unowned_clashes > 0 && state.serial == 0 && state.actions.is_empty() && state.integrations.is_empty() {
+        errors.push(PlanError {
+            name: "(state)".into(),
+            message: format!(
+                "the state is new and empty, but the org already holds {unowned_clashes} action{} the manifests declare",
+                if unowned_clashes == 1 { "" } else { "s" }
+            ),
+            hint: Some("if gcsync already manages this org, the state was not found: check its location (`--state`, `GCSYNC_STATE`, or `state:` in the environment file); to adopt the org's actions, run `gcsync import --all`".into()),
         });
     }
     hint_renames(&mut changes);

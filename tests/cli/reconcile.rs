@@ -183,6 +183,12 @@ fn import_all_adopts_what_the_manifests_declare() {
     e.ok(&["apply", "--auto-approve", "--state", "other.json"]);
     e.write("manifests/a1.yaml", &action_yaml("Hand Made 1", 25, false));
     e.write("manifests/a3.yaml", &action_yaml("Not Yet There", 10, false));
+    // A new state facing an org that holds the manifests' actions says both likely causes.
+    let out = e.run(&["plan"]);
+    assert_eq!(code(&out), 1);
+    let text = render(&out, e.dir.path());
+    assert!(text.contains("the state is new and empty, but the org already holds 3 actions the manifests declare"), "{text}");
+    assert!(text.contains("`gcsync import --all`"), "{text}");
     let out = e.run(&["import", "--all"]);
     assert_eq!(code(&out), 0, "{}", render(&out, e.dir.path()));
     let stdout = String::from_utf8_lossy(&out.stdout);
