@@ -5,7 +5,8 @@
 //! (`--> file:line:col`, the source line, a `^` under the spot) used for manifests and
 //! templates. What reaches the terminal is made safe: unprintable characters in source
 //! lines become U+FFFD (in messages, `\u{1b}`-style escapes) and a long line shows a window
-//! of [`EXCERPT_CHARS`] characters around the caret. Rendering reads source text from [`Sources`]; it never reads files itself.
+//! of [`EXCERPT_CHARS`] characters around the caret. Rendering takes source text from [`Sources`]:
+//! texts the loaders put there, any other file read on demand (only to show its line).
 //! Must not: decide exit codes or print (the printer does that).
 
 use crate::yaml::Pos;

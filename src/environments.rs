@@ -161,7 +161,7 @@ pub fn is_name(name: &str) -> bool {
 /// The environments in `dir` (file names of `*.yaml` / `*.yml` without the extension), sorted.
 pub fn list(dir: &Path) -> Result<Vec<String>, Error> {
     let entries = std::fs::read_dir(dir)
-        .map_err(|e| Error::Io { dir: dir.display().to_string(), reason: crate::manifest::io_reason(&e) })?;
+        .map_err(|e| Error::Io { dir: dir.display().to_string(), reason: crate::fsutil::io_reason(&e) })?;
     let mut names: Vec<String> = entries
         .filter_map(Result::ok)
         .map(|e| e.path())

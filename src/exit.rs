@@ -114,7 +114,7 @@ pub type CmdResult = Result<ExitStatus, CliError>;
 
 impl From<std::io::Error> for CliError {
     fn from(e: std::io::Error) -> Self {
-        CliError::new(crate::manifest::io_reason(&e))
+        CliError::new(crate::fsutil::io_reason(&e))
     }
 }
 

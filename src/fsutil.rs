@@ -1,12 +1,26 @@
-//! File-system helpers: atomic writes.
+//! File-system helpers: atomic writes and the one wording of I/O errors.
 //!
 //! Owns: [`write_atomic`] — write to a temporary file in the same directory, fsync it,
 //! rename it over the target, fsync the directory — so a crash leaves either the old file
-//! or the new one, never half of either.
+//! or the new one, never half of either; [`io_reason`], how every message words an I/O
+//! error.
 //! Must not: know file formats.
 
 use std::io::Write as _;
 use std::path::Path;
+
+/// A short, stable reason for an I/O error (no OS error numbers).
+#[must_use]
+pub fn io_reason(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => "no such file or directory".into(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".into(),
+        _ => {
+            let s = e.to_string();
+            s.split(" (os error").next().unwrap_or(&s).to_string()
+        }
+    }
+}
 
 /// Writes `bytes` to `path` atomically (optionally keeping the previous file as
 /// `<path>.backup`). Creates the parent directory if needed.

@@ -5,7 +5,8 @@
 //! is listed in `tests/fixtures/corpus-validation.json` with its rule codes and the real
 //! problem (`codes`), as is every action whose lint errors the converted manifest allows
 //! with a `# gcsync:allow` line (`allowed`); the test fails if either set differs.
-//! Skipped (with a printed reason) when `../shared` is not beside the repository.
+//! Skipped (with a printed reason) when `../shared` is not beside the repository; a
+//! failure instead when `CI` is set.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stderr, clippy::print_stdout)]
 
@@ -24,6 +25,7 @@ fn corpus_dir() -> Option<PathBuf> {
 #[test]
 fn corpus_converts_round_trips_and_validates() {
     let Some(dir) = corpus_dir() else {
+        assert!(std::env::var_os("CI").is_none(), "../shared/corpus/actions is missing, and CI is set");
         eprintln!("SKIPPED: ../shared/corpus/actions is not present beside the repository");
         return;
     };

@@ -1,5 +1,5 @@
 //! Replays the recorded Apache Velocity oracle fixture
-//! (`tests/fixtures/oracle/velocity.jsonl`, made by `tests/oracle/record.py`)
+//! (`tests/fixtures/oracle/velocity.jsonl`, made by `tests/oracle/record_velocity.py`)
 //! through `eval_velocity` and compares `ok`, `output` and `error_type` with
 //! Velocity 1.7 (the reference dialect). Fails below 99% agreement or on any
 //! disagreement not listed in `tests/fixtures/oracle/velocity-differences.json`.

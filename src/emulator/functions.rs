@@ -540,33 +540,40 @@ pub(super) async fn intercept(State(app): State<App>, req: Request, next: Next) 
                 Ok(None) => {}
             }
             let resp = next.run(req).await;
-            if resp.status().is_success() {
-                let _ = with_org(&app, |o| {
+            // The store could not be saved: answer that, not the success.
+            if resp.status().is_success()
+                && let Err(r) = with_org(&app, |o| {
                     let rec = o.functions.entry(id.clone()).or_default();
                     rec.published = rec.draft.clone();
                     rec.draft = FunctionSide::default();
                     ((), true)
-                });
+                })
+            {
+                return r;
             }
             resp
         }
         (Method::POST, [id, "draft"]) if action_is_function(&app, id) => {
             let id = (*id).to_string();
             let resp = next.run(req).await;
-            if resp.status().is_success() {
-                let _ = with_org(&app, |o| {
+            if resp.status().is_success()
+                && let Err(r) = with_org(&app, |o| {
                     let rec = o.functions.entry(id.clone()).or_default();
                     rec.draft = rec.published.clone();
                     ((), true)
-                });
+                })
+            {
+                return r;
             }
             resp
         }
         (Method::DELETE, [id]) if action_is_function(&app, id) => {
             let id = (*id).to_string();
             let resp = next.run(req).await;
-            if resp.status().is_success() {
-                let _ = with_org(&app, |o| (o.functions.remove(&id), true));
+            if resp.status().is_success()
+                && let Err(r) = with_org(&app, |o| (o.functions.remove(&id), true))
+            {
+                return r;
             }
             resp
         }

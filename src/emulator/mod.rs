@@ -168,11 +168,11 @@ pub async fn start(config: Config) -> Result<Running, String> {
         && (changed || !path.exists())
     {
         org.save(path)
-            .map_err(|e| format!("cannot write `{}`: {}", path.display(), crate::manifest::io_reason(&e)))?;
+            .map_err(|e| format!("cannot write `{}`: {}", path.display(), crate::fsutil::io_reason(&e)))?;
     }
     let listener =
         tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], config.port))).await.map_err(
-            |e| format!("cannot listen on 127.0.0.1:{}: {}", config.port, crate::manifest::io_reason(&e)),
+            |e| format!("cannot listen on 127.0.0.1:{}: {}", config.port, crate::fsutil::io_reason(&e)),
         )?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
     let url = format!("http://{addr}");
@@ -180,7 +180,7 @@ pub async fn start(config: Config) -> Result<Running, String> {
         match &config.request_log {
             Some(p) => {
                 Some(Mutex::new(std::fs::OpenOptions::new().create(true).append(true).open(p).map_err(
-                    |e| format!("cannot open `{}`: {}", p.display(), crate::manifest::io_reason(&e)),
+                    |e| format!("cannot open `{}`: {}", p.display(), crate::fsutil::io_reason(&e)),
                 )?))
             }
             None => None,

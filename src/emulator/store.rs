@@ -137,7 +137,7 @@ impl OrgData {
             Ok(bytes) => serde_json::from_slice(&bytes)
                 .map_err(|e| format!("`{}` is not an emulator data file: {e}", path.display())),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Self::new(name)),
-            Err(e) => Err(format!("cannot read `{}`: {}", path.display(), crate::manifest::io_reason(&e))),
+            Err(e) => Err(format!("cannot read `{}`: {}", path.display(), crate::fsutil::io_reason(&e))),
         }
     }
 
@@ -273,8 +273,7 @@ pub fn validate_body(body: &ActionBody) -> Result<(), Invalid> {
     };
     let errors: Vec<rules::Violation> =
         rules::check_spec(&spec).into_iter().filter(|v| v.level == rules::Level::Error).collect();
-    if let Some(v) = errors.iter().find(|v| v.code == "accept-json") {
-        let _ = v;
+    if errors.iter().any(|v| v.code == "accept-json") {
         return Err(Invalid {
             message: "The 'Accept' header only supports json content types when specified".into(),
             error_code: Some("INVALID_SCHEMA"),

@@ -3,7 +3,7 @@
 //! Owns: the case types ([`TestCase`]: inputs, a stubbed upstream answer or `live`, and the
 //! expectation), building the [`StubTransport`] for a stubbed case (reading `bodyFile`),
 //! and [`check`], which lists every way a run differs from its expectation.
-//! Must not: parse YAML (`manifest::tests` does), choose transports for live cases or
+//! Must not: parse YAML (`manifest::test_cases` does), choose transports for live cases or
 //! print (`gcsync test` does).
 
 use super::pipeline::Report;
@@ -106,8 +106,9 @@ pub fn stub_transport(resp: &StubResponse) -> Result<StubTransport, String> {
         StubBody::Json(v) => (v.to_string().into_bytes(), true),
         StubBody::Text(t) => (t.clone().into_bytes(), false),
         StubBody::File(p) => (
-            std::fs::read(p)
-                .map_err(|e| format!("cannot read body file `{}`: {}", p.display(), io_reason(&e)))?,
+            std::fs::read(p).map_err(|e| {
+                format!("cannot read body file `{}`: {}", p.display(), crate::fsutil::io_reason(&e))
+            })?,
             false,
         ),
         StubBody::Empty => (Vec::new(), false),
@@ -120,14 +121,6 @@ pub fn stub_transport(resp: &StubResponse) -> Result<StubTransport, String> {
         response: HttpResponse { status: resp.status, headers, body, ..HttpResponse::default() },
         delay: Duration::from_millis(resp.delay_ms),
     })
-}
-
-fn io_reason(e: &std::io::Error) -> String {
-    match e.kind() {
-        std::io::ErrorKind::NotFound => "no such file or directory".into(),
-        std::io::ErrorKind::PermissionDenied => "permission denied".into(),
-        _ => e.to_string(),
-    }
 }
 
 /// Every difference between `report` and `expect` (empty = the case passes).

@@ -5,9 +5,9 @@
 //! to a request (`basicAuth` adds `Authorization: Basic …` unless the action sets its own
 //! `Authorization`; `userDefined` fields become `${credentials.<field>}`), and the list of
 //! values that must never be shown. `Debug` never prints a value.
-//! Must not: read the environment or files (callers resolve values: today the CLI from
-//! variables it is told about, later `kind: Integration` manifests with
-//! `credential: {type, fields: {name: {env: VAR}}}` — the same `from_type` call).
+//! Must not: read the environment or files (callers resolve values: the CLI from the
+//! variables a `kind: Integration` manifest's `credential: {type, fields: {name: {env:
+//! VAR}}}` names, or from variables it is told about — the same `from_type` call).
 
 use base64::Engine as _;
 use std::collections::BTreeMap;

@@ -86,7 +86,7 @@ pub enum ZipError {
 /// `.zip` file is read as it is.
 pub fn load(source: &Path, excludes: &[String]) -> Result<SourceZip, ZipError> {
     let meta = std::fs::metadata(source)
-        .map_err(|e| ZipError::Io { path: source.to_path_buf(), reason: crate::manifest::io_reason(&e) })?;
+        .map_err(|e| ZipError::Io { path: source.to_path_buf(), reason: crate::fsutil::io_reason(&e) })?;
     if meta.is_dir() {
         zip_dir(source, excludes)
     } else if source.extension().is_some_and(|e| e.eq_ignore_ascii_case("zip")) {
@@ -118,7 +118,7 @@ pub fn scan(dir: &Path, excludes: &[String]) -> Result<(Vec<String>, u64), ZipEr
     for rel in &files {
         let path = dir.join(rel);
         let m = std::fs::metadata(&path)
-            .map_err(|e| ZipError::Io { path: path.clone(), reason: crate::manifest::io_reason(&e) })?;
+            .map_err(|e| ZipError::Io { path: path.clone(), reason: crate::fsutil::io_reason(&e) })?;
         total += m.len();
     }
     if total > MAX_UNZIPPED_BYTES {
@@ -136,7 +136,7 @@ pub fn scan(dir: &Path, excludes: &[String]) -> Result<(Vec<String>, u64), ZipEr
 /// is read.
 pub fn source_files(source: &Path, excludes: &[String]) -> Result<Vec<String>, ZipError> {
     let meta = std::fs::metadata(source)
-        .map_err(|e| ZipError::Io { path: source.to_path_buf(), reason: crate::manifest::io_reason(&e) })?;
+        .map_err(|e| ZipError::Io { path: source.to_path_buf(), reason: crate::fsutil::io_reason(&e) })?;
     if !meta.is_dir() {
         return load(source, excludes).map(|z| z.files);
     }
@@ -155,7 +155,7 @@ pub fn zip_dir(dir: &Path, excludes: &[String]) -> Result<SourceZip, ZipError> {
     for rel in &files {
         let path = dir.join(rel);
         let data = std::fs::read(&path)
-            .map_err(|e| ZipError::Io { path: path.clone(), reason: crate::manifest::io_reason(&e) })?;
+            .map_err(|e| ZipError::Io { path: path.clone(), reason: crate::fsutil::io_reason(&e) })?;
         unzipped += data.len() as u64;
         contents.push(data);
     }
@@ -201,7 +201,7 @@ fn walk(
 ) -> Result<(), ZipError> {
     let io = |p: &Path, e: &std::io::Error| ZipError::Io {
         path: p.to_path_buf(),
-        reason: crate::manifest::io_reason(e),
+        reason: crate::fsutil::io_reason(e),
     };
     let entries = std::fs::read_dir(dir).map_err(|e| io(dir, &e))?;
     for entry in entries {
@@ -238,7 +238,7 @@ fn walk(
 /// Reads a ready-made zip: its bytes unchanged, its file entries and sizes.
 pub fn read_zip(path: &Path) -> Result<SourceZip, ZipError> {
     let meta = std::fs::metadata(path)
-        .map_err(|e| ZipError::Io { path: path.to_path_buf(), reason: crate::manifest::io_reason(&e) })?;
+        .map_err(|e| ZipError::Io { path: path.to_path_buf(), reason: crate::fsutil::io_reason(&e) })?;
     if meta.len() > MAX_ZIP_BYTES {
         return Err(ZipError::TooLarge {
             what: format!("`{}`", path.display()),
@@ -247,7 +247,7 @@ pub fn read_zip(path: &Path) -> Result<SourceZip, ZipError> {
         });
     }
     let bytes = std::fs::read(path)
-        .map_err(|e| ZipError::Io { path: path.to_path_buf(), reason: crate::manifest::io_reason(&e) })?;
+        .map_err(|e| ZipError::Io { path: path.to_path_buf(), reason: crate::fsutil::io_reason(&e) })?;
     let (files, unzipped) =
         list(&bytes).map_err(|reason| ZipError::NotZip { path: path.to_path_buf(), reason })?;
     if unzipped > MAX_UNZIPPED_BYTES {

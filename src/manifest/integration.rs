@@ -181,11 +181,10 @@ fn parse_credential(node: &Node, what: &str, sink: &mut Sink<'_>) -> Option<Cred
 /// `{env: VAR}` → the variable name; an inline value is refused.
 fn env_ref(node: &Node, field: &str, sink: &mut Sink<'_>) -> Option<Sp<String>> {
     match &node.value {
-        Value::Map(entries) => {
+        Value::Map(_) => {
             let mut r = MapReader::new(node, &format!("credential field `{field}`"), sink)?;
             let var = r.required_string("env", sink);
             r.finish(&["env"], sink);
-            let _ = entries;
             let var = var?;
             let valid = var.value.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
                 && var.value.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');

@@ -13,7 +13,7 @@
 //! | `unescaped-input-json` | warning | a string input inserted raw into a JSON body (fix: `$esc.jsonString`) |
 //! | `unescaped-input-url` | warning | a string input inserted raw into the URL after the host (fix: `$esc.url`) |
 //!
-//! plus the `tests:` format rules of [`super::tests`]. Positions: a template's line/column is
+//! plus the `tests:` format rules of [`super::test_cases`]. Positions: a template's line/column is
 //! mapped into the manifest when the YAML scalar is plain or a literal block and the text
 //! can be verified against the source line; otherwise the diagnostic points at the scalar.
 //!
@@ -88,7 +88,7 @@ struct Entry {
 pub fn lint_action(a: &ActionManifest, source: Option<&str>, diags: &mut Diagnostics) {
     {
         let mut sink = Sink { file: &a.file, diags };
-        let _ = super::tests::parse_tests(a, &mut sink);
+        let _ = super::test_cases::parse_tests(a, &mut sink);
     }
     let spec = compile(a);
     let mut l = Lint { a, source, diags };

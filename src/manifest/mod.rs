@@ -18,7 +18,7 @@ pub mod lint;
 pub mod parse;
 pub mod project;
 pub mod reader;
-pub mod tests;
+pub mod test_cases;
 pub mod vars;
 
 use crate::diag::{Diagnostic, Diagnostics, Severity, Sources};
@@ -281,7 +281,7 @@ fn collect_files(path: &Path, out: &mut Vec<PathBuf>, diags: &mut Diagnostics) {
             diags.push(Diagnostic::new(
                 Severity::Error,
                 "io",
-                format!("cannot read `{}`: {}", path.display(), io_reason(&e)),
+                format!("cannot read `{}`: {}", path.display(), crate::fsutil::io_reason(&e)),
                 None,
                 Pos::default(),
             ));
@@ -298,7 +298,7 @@ fn collect_files(path: &Path, out: &mut Vec<PathBuf>, diags: &mut Diagnostics) {
             diags.push(Diagnostic::new(
                 Severity::Error,
                 "io",
-                format!("cannot list `{}`: {}", path.display(), io_reason(&e)),
+                format!("cannot list `{}`: {}", path.display(), crate::fsutil::io_reason(&e)),
                 None,
                 Pos::default(),
             ));
@@ -360,7 +360,7 @@ pub(crate) fn read_manifest_file(file: &Path, diags: &mut Diagnostics) -> Option
             diags.push(Diagnostic::new(
                 Severity::Error,
                 "io",
-                format!("cannot read `{}`: {}", file.display(), io_reason(&e)),
+                format!("cannot read `{}`: {}", file.display(), crate::fsutil::io_reason(&e)),
                 Some(file),
                 Pos::default(),
             ));
@@ -405,17 +405,4 @@ pub fn pos_of_offset(text: &str, offset: usize) -> Pos {
     let line = head.matches('\n').count() + 1;
     let col = head.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
     Pos::new(u32::try_from(line).unwrap_or(u32::MAX), u32::try_from(col).unwrap_or(u32::MAX))
-}
-
-/// A short, stable reason for an I/O error (no OS error numbers).
-#[must_use]
-pub fn io_reason(e: &std::io::Error) -> String {
-    match e.kind() {
-        std::io::ErrorKind::NotFound => "no such file or directory".into(),
-        std::io::ErrorKind::PermissionDenied => "permission denied".into(),
-        _ => {
-            let s = e.to_string();
-            s.split(" (os error").next().unwrap_or(&s).to_string()
-        }
-    }
 }

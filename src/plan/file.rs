@@ -124,7 +124,7 @@ impl SavedPlan {
     /// Reads a plan file.
     pub fn read(path: &Path) -> Result<Self, Error> {
         let invalid = |message: String| Error::Invalid { path: path.display().to_string(), message };
-        let bytes = std::fs::read(path).map_err(|e| invalid(crate::manifest::io_reason(&e)))?;
+        let bytes = std::fs::read(path).map_err(|e| invalid(crate::fsutil::io_reason(&e)))?;
         let v: serde_json::Value = serde_json::from_slice(&bytes)
             .map_err(|e| invalid(format!("not JSON (line {}, column {})", e.line(), e.column())))?;
         if v.get("kind").and_then(serde_json::Value::as_str) != Some("gcsync-plan") {

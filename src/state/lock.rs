@@ -88,7 +88,7 @@ pub fn lock_path(state: &Path) -> PathBuf {
 
 fn read(path: &Path) -> Result<LockInfo, Error> {
     let bytes = std::fs::read(path)
-        .map_err(|e| Error::Io { path: path.into(), reason: crate::manifest::io_reason(&e) })?;
+        .map_err(|e| Error::Io { path: path.into(), reason: crate::fsutil::io_reason(&e) })?;
     serde_json::from_slice(&bytes)
         .map_err(|e| Error::Io { path: path.into(), reason: format!("unreadable lock info: {e}") })
 }
@@ -108,7 +108,7 @@ pub fn acquire(state: &Path, operation: &str, now_rfc3339: &str) -> Result<Guard
     let path = lock_path(state);
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir)
-            .map_err(|e| Error::Io { path: path.clone(), reason: crate::manifest::io_reason(&e) })?;
+            .map_err(|e| Error::Io { path: path.clone(), reason: crate::fsutil::io_reason(&e) })?;
     }
     let info = LockInfo {
         id: uuid::Uuid::new_v4().to_string(),
@@ -133,7 +133,7 @@ pub fn acquire(state: &Path, operation: &str, now_rfc3339: &str) -> Result<Guard
         .and_then(|mut f| f.write_all(&body).and_then(|()| f.sync_all()));
     if let Err(e) = written {
         let _ = std::fs::remove_file(&tmp);
-        return Err(Error::Io { path, reason: crate::manifest::io_reason(&e) });
+        return Err(Error::Io { path, reason: crate::fsutil::io_reason(&e) });
     }
     let result = take(&path, &tmp, info, &mut broke_stale);
     let _ = std::fs::remove_file(&tmp);
@@ -164,7 +164,7 @@ fn take(
                 }
                 return Err(Error::Held(holder));
             }
-            Err(e) => return Err(Error::Io { path: path.into(), reason: crate::manifest::io_reason(&e) }),
+            Err(e) => return Err(Error::Io { path: path.into(), reason: crate::fsutil::io_reason(&e) }),
         }
     }
     Err(Error::Io { path: path.into(), reason: "the lock changed hands while it was being taken".into() })
@@ -177,8 +177,7 @@ fn take(
 /// (while the lock path is free) and the answer is [`Error::Held`] naming that holder.
 /// `Ok(())` means "now try to take the lock", also when the lock was already gone.
 fn break_stale(path: &Path, seen: &LockInfo, aside: &Path) -> Result<(), Error> {
-    let io =
-        |p: &Path, e: &std::io::Error| Error::Io { path: p.into(), reason: crate::manifest::io_reason(e) };
+    let io = |p: &Path, e: &std::io::Error| Error::Io { path: p.into(), reason: crate::fsutil::io_reason(e) };
     match std::fs::rename(path, aside) {
         Ok(()) => {}
         // Someone else moved or released it: taking it decides who wins.
@@ -204,7 +203,7 @@ fn break_stale(path: &Path, seen: &LockInfo, aside: &Path) -> Result<(), Error> 
                 reason: format!(
                     "a lock moved aside to `{}` could not be put back ({}); rename it to `{}`",
                     aside.display(),
-                    crate::manifest::io_reason(&e),
+                    crate::fsutil::io_reason(&e),
                     path.display()
                 ),
             });
@@ -223,7 +222,7 @@ pub fn force_unlock(state: &Path, id: &str) -> Result<LockInfo, Error> {
     if holder.id != id {
         return Err(Error::WrongId { found: holder.id, given: id.to_string() });
     }
-    std::fs::remove_file(&path).map_err(|e| Error::Io { path, reason: crate::manifest::io_reason(&e) })?;
+    std::fs::remove_file(&path).map_err(|e| Error::Io { path, reason: crate::fsutil::io_reason(&e) })?;
     Ok(holder)
 }
 

@@ -391,7 +391,7 @@ impl State {
                 return Err(Error::Io {
                     op: "read",
                     path: path.into(),
-                    reason: crate::manifest::io_reason(&e),
+                    reason: crate::fsutil::io_reason(&e),
                 });
             }
         };
@@ -517,7 +517,7 @@ impl State {
         crate::fsutil::write_private(path, next.text.as_bytes(), !self.backed_up).map_err(|e| Error::Io {
             op: "write",
             path: path.into(),
-            reason: crate::manifest::io_reason(&e),
+            reason: crate::fsutil::io_reason(&e),
         })?;
         self.backed_up = true;
         self.commit(next);

@@ -22,9 +22,8 @@ fn cache() -> &'static Mutex<HashMap<String, Arc<regex::Regex>>> {
     C.get_or_init(|| Mutex::new(HashMap::new()))
 }
 
-fn ascii_class(c: char, negated_ctx: bool) -> Option<&'static str> {
-    // returns the class body (without brackets)
-    let _ = negated_ctx;
+/// The class body (without brackets) of Java's ASCII shorthand `\\c`.
+fn ascii_class(c: char) -> Option<&'static str> {
     Some(match c {
         'd' => "0-9",
         'w' => "a-zA-Z_0-9",
@@ -69,7 +68,7 @@ fn translate(p: &str) -> Result<String, Err> {
                     return Err((PSE, format!("Unexpected internal error near index {}", i + 1)));
                 };
                 i += 2;
-                if let Some(body) = ascii_class(n.to_ascii_lowercase(), false) {
+                if let Some(body) = ascii_class(n.to_ascii_lowercase()) {
                     let neg = n.is_ascii_uppercase();
                     if in_class > 0 {
                         if neg {

@@ -227,12 +227,11 @@ impl Value {
             (Value::Double(a), Value::Double(b)) => a.to_bits() == b.to_bits() || (a.is_nan() && b.is_nan()),
             (Value::String(a), Value::String(b)) => a == b,
             (Value::List(a), Value::List(b)) => seq_equals(a, b),
-            (Value::List(a), Value::Object(Object(ObjectKind::Collection(b, c))))
-            | (Value::Object(Object(ObjectKind::Collection(b, c))), Value::List(a))
+            (Value::List(_), Value::Object(Object(ObjectKind::Collection(_, c))))
+            | (Value::Object(Object(ObjectKind::Collection(_, c))), Value::List(_))
                 if !c.contains("Set") =>
             {
                 // AbstractList.equals requires a List; values() is not one
-                let _ = (a, b);
                 false
             }
             (Value::Map(a), Value::Map(b)) => {

@@ -187,7 +187,12 @@ fn import_all_adopts_what_the_manifests_declare() {
     let out = e.run(&["plan"]);
     assert_eq!(code(&out), 1);
     let text = render(&out, e.dir.path());
-    assert!(text.contains("the state is new and empty, but the org already holds 3 actions the manifests declare"), "{text}");
+    assert!(
+        text.contains(
+            "the state is new and empty, but the org already holds 3 actions the manifests declare"
+        ),
+        "{text}"
+    );
     assert!(text.contains("`gcsync import --all`"), "{text}");
     let out = e.run(&["import", "--all"]);
     assert_eq!(code(&out), 0, "{}", render(&out, e.dir.path()));

@@ -43,7 +43,7 @@ pub fn run(args: &Args, printer: &Printer) -> CmdResult {
                 printer.error(&CliError::new(format!(
                     "cannot read `{}`: {}",
                     file.display(),
-                    crate::manifest::io_reason(&e)
+                    crate::fsutil::io_reason(&e)
                 )));
                 tally.bad_files += 1;
                 continue;

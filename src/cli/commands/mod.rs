@@ -189,7 +189,7 @@ pub fn load_manifests_for(
 /// the file.
 pub fn write_manifest(path: &std::path::Path, yaml: &str) -> Result<(), CliError> {
     crate::fsutil::write_atomic(path, yaml.as_bytes(), false).map_err(|e| {
-        CliError::new(format!("cannot write `{}`: {}", path.display(), crate::manifest::io_reason(&e)))
+        CliError::new(format!("cannot write `{}`: {}", path.display(), crate::fsutil::io_reason(&e)))
     })
 }
 

@@ -112,7 +112,7 @@ fn run_with(
                         CliError::new(format!(
                             "cannot write `{}`: {}",
                             out.display(),
-                            crate::manifest::io_reason(&e)
+                            crate::fsutil::io_reason(&e)
                         ))
                     })?;
                 }

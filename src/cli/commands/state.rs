@@ -173,7 +173,7 @@ async fn pulled(store: &AnyStore) -> Result<String, CliError> {
                 return Err(CliError::new(format!(
                     "cannot read `{}`: {}",
                     f.path().display(),
-                    crate::manifest::io_reason(&e)
+                    crate::fsutil::io_reason(&e)
                 )));
             }
         },
@@ -190,7 +190,7 @@ async fn pulled(store: &AnyStore) -> Result<String, CliError> {
 /// or a serial that is not newer, unless `force`.
 async fn push(store: &mut AnyStore, file: &std::path::Path, force: bool, printer: &Printer) -> CmdResult {
     let bytes = std::fs::read(file).map_err(|e| {
-        CliError::new(format!("cannot read `{}`: {}", file.display(), crate::manifest::io_reason(&e)))
+        CliError::new(format!("cannot read `{}`: {}", file.display(), crate::fsutil::io_reason(&e)))
     })?;
     let pushed = State::from_bytes(file, &bytes)?;
     let current = store.load().await?;
@@ -221,11 +221,7 @@ async fn push(store: &mut AnyStore, file: &std::path::Path, force: bool, printer
     }
     match store {
         AnyStore::File(f) => crate::fsutil::write_private(f.path(), &bytes, true).map_err(|e| {
-            CliError::new(format!(
-                "cannot write `{}`: {}",
-                f.path().display(),
-                crate::manifest::io_reason(&e)
-            ))
+            CliError::new(format!("cannot write `{}`: {}", f.path().display(), crate::fsutil::io_reason(&e)))
         })?,
         AnyStore::Backend(b) => b.replace_with(bytes::Bytes::from(bytes)).await?,
     }

@@ -120,7 +120,7 @@ fn given_inputs(args: &Args, action: &CompiledAction) -> Result<Map<String, Valu
     let mut given = Map::new();
     if let Some(f) = &args.input_file {
         let text = std::fs::read_to_string(f).map_err(|e| {
-            CliError::new(format!("cannot read `{}`: {}", f.display(), crate::manifest::io_reason(&e)))
+            CliError::new(format!("cannot read `{}`: {}", f.display(), crate::fsutil::io_reason(&e)))
         })?;
         match serde_json::from_str::<Value>(&text) {
             Ok(Value::Object(m)) => given.extend(m),
@@ -651,7 +651,7 @@ async fn run_cases(args: &Args, printer: &Printer, globals: &Globals) -> CmdResu
         };
         let mut diags = crate::diag::Diagnostics::new();
         let mut sink = crate::manifest::reader::Sink { file: &a.file, diags: &mut diags };
-        let cases: Vec<TestCase> = crate::manifest::tests::parse_tests(a, &mut sink);
+        let cases: Vec<TestCase> = crate::manifest::test_cases::parse_tests(a, &mut sink);
         if cases.is_empty() {
             continue;
         }
@@ -749,7 +749,7 @@ async fn run_cases(args: &Args, printer: &Printer, globals: &Globals) -> CmdResu
     let passed = runs.len() - failed - skipped;
     if let Some(path) = &args.junit {
         crate::fsutil::write_atomic(path, junit(&runs).as_bytes(), false).map_err(|e| {
-            CliError::new(format!("cannot write `{}`: {}", path.display(), crate::manifest::io_reason(&e)))
+            CliError::new(format!("cannot write `{}`: {}", path.display(), crate::fsutil::io_reason(&e)))
         })?;
     }
     if args.json {

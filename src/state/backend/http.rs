@@ -250,7 +250,7 @@ impl Backend for HttpBackend {
         crate::fsutil::write_private(&path, &bytes, false).map_err(|e| Error::Other {
             op: "write",
             location: path.display().to_string(),
-            detail: crate::manifest::io_reason(&e),
+            detail: crate::fsutil::io_reason(&e),
         })?;
         Ok(path.display().to_string())
     }

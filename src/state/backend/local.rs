@@ -38,7 +38,7 @@ impl LocalBackend {
     }
 
     fn err(&self, op: &'static str, e: &std::io::Error) -> Error {
-        Error::Other { op, location: self.location.to_string(), detail: crate::manifest::io_reason(e) }
+        Error::Other { op, location: self.location.to_string(), detail: crate::fsutil::io_reason(e) }
     }
 
     fn lock_path(&self) -> PathBuf {
