@@ -111,7 +111,7 @@ fn failing_cases_exit_1_and_are_in_the_junit_report() {
     assert_snapshot!("failing_cases", shown);
     let junit = t.read("out/junit.xml");
     assert!(
-        junit.contains(r#"<testsuite name="Echo" tests="4" failures="3" errors="0" skipped="0">"#),
+        junit.contains(r#"<testsuite name="Echo" tests="4" skipped="0" errors="0" failures="3">"#),
         "{junit}"
     );
     assert!(

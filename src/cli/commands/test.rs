@@ -748,7 +748,7 @@ async fn run_cases(args: &Args, printer: &Printer, globals: &Globals) -> CmdResu
     let skipped = runs.iter().filter(|r| r.skipped.is_some()).count();
     let passed = runs.len() - failed - skipped;
     if let Some(path) = &args.junit {
-        crate::fsutil::write_atomic(path, junit(&runs).as_bytes(), false).map_err(|e| {
+        crate::fsutil::write_atomic(path, junit(&runs)?.as_bytes(), false).map_err(|e| {
             CliError::new(format!("cannot write `{}`: {}", path.display(), crate::fsutil::io_reason(&e)))
         })?;
     }
@@ -831,102 +831,54 @@ fn render_cases(printer: &Printer, runs: &[CaseRun], passed: usize, failed: usiz
     s
 }
 
-fn xml_escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            c if (c as u32) < 0x20 && c != '\n' && c != '\t' && c != '\r' => {}
-            c => out.push(c),
-        }
-    }
-    out
-}
-
 /// JUnit XML: one `<testsuite>` per action, one `<testcase>` per case (deterministic: no
 /// timestamps or durations).
-fn junit(runs: &[CaseRun]) -> String {
-    let mut suites: Vec<(&str, Vec<&CaseRun>)> = Vec::new();
+fn junit(runs: &[CaseRun]) -> Result<String, CliError> {
+    use quick_junit::{NonSuccessKind, Report, TestCase as JCase, TestCaseStatus, TestSuite, XmlString};
+    let mut report = Report::new("gcsync test");
+    let mut suites: Vec<TestSuite> = Vec::new();
     for r in runs {
-        match suites.iter_mut().find(|(n, _)| *n == r.action) {
-            Some((_, v)) => v.push(r),
-            None => suites.push((&r.action, vec![r])),
-        }
-    }
-    let count = |v: &[&CaseRun]| {
-        (
-            v.len(),
-            v.iter().filter(|r| r.problems.is_some()).count(),
-            v.iter().filter(|r| r.skipped.is_some()).count(),
-        )
-    };
-    let all: Vec<&CaseRun> = runs.iter().collect();
-    let (t, f, sk) = count(&all);
-    let mut s = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-    let _ = writeln!(
-        s,
-        "<testsuites name=\"gcsync test\" tests=\"{t}\" failures=\"{f}\" errors=\"0\" skipped=\"{sk}\">"
-    );
-    for (name, v) in &suites {
-        let (t, f, sk) = count(v);
-        let _ = writeln!(
-            s,
-            "  <testsuite name=\"{}\" tests=\"{t}\" failures=\"{f}\" errors=\"0\" skipped=\"{sk}\">",
-            xml_escape(name)
-        );
-        for r in v {
-            let file = r.location.split(':').next().unwrap_or("");
-            let open = format!(
-                "    <testcase classname=\"{}\" name=\"{}\" file=\"{}\"",
-                xml_escape(&r.action),
-                xml_escape(&r.case),
-                xml_escape(file)
-            );
-            match (&r.problems, &r.skipped) {
-                (_, Some(reason)) => {
-                    let _ = writeln!(
-                        s,
-                        "{open}>\n      <skipped message=\"{}\"/>\n    </testcase>",
-                        xml_escape(reason)
-                    );
+        let status = match (&r.problems, &r.skipped) {
+            (_, Some(reason)) => {
+                let mut st = TestCaseStatus::skipped();
+                st.set_message(reason.as_str());
+                st
+            }
+            (Some(p), None) => {
+                let mut st = TestCaseStatus::non_success(NonSuccessKind::Failure);
+                st.set_message(p.first().map_or("", String::as_str));
+                let mut body = p.join("\n");
+                if let Some(rep) = &r.report {
+                    body.push_str("\n\n");
+                    body.push_str(&cases::describe(rep));
                 }
-                (Some(p), None) => {
-                    let first = p.first().map_or("", String::as_str);
-                    let mut body = p.join("\n");
-                    if let Some(rep) = &r.report {
-                        body.push_str("\n\n");
-                        body.push_str(&cases::describe(rep));
-                    }
-                    let _ = writeln!(
-                        s,
-                        "{open}>\n      <failure message=\"{}\">{}</failure>\n    </testcase>",
-                        xml_escape(first),
-                        xml_escape(&body)
-                    );
-                }
-                (None, None) => {
-                    let _ = writeln!(s, "{open}/>");
-                }
+                st.set_description(body);
+                st
+            }
+            (None, None) => TestCaseStatus::success(),
+        };
+        let mut case = JCase::new(r.case.as_str(), status);
+        case.set_classname(r.action.as_str());
+        let file = r.location.split(':').next().unwrap_or("");
+        case.extra.insert(XmlString::new("file"), XmlString::new(file));
+        match suites.iter_mut().find(|s| s.name.as_str() == r.action) {
+            Some(suite) => {
+                suite.add_test_case(case);
+            }
+            None => {
+                let mut suite = TestSuite::new(r.action.as_str());
+                suite.add_test_case(case);
+                suites.push(suite);
             }
         }
-        s.push_str("  </testsuite>\n");
     }
-    s.push_str("</testsuites>\n");
-    s
+    report.add_test_suites(suites);
+    report.to_string().map_err(|e| CliError::new(format!("cannot write the JUnit report: {e}")))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn xml_is_escaped() {
-        assert_eq!(xml_escape("a<b>&\"c'\u{1}"), "a&lt;b&gt;&amp;&quot;c&apos;");
-    }
 
     #[test]
     fn clip_keeps_one_line() {

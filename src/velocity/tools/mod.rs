@@ -44,15 +44,18 @@ fn class(c: &'static str) -> Invoke {
     Ret(Value::Object(Object(ObjectKind::Class(c))))
 }
 
-/// `java.net.URLEncoder.encode(s, "UTF-8")`.
+/// `java.net.URLEncoder.encode(s, "UTF-8")`: the `application/x-www-form-urlencoded`
+/// serializer is the same rule (alphanumerics and `.-*_` kept, space as `+`, other bytes
+/// `%XX` upper case).
 fn url_encode(st: &str) -> String {
-    let mut out = String::with_capacity(st.len() * 3 / 2);
-    for b in st.bytes() {
-        match b {
-            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'.' | b'-' | b'*' | b'_' => out.push(b as char),
-            b' ' => out.push('+'),
-            _ => out.push_str(&format!("%{b:02X}")),
-        }
+    form_urlencoded::byte_serialize(st.as_bytes()).collect()
+}
+
+#[cfg(test)]
+mod url_encode_tests {
+    // Java's URLEncoder: alphanumerics and `.-*_` kept, space `+`, `~` and UTF-8 bytes escaped.
+    #[test]
+    fn url_encode_is_javas() {
+        assert_eq!(super::url_encode("a b/ü*~.-_"), "a+b%2F%C3%BC*%7E.-_");
     }
-    out
 }
