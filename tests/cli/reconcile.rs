@@ -44,6 +44,23 @@ impl Env {
     fn state(&self) -> serde_json::Value {
         serde_json::from_str(&self.dir.read("state/gcsync.state.json")).unwrap()
     }
+    /// The kill harness: `apply` with the org holding its `k`-th `methods` request to the
+    /// actions route (before — `hang` — or after — `hang-after` — processing it), killed
+    /// (SIGKILL) while it waits; the faults are cleared again.
+    fn apply_killed_at(&self, kind: &str, k: usize, methods: &str) {
+        self.emu.set_faults(&[&format!("{kind} nth={k} method={methods} path=/api/v2/integrations/actions")]);
+        self.emu.clear_requests();
+        let mut child = self
+            .cmd(&["apply", "--auto-approve"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        self.emu.wait_for(k, methods, "/api/v2/integrations/actions");
+        child.kill().unwrap();
+        child.wait().unwrap();
+        self.emu.set_faults(&[]);
+    }
 }
 
 #[test]
@@ -588,22 +605,9 @@ fn an_apply_killed_after_each_mutation_converges_without_duplicates() {
             for n in ["D", "E"] {
                 e.write(&format!("manifests/{n}.yaml"), &action_yaml(&format!("Action {n}"), 10, false));
             }
-            e.emu.set_faults(&[&format!(
-                "{kind} nth={k} method=POST,PATCH,DELETE path=/api/v2/integrations/actions"
-            )]);
-            e.emu.clear_requests();
-            let mut child = e
-                .cmd(&["apply", "--auto-approve"])
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .spawn()
-                .unwrap();
-            e.emu.wait_for(k, "POST,PATCH,DELETE", "/api/v2/integrations/actions");
-            child.kill().unwrap();
-            child.wait().unwrap();
-            e.emu.set_faults(&[]);
-            // State must still be readable.
-            let _ = e.state();
+            e.apply_killed_at(kind, k, "POST,PATCH,DELETE");
+            // State must still be readable (`state()` parses it or fails the test).
+            e.state();
             let out = e.run(&["apply", "--auto-approve"]);
             assert_eq!(code(&out), 0, "{kind} k={k}: {}", render(&out, e.dir.path()));
             let names: Vec<String> = e.emu.actions().into_iter().map(|a| a.0).collect();
@@ -789,20 +793,7 @@ fn a_renamed_action_replaced_and_killed_at_each_mutation_converges() {
                 1,
             );
             e.write("manifests/a.yaml", &renamed);
-            e.emu.set_faults(&[&format!(
-                "{kind} nth={k} method=POST,DELETE path=/api/v2/integrations/actions"
-            )]);
-            e.emu.clear_requests();
-            let mut child = e
-                .cmd(&["apply", "--auto-approve"])
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .spawn()
-                .unwrap();
-            e.emu.wait_for(k, "POST,DELETE", "/api/v2/integrations/actions");
-            child.kill().unwrap();
-            child.wait().unwrap();
-            e.emu.set_faults(&[]);
+            e.apply_killed_at(kind, k, "POST,DELETE");
             let out = e.run(&["apply", "--auto-approve"]);
             assert_eq!(code(&out), 0, "{kind} k={k}: {}", render(&out, e.dir.path()));
             let names: Vec<String> = e.emu.actions().into_iter().map(|a| a.0).collect();
