@@ -213,7 +213,21 @@ impl Run<'_> {
     }
 }
 
-/// Steps 1–7, and step 8's request.
+/// Why a step before the call stopped the run: the step, the error and the step's result.
+struct Stop {
+    step: u32,
+    error: Box<ErrorBody>,
+    result: Value,
+}
+
+impl Stop {
+    fn new(step: u32, error: ErrorBody, result: Value) -> Self {
+        Self { step, error: Box::new(error), result }
+    }
+}
+
+/// Steps 1–7, and step 8's request: each step is a function below; the first that stops
+/// ends the run with its error.
 #[must_use]
 pub fn prepare<'a>(
     action: &'a CompiledAction,
@@ -232,46 +246,111 @@ pub fn prepare<'a>(
         exchange: None,
         upstream_output: (Vec::new(), Vec::new()),
     };
+    match steps(&mut run, input, credentials, env) {
+        Ok(request) => Prepared::Ready(Pending { request, run }),
+        Err(stop) => Prepared::Done(run.fail(stop.step, *stop.error, stop.result)),
+    }
+}
 
-    // Nulls are dropped first (flows may send them; Genesys removes them since March 2024).
-    let body: Map<String, Value> = match input {
-        Value::Object(m) => {
-            m.iter().filter(|(_, v)| !v.is_null()).map(|(k, v)| (k.clone(), v.clone())).collect()
-        }
-        other => {
-            let e = ErrorBody::processing(format!(
-                "The request body must be a JSON object of key-value pairs, found {}",
-                crate::model::json_kind(other)
-            ));
-            return Prepared::Done(run.fail(step::SIMPLE_JSON, e, Value::Null));
-        }
-    };
+/// Steps 1–7 in order, recording each success in `run`; the request of step 8.
+fn steps(
+    run: &mut Run<'_>,
+    input: &Value,
+    credentials: &Credentials,
+    env: &ExecEnv,
+) -> Result<HttpRequest, Stop> {
+    let action = run.action;
+    let body = input_body(input)?;
     if action.secure {
         for v in body.values() {
             push_secret_forms(&mut run.secrets, &scalar_text(v));
         }
     }
     let shown = shown_inputs(&body, action.secure);
-
-    // Step 1: simple JSON.
-    if let Some((k, v)) = body.iter().find(|(_, v)| v.is_object() || v.is_array()) {
-        let e = ErrorBody::processing(format!(
-            "The request body must contain simple JSON (key-value pairs); '{k}' is {}",
-            crate::model::json_kind(v)
-        ));
-        return Prepared::Done(run.fail(step::SIMPLE_JSON, e, shown));
-    }
+    simple_json(&body, &shown)?;
     run.ok(step::SIMPLE_JSON, shown.clone());
-
-    // Step 2: the definition is complete.
-    if let Some((code, problem)) = action.definition_problem_coded() {
-        let e =
-            ErrorBody::new(400, "bad.request", code, format!("The action definition is invalid: {problem}"));
-        return Prepared::Done(run.fail(step::DEFINITION, e, Value::Null));
-    }
+    definition(action)?;
     run.ok(step::DEFINITION, Value::Null);
+    let body = input_schema(action, body, &shown)?;
+    run.ok(step::INPUT_SCHEMA, Value::Null);
+    let (basic, auth_result) = authentication(action, credentials);
+    run.ok(step::AUTH, auth_result);
+    let ctx = request_context(&body, credentials, env);
+    let url = url(action, &ctx)?;
+    run.ok(step::URL, Value::String(url.clone()));
+    let (headers, shown_headers) = headers(action, &ctx, &mut run.secrets)?;
+    run.ok(step::HEADERS, shown_headers);
+    let body_text = body_text(action, &ctx)?;
+    run.ok(step::BODY, Value::String(body_text.clone()));
+    let sends_body = matches!(action.method.as_str(), "POST" | "PUT" | "PATCH");
+    let headers = request_headers(headers, basic, sends_body, &run.correlation_id, env);
+    run.exchange = Some(Exchange {
+        method: action.method.clone(),
+        url: url.clone(),
+        sent_body: sends_body,
+        status: None,
+        bytes: 0,
+    });
+    Ok(HttpRequest {
+        method: action.method.clone(),
+        url,
+        headers,
+        body: sends_body.then_some(body_text),
+        timeout: action.timeout,
+    })
+}
 
-    // Step 3: the input schema.
+/// The request body as key-value pairs, nulls dropped first (flows may send them; Genesys
+/// removes them since March 2024).
+fn input_body(input: &Value) -> Result<Map<String, Value>, Stop> {
+    match input {
+        Value::Object(m) => {
+            Ok(m.iter().filter(|(_, v)| !v.is_null()).map(|(k, v)| (k.clone(), v.clone())).collect())
+        }
+        other => Err(Stop::new(
+            step::SIMPLE_JSON,
+            ErrorBody::processing(format!(
+                "The request body must be a JSON object of key-value pairs, found {}",
+                crate::model::json_kind(other)
+            )),
+            Value::Null,
+        )),
+    }
+}
+
+/// Step 1: simple JSON (no objects or arrays as values).
+fn simple_json(body: &Map<String, Value>, shown: &Value) -> Result<(), Stop> {
+    match body.iter().find(|(_, v)| v.is_object() || v.is_array()) {
+        Some((k, v)) => Err(Stop::new(
+            step::SIMPLE_JSON,
+            ErrorBody::processing(format!(
+                "The request body must contain simple JSON (key-value pairs); '{k}' is {}",
+                crate::model::json_kind(v)
+            )),
+            shown.clone(),
+        )),
+        None => Ok(()),
+    }
+}
+
+/// Step 2: the definition is complete.
+fn definition(action: &CompiledAction) -> Result<(), Stop> {
+    match action.definition_problem_coded() {
+        Some((code, problem)) => Err(Stop::new(
+            step::DEFINITION,
+            ErrorBody::new(400, "bad.request", code, format!("The action definition is invalid: {problem}")),
+            Value::Null,
+        )),
+        None => Ok(()),
+    }
+}
+
+/// Step 3: the input schema.
+fn input_schema(
+    action: &CompiledAction,
+    body: Map<String, Value>,
+    shown: &Value,
+) -> Result<Map<String, Value>, Stop> {
     let body_value = Value::Object(body);
     if let Some(Schema { json: schema, validator: Ok(v) }) = &action.input_schema
         && !v.is_valid(&body_value)
@@ -281,14 +360,19 @@ pub fn prepare<'a>(
             "The request body does not match the input schema: {}",
             errors.join("; ")
         ));
-        return Prepared::Done(run.fail(step::INPUT_SCHEMA, e, shown));
+        return Err(Stop::new(step::INPUT_SCHEMA, e, shown.clone()));
     }
-    run.ok(step::INPUT_SCHEMA, Value::Null);
-    let Value::Object(body) = body_value else {
-        return Prepared::Done(run.finish_report(TestExecutionResult::default()));
-    };
+    match body_value {
+        Value::Object(body) => Ok(body),
+        // Impossible: `body_value` was built as an object at the top of this function and
+        // only read since; an empty body stands in rather than a panic.
+        _ => Ok(Map::new()),
+    }
+}
 
-    // Step 4: authentication.
+/// Step 4: authentication — the Basic header to add (unless the action sets its own
+/// `Authorization`) and the step's shown result.
+fn authentication(action: &CompiledAction, credentials: &Credentials) -> (Option<String>, Value) {
     let action_sets_auth = action.headers.iter().any(|(k, _, _)| k.eq_ignore_ascii_case("authorization"));
     let mut auth_result = Map::new();
     auth_result.insert("credentialType".into(), json!(credentials.type_name()));
@@ -309,15 +393,18 @@ pub fn prepare<'a>(
     if !fields.is_empty() {
         auth_result.insert("fields".into(), json!(fields));
     }
-    run.ok(step::AUTH, Value::Object(auth_result));
+    (basic, Value::Object(auth_result))
+}
 
-    // The request context.
+/// The templates' context: `$input` (with `rawRequest`, `orgId`, `integrationId`),
+/// `$credentials`, `$authResponse` and the Genesys tools.
+fn request_context(body: &Map<String, Value>, credentials: &Credentials, env: &ExecEnv) -> Context {
     let raw_request = Value::Object(body.clone()).to_string();
     let mut input_map = Map::new();
     input_map.insert("rawRequest".into(), Value::String(raw_request));
     input_map.insert("orgId".into(), Value::String(env.org_id.clone()));
     input_map.insert("integrationId".into(), Value::String(env.integration_id.clone()));
-    for (k, v) in &body {
+    for (k, v) in body {
         input_map.insert(k.clone(), v.clone());
     }
     let mut ctx = Context::new();
@@ -327,67 +414,64 @@ pub fn prepare<'a>(
     ctx.insert("credentials", VValue::from(&Value::Object(creds)));
     ctx.insert("authResponse", VValue::from(&Value::Object(Map::new())));
     ctx.bind_tools(ToolSet::Genesys);
-    let lenient = RenderOptions::default();
+    ctx
+}
 
-    // Step 5: URL.
+/// Step 5: the URL, rendered and checked.
+fn url(action: &CompiledAction, ctx: &Context) -> Result<String, Stop> {
+    let transform = |e: &dyn std::fmt::Display| {
+        Stop::new(step::URL, request_transform_error("requestUrlTemplate", &e.to_string()), Value::Null)
+    };
     let url = match &action.url.1 {
-        Ok(t) => match t.render(&ctx, &lenient) {
-            Ok(u) => u,
-            Err(e) => {
-                return Prepared::Done(run.fail(
-                    step::URL,
-                    request_transform_error("requestUrlTemplate", &e.to_string()),
-                    Value::Null,
-                ));
-            }
-        },
-        Err(e) => {
-            return Prepared::Done(run.fail(
-                step::URL,
-                request_transform_error("requestUrlTemplate", &e.to_string()),
-                Value::Null,
-            ));
-        }
+        Ok(t) => t.render(ctx, &RenderOptions::default()).map_err(|e| transform(&e))?,
+        Err(e) => return Err(transform(e)),
     };
     if let Err(why) = check_url(&url) {
         let e = ErrorBody::processing(format!(
             "The resolved request URL '{url}' is not a valid http(s) URL: {why}"
         ));
-        return Prepared::Done(run.fail(step::URL, e, Value::String(url)));
+        return Err(Stop::new(step::URL, e, Value::String(url)));
     }
-    run.ok(step::URL, Value::String(url.clone()));
+    Ok(url)
+}
 
-    // Step 6: headers.
+/// Step 6: the headers, rendered and checked; sensitive values (authorization, credentials,
+/// auth responses) join `secrets` and show redacted.
+fn headers(
+    action: &CompiledAction,
+    ctx: &Context,
+    secrets: &mut Vec<String>,
+) -> Result<(Vec<(String, String)>, Value), Stop> {
     let mut headers: Vec<(String, String)> = Vec::with_capacity(action.headers.len() + 6);
     let mut shown_headers = Map::new();
     for (name, text, t) in &action.headers {
         let rendered = match t {
-            Ok(t) => t.render(&ctx, &lenient),
+            Ok(t) => t.render(ctx, &RenderOptions::default()),
             Err(e) => Err(e.clone()),
         };
         let value = match rendered {
             Ok(v) => v,
             Err(e) => {
                 let err = request_transform_error(name, &e.to_string());
-                return Prepared::Done(run.fail(step::HEADERS, err, Value::Object(shown_headers)));
+                return Err(Stop::new(step::HEADERS, err, Value::Object(shown_headers)));
             }
         };
         if reqwest::header::HeaderName::from_bytes(name.as_bytes()).is_err() {
             let e = ErrorBody::processing(format!("'{name}' is not a valid HTTP header name"));
-            return Prepared::Done(run.fail(step::HEADERS, e, Value::Object(shown_headers)));
+            return Err(Stop::new(step::HEADERS, e, Value::Object(shown_headers)));
         }
         if reqwest::header::HeaderValue::from_str(&value).is_err() {
             let e = ErrorBody::processing(format!(
                 "Header '{name}' resolved to a value that is not a valid HTTP header value (control characters or line breaks)"
             ));
-            return Prepared::Done(run.fail(step::HEADERS, e, Value::Object(shown_headers)));
+            return Err(Stop::new(step::HEADERS, e, Value::Object(shown_headers)));
         }
         let sensitive = name.eq_ignore_ascii_case("authorization")
             || name.eq_ignore_ascii_case("proxy-authorization")
             || text.contains("credentials")
             || text.contains("authResponse");
         if sensitive && !value.is_empty() {
-            run.secrets.push(value.clone());
+            secrets.push(value.clone());
         }
         shown_headers.insert(
             name.clone(),
@@ -395,27 +479,29 @@ pub fn prepare<'a>(
         );
         headers.push((name.clone(), value));
     }
-    run.ok(step::HEADERS, Value::Object(shown_headers));
+    Ok((headers, Value::Object(shown_headers)))
+}
 
-    // Step 7: body.
-    let body_text = match &action.body.1 {
-        Ok(t) => t.render(&ctx, &lenient),
+/// Step 7: the body.
+fn body_text(action: &CompiledAction, ctx: &Context) -> Result<String, Stop> {
+    let rendered = match &action.body.1 {
+        Ok(t) => t.render(ctx, &RenderOptions::default()),
         Err(e) => Err(e.clone()),
     };
-    let body_text = match body_text {
-        Ok(b) => b,
-        Err(e) => {
-            return Prepared::Done(run.fail(
-                step::BODY,
-                request_transform_error("requestTemplate", &e.to_string()),
-                Value::Null,
-            ));
-        }
-    };
-    run.ok(step::BODY, Value::String(body_text.clone()));
+    rendered.map_err(|e| {
+        Stop::new(step::BODY, request_transform_error("requestTemplate", &e.to_string()), Value::Null)
+    })
+}
 
-    // Step 8's request.
-    let sends_body = matches!(action.method.as_str(), "POST" | "PUT" | "PATCH");
+/// Step 8's headers: the action's, plus what the platform adds (Basic auth, content type,
+/// user agent, the ININ correlation and organization ids).
+fn request_headers(
+    mut headers: Vec<(String, String)>,
+    basic: Option<String>,
+    sends_body: bool,
+    correlation_id: &str,
+    env: &ExecEnv,
+) -> Vec<(String, String)> {
     let has = |hs: &[(String, String)], n: &str| hs.iter().any(|(k, _)| k.eq_ignore_ascii_case(n));
     // `Transfer-Encoding: buffered` is Genesys's switch for non-chunked bodies; gcsync always
     // sends a Content-Length, so the header is not forwarded (it is not valid HTTP).
@@ -429,27 +515,13 @@ pub fn prepare<'a>(
     if !has(&headers, "useragent") && !has(&headers, "user-agent") {
         headers.push(("UserAgent".into(), "PureCloudIntegrations/1.0".into()));
     }
-    headers.push(("ININ-Correlation-Id".into(), run.correlation_id.clone()));
+    headers.push(("ININ-Correlation-Id".into(), correlation_id.to_string()));
     headers.push(("ININ-Organization-Id".into(), env.org_id.clone()));
     headers.push(("ININ-Home-Organization-Id".into(), env.home_org_id.clone()));
     if let Some(u) = &env.user_id {
         headers.push(("ININ-User-Id".into(), u.clone()));
     }
-    run.exchange = Some(Exchange {
-        method: action.method.clone(),
-        url: url.clone(),
-        sent_body: sends_body,
-        status: None,
-        bytes: 0,
-    });
-    let request = HttpRequest {
-        method: action.method.clone(),
-        url,
-        headers,
-        body: sends_body.then_some(body_text),
-        timeout: action.timeout,
-    };
-    Prepared::Ready(Pending { request, run })
+    headers
 }
 
 impl Pending<'_> {
