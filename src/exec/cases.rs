@@ -2,13 +2,17 @@
 //!
 //! Owns: the case types ([`TestCase`]: inputs, a stubbed upstream answer or `live`, and the
 //! expectation), building the [`StubTransport`] for a stubbed case (reading `bodyFile`),
-//! and [`check`], which lists every way a run differs from its expectation.
-//! Must not: parse YAML (`manifest::test_cases` does), choose transports for live cases or
-//! print (`gcsync test` does).
+//! running one case ([`run_case`]: stubbed against its stub, live through the transport
+//! the caller allows, or skipped/refused with the caller's reason) and [`check`], which
+//! lists every way a run differs from its expectation.
+//! Must not: parse YAML (`manifest::test_cases` does), choose or build transports for live
+//! cases (which endpoint, whether writes are allowed) or print (`gcsync test` does).
 
-use super::pipeline::Report;
+use super::action::CompiledAction;
+use super::credentials::Credentials;
+use super::pipeline::{ExecEnv, Report, RunOptions};
 use super::result::Outcome;
-use super::transport::{HttpResponse, StubTransport};
+use super::transport::{HttpResponse, StubTransport, Transport};
 use serde_json::{Map, Value};
 use std::path::PathBuf;
 use std::time::Duration;
@@ -121,6 +125,95 @@ pub fn stub_transport(resp: &StubResponse) -> Result<StubTransport, String> {
         response: HttpResponse { status: resp.status, headers, body, ..HttpResponse::default() },
         delay: Duration::from_millis(resp.delay_ms),
     })
+}
+
+/// How a live case (`live: true`) of this run reaches an endpoint.
+pub enum Live<'a, T> {
+    /// Through `T` (a function action's local code, the real endpoint, the local org).
+    Via(&'a T, &'a ExecEnv),
+    /// Not in this run: skipped, with the reason.
+    Skip(String),
+    /// Refused (a write without `--allow-writes`), with the reason.
+    Refused(String),
+    /// The case is stubbed: no endpoint is reached.
+    Unused,
+}
+
+/// One case's run: passed (`problems` and `skipped` empty), failed with every difference, or
+/// skipped.
+#[derive(Debug)]
+pub struct CaseRun {
+    /// The action's name.
+    pub action: String,
+    /// The case's name.
+    pub case: String,
+    /// `file:line:col` of the case.
+    pub location: String,
+    /// `None` = passed; `Some(problems)` = failed.
+    pub problems: Option<Vec<String>>,
+    /// Why it was skipped.
+    pub skipped: Option<String>,
+    /// The run's report, when it ran.
+    pub report: Option<Report>,
+}
+
+/// Runs one case of `action` (named `action_name`) with `creds`: a stubbed case against its
+/// stub (a fixed correlation id, so reports compare), a live case as `live` allows; then
+/// checks the report against the case's expectation.
+pub async fn run_case<T: Transport>(
+    action: &CompiledAction,
+    action_name: &str,
+    case: &TestCase,
+    creds: &Credentials,
+    live: Live<'_, T>,
+) -> CaseRun {
+    let body = super::with_defaults(action, &case.input);
+    let opts = RunOptions { flatten: case.flatten };
+    let mut run = CaseRun {
+        action: action_name.to_string(),
+        case: case.name.clone(),
+        location: case.location.clone(),
+        problems: None,
+        skipped: None,
+        report: None,
+    };
+    let fixed = fixed_env();
+    let report = match (&case.source, live) {
+        (CaseSource::Stub(stub), _) => match stub_transport(stub) {
+            Ok(t) => Some(super::run(action, &body, creds, &fixed, opts, &t).await),
+            Err(e) => {
+                run.problems = Some(vec![e]);
+                None
+            }
+        },
+        (CaseSource::Live, Live::Via(t, env)) => Some(super::run(action, &body, creds, env, opts, t).await),
+        (CaseSource::Live, Live::Skip(reason)) => {
+            run.skipped = Some(reason);
+            None
+        }
+        (CaseSource::Live, Live::Refused(reason)) => {
+            run.problems = Some(vec![reason]);
+            None
+        }
+        (CaseSource::Live, Live::Unused) => {
+            run.problems = Some(vec!["a live case was run as a stubbed one (no endpoint given)".into()]);
+            None
+        }
+    };
+    if let Some(r) = report {
+        let problems = check(&case.expect, &r);
+        if !problems.is_empty() {
+            run.problems = Some(problems);
+        }
+        run.report = Some(r);
+    }
+    run
+}
+
+/// The environment of a case run locally: a fixed correlation id, so reports compare.
+#[must_use]
+pub fn fixed_env() -> ExecEnv {
+    ExecEnv { correlation_id: Some("00000000-0000-0000-0000-000000000000".into()), ..ExecEnv::default() }
 }
 
 /// Every difference between `report` and `expect` (empty = the case passes).

@@ -12,7 +12,7 @@ use super::load_manifests;
 use crate::cli::org;
 use crate::cli::printer::Printer;
 use crate::cli::{Globals, ManifestArgs};
-use crate::exec::cases::{self, CaseSource, TestCase};
+use crate::exec::cases::{self, CaseRun, CaseSource, Live, TestCase};
 use crate::exec::{
     CompiledAction, Credentials, ExecEnv, HttpTransport, Outcome, Report, RunOptions, TestExecutionResult,
 };
@@ -614,17 +614,6 @@ fn step_details(op: &crate::exec::Operation, exchange: Option<&crate::exec::Exch
 
 // --- test cases -----------------------------------------------------------------------------
 
-/// One case's result.
-struct CaseRun {
-    action: String,
-    case: String,
-    location: String,
-    /// `None` = passed; `Some(problems)` = failed.
-    problems: Option<Vec<String>>,
-    skipped: Option<String>,
-    report: Option<Report>,
-}
-
 async fn run_cases(args: &Args, printer: &Printer, globals: &Globals) -> CmdResult {
     let set = match &args.name {
         Some(n) => super::load_manifests_for(&args.manifests.paths(), printer, globals, n)?,
@@ -666,73 +655,57 @@ async fn run_cases(args: &Args, printer: &Printer, globals: &Globals) -> CmdResu
             None => (CompiledAction::new(&crate::manifest::compile::compile(a)), None),
         };
         for case in cases {
-            let body = crate::exec::with_defaults(&action, &case.input);
-            let opts = RunOptions { flatten: case.flatten };
-            let mut run = CaseRun {
-                action: a.name.value.clone(),
-                case: case.name.clone(),
-                location: case.location.clone(),
-                problems: None,
-                skipped: None,
-                report: None,
-            };
-            let report = match &case.source {
-                CaseSource::Stub(stub) => match cases::stub_transport(stub) {
-                    Ok(t) => {
-                        let env = ExecEnv {
-                            correlation_id: Some("00000000-0000-0000-0000-000000000000".into()),
-                            ..ExecEnv::default()
-                        };
-                        Some(crate::exec::run(&action, &body, &creds, &env, opts, &t).await)
-                    }
-                    Err(e) => {
-                        run.problems = Some(vec![e]);
-                        None
-                    }
-                },
-                CaseSource::Live if function.is_some() => match &function {
-                    Some(t) => {
-                        let env = ExecEnv {
-                            correlation_id: Some("00000000-0000-0000-0000-000000000000".into()),
-                            ..ExecEnv::default()
-                        };
-                        Some(crate::exec::run(&action, &body, &creds, &env, opts, t).await)
-                    }
-                    None => None,
-                },
-                CaseSource::Live if !run_live => {
-                    run.skipped =
-                        Some("live case: run with `--live` (real endpoints) or `--local` (the local org's demo API)".into());
-                    None
+            let run = match (&case.source, &function) {
+                (CaseSource::Live, Some(t)) => {
+                    let env = cases::fixed_env();
+                    cases::run_case(&action, &a.name.value, &case, &creds, Live::Via(t, &env)).await
                 }
-                CaseSource::Live => {
-                    if let Err(e) =
-                        guard_writes(&action.method, &a.name.value, args.allow_writes, "its live endpoint")
+                (CaseSource::Stub(_), _) => {
+                    cases::run_case(&action, &a.name.value, &case, &creds, Live::<HttpTransport>::Unused)
+                        .await
+                }
+                (CaseSource::Live, None) if !run_live => {
+                    let why = "live case: run with `--live` (real endpoints) or `--local` (the local org's demo API)";
+                    cases::run_case(
+                        &action,
+                        &a.name.value,
+                        &case,
+                        &creds,
+                        Live::<HttpTransport>::Skip(why.into()),
+                    )
+                    .await
+                }
+                (CaseSource::Live, None) => {
+                    match guard_writes(&action.method, &a.name.value, args.allow_writes, "its live endpoint")
                     {
-                        run.problems = Some(vec![e.message]);
-                        None
-                    } else {
-                        if live_transport.is_none() {
-                            live_transport = Some(real_transport(globals, printer).await?);
+                        Err(e) => {
+                            cases::run_case(
+                                &action,
+                                &a.name.value,
+                                &case,
+                                &creds,
+                                Live::<HttpTransport>::Refused(e.message),
+                            )
+                            .await
                         }
-                        match &live_transport {
-                            Some((t, env, _)) => {
-                                Some(crate::exec::run(&action, &body, &creds, env, opts, t).await)
+                        Ok(()) => {
+                            if live_transport.is_none() {
+                                live_transport = Some(real_transport(globals, printer).await?);
                             }
-                            None => None,
+                            let live = match &live_transport {
+                                Some((t, env, _)) => Live::Via(t, env),
+                                // Impossible: set just above.
+                                None => Live::Refused("no live transport".into()),
+                            };
+                            cases::run_case(&action, &a.name.value, &case, &creds, live).await
                         }
                     }
                 }
             };
-            if let Some(r) = report {
+            if let Some(r) = &run.report {
                 for s in &r.secrets {
                     printer.add_secret(s);
                 }
-                let problems = cases::check(&case.expect, &r);
-                if !problems.is_empty() {
-                    run.problems = Some(problems);
-                }
-                run.report = Some(r);
             }
             runs.push(run);
         }
