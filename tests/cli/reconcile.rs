@@ -1,7 +1,7 @@
 //! The reconciler end to end: the real binary against the emulator on a free loopback port.
 
-use crate::common::{BgEmulator, TestDir, code, redact, render};
-use insta::assert_snapshot;
+use crate::assert_snapshot;
+use crate::common::{BgEmulator, TestDir, code, render};
 use std::process::{Command, Output, Stdio};
 
 fn action_yaml(name: &str, timeout: u32, extra_output: bool) -> String {
@@ -31,7 +31,7 @@ impl Env {
         self.cmd(args).output().unwrap()
     }
     fn snap(&self, args: &[&str]) -> String {
-        redact(&render(&self.run(args), self.dir.path()))
+        render(&self.run(args), self.dir.path())
     }
     fn write(&self, rel: &str, body: &str) {
         self.dir.write(rel, body);

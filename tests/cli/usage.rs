@@ -1,7 +1,7 @@
 //! `gcsync usage`: which Architect flows use each action, against the emulator's dependency tracking.
 
-use crate::common::{BgEmulator, TestDir, code, redact, render};
-use insta::assert_snapshot;
+use crate::assert_snapshot;
+use crate::common::{BgEmulator, TestDir, code, render};
 use serde_json::{Value, json};
 use std::process::{Command, Output, Stdio};
 
@@ -27,7 +27,7 @@ impl Env {
         c.output().unwrap()
     }
     fn snap(&self, args: &[&str]) -> String {
-        redact(&render(&self.run(args), self.dir.path()))
+        render(&self.run(args), self.dir.path())
     }
     fn ok(&self, args: &[&str]) -> String {
         let out = self.run(args);

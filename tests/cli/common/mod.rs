@@ -198,17 +198,21 @@ impl Drop for BgEmulator {
     }
 }
 
-/// Replaces volatile values (ids, ports, uuids, digests) for snapshots.
-pub fn redact(text: &str) -> String {
-    let rules = [
-        (r"custom_-_[0-9a-f-]{36}", "[ACTION_ID]"),
-        (r"127\.0\.0\.1:\d+", "[HOST]"),
-        (r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", "[UUID]"),
-        (r"sha256:[0-9a-f]{64}", "[DIGEST]"),
-    ];
-    let mut out = text.to_string();
-    for (re, with) in rules {
-        out = regex::Regex::new(re).unwrap().replace_all(&out, with).into_owned();
-    }
-    out
+/// What differs from run to run in gcsync's output, as insta filters: action ids, loopback
+/// ports, UUIDs, digests. Snapshots go through [`assert_snapshot!`](crate::assert_snapshot).
+pub const FILTERS: [(&str, &str); 4] = [
+    (r"custom_-_[0-9a-f-]{36}", "[ACTION_ID]"),
+    (r"127\.0\.0\.1:\d+", "[HOST]"),
+    (r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", "[UUID]"),
+    (r"sha256:[0-9a-f]{64}", "[DIGEST]"),
+];
+
+/// `insta::assert_snapshot!` with [`FILTERS`] applied.
+#[macro_export]
+macro_rules! assert_snapshot {
+    ($($t:tt)*) => {
+        insta::with_settings!({filters => $crate::common::FILTERS.to_vec()}, {
+            insta::assert_snapshot!($($t)*)
+        })
+    };
 }
