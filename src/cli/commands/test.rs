@@ -735,7 +735,7 @@ async fn run_cases(args: &Args, printer: &Printer, globals: &Globals) -> CmdResu
                     "location": r.location,
                     "status": if r.skipped.is_some() { "skipped" } else if r.problems.is_some() { "failed" } else { "passed" },
                     "problems": r.problems.clone().unwrap_or_default(),
-                    "skipReason": r.skipped,
+                    "skip_reason": r.skipped,
                     "outcome": r.report.as_ref().map(cases::describe),
                     "result": r.report.as_ref().map(|x| serde_json::to_value(&x.result).unwrap_or(Value::Null)),
                 })
