@@ -48,6 +48,7 @@ fn desired(s: ActionSpec) -> Desired {
         spec: s,
         integration_name: "Int".into(),
         allow_replace: false,
+        allow_breaking_flows: false,
         renamed_from: None,
     }
 }
@@ -57,7 +58,7 @@ fn tracked(id: &str, version: i64, s: &ActionSpec) -> TrackedAction {
 }
 
 fn live(id: &str, name: &str, version: i64) -> LiveSummary {
-    LiveSummary { id: id.into(), name: name.into(), integration_id: "int-1".into(), version }
+    LiveSummary { id: id.into(), name: name.into(), integration_id: "int-1".into(), version, secure: false }
 }
 
 fn ops(p: &Plan) -> Vec<(String, Op)> {
@@ -296,6 +297,8 @@ fn every_action_survives_the_plan_format() {
             fields: Vec::new(),
             drift: Vec::new(),
             desired: (action != Action::NoOp).then(|| desired.clone()),
+            consumers: None,
+            consumers_incomplete: Vec::new(),
         };
         let text = serde_json::to_string(&c).unwrap();
         let back: Change = serde_json::from_str(&text).unwrap();
