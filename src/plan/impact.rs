@@ -148,12 +148,19 @@ pub fn annotate(
         } else {
             format!("pass `--allow-breaking-flows {name}` or set `allowBreakingFlows: true` in its manifest")
         };
+        let first = if blocks.iter().all(|b| matches!(b, Block::Unknown(_))) {
+            format!(
+                "let dependency tracking answer first (it needs `architect:dependencyTracking:view` and an OPERATIONAL build; `gcsync usage {name}` shows its answer), or accept breaking whatever uses it: {allow}"
+            )
+        } else {
+            format!(
+                "republish those flows onto another action first (`gcsync usage {name}` lists them), or accept breaking them: {allow}"
+            )
+        };
         errors.push(PlanError {
             name: c.name.clone(),
             message: format!("{verb} `{}` would break Architect flows: {}", c.name, what.join("; ")),
-            hint: Some(format!(
-                "republish those flows onto another action first (`gcsync usage {name}` lists them), or accept breaking them: {allow}"
-            )),
+            hint: Some(first),
         });
     }
     plan.errors.extend(errors);
