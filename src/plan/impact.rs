@@ -221,6 +221,24 @@ pub fn lines(c: &Change) -> Vec<String> {
     out
 }
 
+/// The same as [`lines`] in one sentence (for formats with a list of reasons per change).
+#[must_use]
+pub fn sentence(c: &Change) -> Option<String> {
+    let consumers = c.consumers.as_ref()?;
+    let mut s = if consumers.is_empty() {
+        "used by no Architect flow (dependency tracking)".to_string()
+    } else {
+        format!(
+            "used by Architect flows: {}",
+            consumers.iter().map(FlowConsumer::describe).collect::<Vec<_>>().join(", ")
+        )
+    };
+    if !c.consumers_incomplete.is_empty() {
+        s = format!("{s}; the list may be incomplete: {}", c.consumers_incomplete.join("; "));
+    }
+    Some(s)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -346,6 +364,11 @@ mod tests {
         let got = annotate(p, &impacts(&[("A", Impact::default())]), &Allowance::default(), &BTreeSet::new());
         assert!(got.errors.is_empty() && got.changes[0].reasons.is_empty());
         assert_eq!(lines(&got.changes[0]), ["used by no Architect flow (dependency tracking)"]);
+        assert_eq!(
+            sentence(&got.changes[0]).as_deref(),
+            Some("used by no Architect flow (dependency tracking)")
+        );
+        assert_eq!(sentence(&change("B", Action::Update)), None);
     }
 
     #[test]

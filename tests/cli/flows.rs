@@ -162,6 +162,14 @@ fn a_checked_in_only_consumer_warns_but_does_not_block() {
     e.seed_flow(json!({"name": "Draft IVR", "type": "INBOUNDCALLFLOW", "checkedInVersion": "1.0", "consumes": [{"id": id, "type": "DATAACTION"}]}));
     std::fs::remove_file(e.dir.path().join("manifests/a.yaml")).unwrap();
     assert_snapshot!("flows_plan_checked_in_only_human", e.snap(&["plan"]));
+    // The Terraform-shaped and Markdown formats carry the flows among the change's reasons.
+    for format in ["terraform", "markdown"] {
+        let out = e.ok(&["plan", "--format", format]);
+        assert!(
+            out.contains("used by Architect flows: Draft IVR (INBOUNDCALLFLOW, checked in 1.0, not published)"),
+            "{format}: {out}"
+        );
+    }
     e.ok(&["apply", "--auto-approve"]);
     assert_eq!(e.names(), ["Keeper"]);
 }
