@@ -4,7 +4,10 @@
 //! Owns: which owned actions need a full read for an audit ([`reads_needed`]), which fields
 //! of an owned action changed ([`action_fields`], against the state's field digests), and
 //! the audit's findings for actions ([`actions`]) and owned integrations ([`integrations`]:
-//! deleted, renamed, enabled state, credential binding, owned credential deleted).
+//! deleted, renamed, enabled state, credential binding, owned credential deleted), and the
+//! broken references among owned actions ([`broken_references`]: flows that still consume
+//! a deleted action the state owns by id, or an earlier id of an action it owns by name — a
+//! replaced one).
 //! Must not: read the org, the manifests or files, or print.
 
 use super::LiveSummary;
@@ -14,6 +17,55 @@ use crate::model::digest;
 use crate::state::{State, TrackedAction, TrackedIntegration, field_digests};
 use serde_json::Value;
 use std::collections::BTreeMap;
+
+/// A flow version that still consumes a deleted action gcsync owns or owned.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BrokenReference {
+    /// The action's name in the state.
+    pub action: String,
+    /// The deleted action's id.
+    pub action_id: String,
+    /// The flow's id.
+    pub flow_id: String,
+    /// The flow's name.
+    pub flow_name: String,
+    /// The flow's type.
+    pub flow_type: String,
+    /// The flow version that consumes it.
+    pub flow_version: Option<String>,
+}
+
+/// The broken references among owned actions, from dependency tracking's deleted-resource
+/// consumers: a consumed deleted resource is owned when the state tracks its id (deleted
+/// outside gcsync) or its name under another id (replaced). Sorted by action, flow.
+#[must_use]
+pub fn broken_references(
+    state: &State,
+    consumers: &[crate::remote::flows::DeletedResourceConsumer],
+) -> Vec<BrokenReference> {
+    let mut out = Vec::new();
+    for flow in consumers {
+        for r in &flow.consumed_resources {
+            let owned = state
+                .actions
+                .iter()
+                .find(|(name, t)| t.id == r.id || r.name.as_deref() == Some(name.as_str()));
+            if let Some((name, _)) = owned {
+                out.push(BrokenReference {
+                    action: name.clone(),
+                    action_id: r.id.clone(),
+                    flow_id: flow.id.clone(),
+                    flow_name: flow.name.clone().unwrap_or_else(|| flow.id.clone()),
+                    flow_type: flow.kind.clone().unwrap_or_else(|| "UNKNOWN".to_string()),
+                    flow_version: flow.version.clone(),
+                });
+            }
+        }
+    }
+    out.sort_by(|a, b| (&a.action, &a.flow_name, &a.flow_id).cmp(&(&b.action, &b.flow_name, &b.flow_id)));
+    out.dedup();
+    out
+}
 
 /// One drifted action or integration.
 #[derive(Debug, Clone, PartialEq)]

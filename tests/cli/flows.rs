@@ -166,7 +166,9 @@ fn a_checked_in_only_consumer_warns_but_does_not_block() {
     for format in ["terraform", "markdown"] {
         let out = e.ok(&["plan", "--format", format]);
         assert!(
-            out.contains("used by Architect flows: Draft IVR (INBOUNDCALLFLOW, checked in 1.0, not published)"),
+            out.contains(
+                "used by Architect flows: Draft IVR (INBOUNDCALLFLOW, checked in 1.0, not published)"
+            ),
             "{format}: {out}"
         );
     }
@@ -261,4 +263,36 @@ fn contract_migration_recipe_runs_end_to_end() {
     assert!(out.contains("used by no Architect flow"), "{out}");
     assert_eq!(e.names(), ["FetchUserProfile v2"]);
     e.ok(&["plan", "--detailed-exitcode"]);
+}
+
+#[test]
+fn drift_reports_flows_that_still_use_a_deleted_owned_action() {
+    let e = Env::new();
+    e.dir.write("manifests/a.yaml", action_yaml("FetchUserProfile", false));
+    e.dir.write("manifests/keep.yaml", action_yaml("Keeper", false));
+    e.ok(&["apply", "--auto-approve"]);
+    let id = e.id_of("FetchUserProfile");
+    e.seed_flow(json!({"name": "Main IVR", "type": "INBOUNDCALLFLOW", "publishedVersion": "3.0", "consumes": [{"id": id, "type": "DATAACTION"}]}));
+    // A flow using an action gcsync does not own is not gcsync's broken reference.
+    e.seed_flow(json!({"name": "Other IVR", "type": "INBOUNDCALLFLOW", "publishedVersion": "1.0", "consumes": [{"id": "someone-elses-action", "type": "DATAACTION"}]}));
+    assert_eq!(code(&e.run(&["drift"])), 0);
+    // Someone deletes the action by hand: drift reports it and the flow that still uses it.
+    let client = e.emu.client();
+    e.emu.rt.block_on(async { client.delete_action(&id).await.unwrap() });
+    assert_snapshot!("flows_drift_broken_reference_human", e.snap(&["drift"]));
+    let out = e.run(&["drift", "--json"]);
+    assert_eq!(code(&out), 2);
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        v["broken_references"],
+        json!([{"action": "FetchUserProfile", "action_id": id, "flow_id": v["broken_references"][0]["flow_id"], "flow_name": "Main IVR", "flow_type": "INBOUNDCALLFLOW", "flow_version": "3.0"}])
+    );
+    // Dependency tracking refusing (403): said, never "no broken references".
+    e.emu.set_faults(&["403 path=/api/v2/architect/dependencytracking/deletedresourceconsumers"]);
+    let out = e.run(&["drift", "--json"]);
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        v["broken_references_unknown"],
+        "dependency tracking answered 403 (missing permission architect:dependencyTracking:view)"
+    );
 }
