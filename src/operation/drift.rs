@@ -85,7 +85,19 @@ pub async fn drift(session: &Session, full: bool, state_existed: bool) -> Result
         (Vec::new(), None)
     } else {
         match client.deleted_resource_consumers().await {
-            Ok(consumers) => (drift::broken_references(state, &consumers), None),
+            Ok(consumers) => {
+                let consumers: Vec<drift::DeletedConsumer> = consumers
+                    .into_iter()
+                    .map(|c| drift::DeletedConsumer {
+                        flow_name: c.name.unwrap_or_else(|| c.id.clone()),
+                        flow_id: c.id,
+                        flow_type: c.kind.unwrap_or_else(|| "UNKNOWN".to_string()),
+                        flow_version: c.version,
+                        consumed: c.consumed_resources.into_iter().map(|r| (r.id, r.name)).collect(),
+                    })
+                    .collect();
+                (drift::broken_references(state, &consumers), None)
+            }
             Err(e) => match e.api().map(|a| a.status) {
                 Some(403) => (
                     Vec::new(),

@@ -35,29 +35,39 @@ pub struct BrokenReference {
     pub flow_version: Option<String>,
 }
 
-/// The broken references among owned actions, from dependency tracking's deleted-resource
-/// consumers: a consumed deleted resource is owned when the state tracks its id (deleted
-/// outside gcsync) or its name under another id (replaced). Sorted by action, flow.
+/// A flow version that consumes deleted resources, as dependency tracking lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeletedConsumer {
+    /// The flow's id.
+    pub flow_id: String,
+    /// The flow's name.
+    pub flow_name: String,
+    /// The flow's type.
+    pub flow_type: String,
+    /// The flow version.
+    pub flow_version: Option<String>,
+    /// The deleted resources it consumes: id and, when given, name.
+    pub consumed: Vec<(String, Option<String>)>,
+}
+
+/// The broken references among owned actions: a consumed deleted resource is owned when the
+/// state tracks its id (deleted outside gcsync) or its name under another id (replaced).
+/// Sorted by action, flow.
 #[must_use]
-pub fn broken_references(
-    state: &State,
-    consumers: &[crate::remote::flows::DeletedResourceConsumer],
-) -> Vec<BrokenReference> {
+pub fn broken_references(state: &State, consumers: &[DeletedConsumer]) -> Vec<BrokenReference> {
     let mut out = Vec::new();
     for flow in consumers {
-        for r in &flow.consumed_resources {
-            let owned = state
-                .actions
-                .iter()
-                .find(|(name, t)| t.id == r.id || r.name.as_deref() == Some(name.as_str()));
-            if let Some((name, _)) = owned {
+        for (id, name) in &flow.consumed {
+            let owned =
+                state.actions.iter().find(|(n, t)| t.id == *id || name.as_deref() == Some(n.as_str()));
+            if let Some((action, _)) = owned {
                 out.push(BrokenReference {
-                    action: name.clone(),
-                    action_id: r.id.clone(),
-                    flow_id: flow.id.clone(),
-                    flow_name: flow.name.clone().unwrap_or_else(|| flow.id.clone()),
-                    flow_type: flow.kind.clone().unwrap_or_else(|| "UNKNOWN".to_string()),
-                    flow_version: flow.version.clone(),
+                    action: action.clone(),
+                    action_id: id.clone(),
+                    flow_id: flow.flow_id.clone(),
+                    flow_name: flow.flow_name.clone(),
+                    flow_type: flow.flow_type.clone(),
+                    flow_version: flow.flow_version.clone(),
                 });
             }
         }

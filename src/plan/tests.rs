@@ -340,35 +340,24 @@ fn a_target_naming_nothing_is_an_error() {
 
 #[test]
 fn broken_references_are_flows_using_a_deleted_owned_or_replaced_action() {
-    use crate::plan::drift::broken_references;
-    use crate::remote::flows::{DeletedResourceConsumer, Dependency};
+    use crate::plan::drift::{DeletedConsumer, broken_references};
     let mut st = State::new();
     st.actions.insert("A".into(), tracked("id-A", 1, &spec("A", 10, "x")));
     st.actions.insert("B".into(), tracked("id-B2", 1, &spec("B", 10, "x")));
-    let dep = |id: &str, name: &str| Dependency {
-        id: id.into(),
-        name: Some(name.into()),
-        version: Some("1".into()),
-        kind: Some("DATAACTION".into()),
-        deleted: Some(true),
+    let flow = |id: &str, consumed: &[(&str, &str)]| DeletedConsumer {
+        flow_id: id.into(),
+        flow_name: format!("Flow {id}"),
+        flow_type: "INBOUNDCALLFLOW".into(),
+        flow_version: Some("2.0".into()),
+        consumed: consumed.iter().map(|(i, n)| ((*i).to_string(), Some((*n).to_string()))).collect(),
     };
-    let flow = |id: &str, deps: Vec<Dependency>| DeletedResourceConsumer {
-        id: id.into(),
-        name: Some(format!("Flow {id}")),
-        version: Some("2.0".into()),
-        kind: Some("INBOUNDCALLFLOW".into()),
-        consumed_resources: deps,
-    };
+    // A deleted outside gcsync; B's old id (replaced); someone else's action.
     let got = broken_references(
         &st,
-        &[
-            // A deleted outside gcsync; B's old id (replaced); someone else's action.
-            flow("f1", vec![dep("id-A", "A"), dep("id-X", "Not ours")]),
-            flow("f2", vec![dep("id-B1", "B")]),
-        ],
+        &[flow("f1", &[("id-A", "A"), ("id-X", "Not ours")]), flow("f2", &[("id-B1", "B")])],
     );
     let v: Vec<(&str, &str, &str)> =
         got.iter().map(|b| (b.action.as_str(), b.action_id.as_str(), b.flow_name.as_str())).collect();
     assert_eq!(v, [("A", "id-A", "Flow f1"), ("B", "id-B1", "Flow f2")]);
-    assert!(broken_references(&st, &[flow("f3", vec![dep("id-X", "Not ours")])]).is_empty());
+    assert!(broken_references(&st, &[flow("f3", &[("id-X", "Not ours")])]).is_empty());
 }
