@@ -29,6 +29,8 @@ pub struct Request {
     pub allow_replace: bool,
     /// `--allow-breaking-flows NAME` (repeatable).
     pub allow_breaking_flows: Vec<String>,
+    /// How hints spell the command (`gcsync`, `gcsync --local`, `gcsync --env NAME`).
+    pub gcsync: String,
     /// The environment (`--env`), for the plan header.
     pub environment: Option<String>,
 }
@@ -51,7 +53,8 @@ pub async fn plan(
     env: &dyn Fn(&str) -> Option<String>,
     secret: &dyn Fn(&str),
 ) -> Result<Planned, CliError> {
-    let Request { manifests, targets, refresh, allow_replace, allow_breaking_flows, environment } = request;
+    let Request { manifests, targets, refresh, allow_replace, allow_breaking_flows, gcsync, environment } =
+        request;
     let opts = plan::Options { targets, allow_replace, full_refresh: refresh == Refresh::Full };
     let refreshed = refresh::refresh(&session.org.client, manifests, &session.state, &opts, env).await?;
     for d in &refreshed.desired_integrations {
@@ -71,7 +74,7 @@ pub async fn plan(
     let manifest_allows: BTreeSet<String> =
         refreshed.desired.iter().filter(|d| d.allow_breaking_flows).map(|d| d.name.clone()).collect();
     let allowance = Allowance::new(allow_breaking_flows.into_iter().chain(manifest_allows.iter().cloned()));
-    let plan = plan::impact::annotate(plan, &impacts, &allowance, &manifest_allows);
+    let plan = plan::impact::annotate(plan, &impacts, &allowance, &manifest_allows, &gcsync);
     let ctx = session.render_context(environment);
     Ok(Planned { plan, ctx, live: refreshed.live.summaries })
 }

@@ -91,12 +91,15 @@ fn shell_word(s: &str) -> String {
 /// applies the rules of [`crate::impact::decide`]: a refused change becomes a plan error naming
 /// the flows and both ways out; warnings become reason lines. `manifest_allows`: the manifest
 /// names whose manifest sets `allowBreakingFlows: true` (`allowance` holds them and the flag's).
+/// `gcsync`: how the hint spells the command (`gcsync`, `gcsync --local`, `gcsync --env prod`),
+/// so it runs as printed.
 #[must_use]
 pub fn annotate(
     mut plan: Plan,
     impacts: &BTreeMap<String, Impact>,
     allowance: &Allowance,
     manifest_allows: &BTreeSet<String>,
+    gcsync: &str,
 ) -> Plan {
     let not_read = Impact { consumers: Vec::new(), incomplete: vec![crate::impact::Incomplete::NotRead] };
     let mut errors = Vec::new();
@@ -150,11 +153,11 @@ pub fn annotate(
         };
         let first = if blocks.iter().all(|b| matches!(b, Block::Unknown(_))) {
             format!(
-                "let dependency tracking answer first (it needs `architect:dependencyTracking:view` and an OPERATIONAL build; `gcsync usage {name}` shows its answer), or accept breaking whatever uses it: {allow}"
+                "let dependency tracking answer first (it needs `architect:dependencyTracking:view` and an OPERATIONAL build; `{gcsync} usage {name}` shows its answer), or accept breaking whatever uses it: {allow}"
             )
         } else {
             format!(
-                "republish those flows onto another action first (`gcsync usage {name}` lists them), or accept breaking them: {allow}"
+                "republish those flows onto another action first (`{gcsync} usage {name}` lists them), or accept breaking them: {allow}"
             )
         };
         errors.push(PlanError {
@@ -296,7 +299,13 @@ mod tests {
     fn published_consumer_is_an_error_naming_flows_and_both_ways_out() {
         let p = plan(vec![change("Fetch profile", Action::Delete), change("Other", Action::Update)]);
         let i = Impact { consumers: vec![flow("f1", Some("3.0"), Some("4.0"))], incomplete: vec![] };
-        let got = annotate(p, &impacts(&[("Fetch profile", i)]), &Allowance::default(), &BTreeSet::new());
+        let got = annotate(
+            p,
+            &impacts(&[("Fetch profile", i)]),
+            &Allowance::default(),
+            &BTreeSet::new(),
+            "gcsync --env prod",
+        );
         assert_eq!(got.errors.len(), 1);
         assert_eq!(
             got.errors[0].message,
@@ -305,7 +314,7 @@ mod tests {
         assert_eq!(
             got.errors[0].hint.as_deref(),
             Some(
-                "republish those flows onto another action first (`gcsync usage 'Fetch profile'` lists them), or accept breaking them: pass `--allow-breaking-flows 'Fetch profile'`"
+                "republish those flows onto another action first (`gcsync --env prod usage 'Fetch profile'` lists them), or accept breaking them: pass `--allow-breaking-flows 'Fetch profile'`"
             )
         );
         assert_eq!(got.changes[0].consumers.as_ref().map(Vec::len), Some(1));
@@ -321,6 +330,7 @@ mod tests {
             &impacts(&[("A", i.clone()), ("B", i)]),
             &Allowance::new(["A"]),
             &BTreeSet::from(["A".to_string()]),
+            "gcsync",
         );
         assert_eq!(got.errors.iter().map(|e| e.name.as_str()).collect::<Vec<_>>(), ["B"]);
         assert!(got.errors[0].hint.as_deref().unwrap().contains("allowBreakingFlows: true"));
@@ -336,7 +346,7 @@ mod tests {
     fn checked_in_only_warns() {
         let p = plan(vec![change("A", Action::Delete)]);
         let i = Impact { consumers: vec![flow("f2", None, Some("1.0"))], incomplete: vec![] };
-        let got = annotate(p, &impacts(&[("A", i)]), &Allowance::default(), &BTreeSet::new());
+        let got = annotate(p, &impacts(&[("A", i)]), &Allowance::default(), &BTreeSet::new(), "gcsync");
         assert!(got.errors.is_empty());
         assert_eq!(
             got.changes[0].reasons,
@@ -350,7 +360,7 @@ mod tests {
     fn unknown_or_missing_impact_is_refused_never_silent() {
         let p = plan(vec![change("A", Action::Delete), change("B", Action::Delete)]);
         let i = Impact { consumers: vec![], incomplete: vec![Incomplete::ServerError { status: 503 }] };
-        let got = annotate(p, &impacts(&[("A", i)]), &Allowance::default(), &BTreeSet::new());
+        let got = annotate(p, &impacts(&[("A", i)]), &Allowance::default(), &BTreeSet::new(), "gcsync");
         assert_eq!(got.errors.len(), 2);
         assert!(got.errors[0].message.contains("unknown (dependency tracking answered HTTP 503)"));
         assert!(got.errors[1].message.contains("were not read"), "{}", got.errors[1].message);
@@ -361,7 +371,13 @@ mod tests {
     #[test]
     fn no_consumers_proceeds_and_says_so() {
         let p = plan(vec![change("A", Action::Delete)]);
-        let got = annotate(p, &impacts(&[("A", Impact::default())]), &Allowance::default(), &BTreeSet::new());
+        let got = annotate(
+            p,
+            &impacts(&[("A", Impact::default())]),
+            &Allowance::default(),
+            &BTreeSet::new(),
+            "gcsync",
+        );
         assert!(got.errors.is_empty() && got.changes[0].reasons.is_empty());
         assert_eq!(lines(&got.changes[0]), ["used by no Architect flow (dependency tracking)"]);
         assert_eq!(
@@ -375,7 +391,8 @@ mod tests {
     fn stale_when_new_published_consumers_appear() {
         let p = plan(vec![change("A", Action::Delete)]);
         let saved = Impact { consumers: vec![flow("f1", None, Some("1.0"))], incomplete: vec![] };
-        let p = annotate(p, &impacts(&[("A", saved.clone())]), &Allowance::default(), &BTreeSet::new());
+        let p =
+            annotate(p, &impacts(&[("A", saved.clone())]), &Allowance::default(), &BTreeSet::new(), "gcsync");
         assert!(stale(&p, &impacts(&[("A", saved)])).is_empty());
         let now = Impact {
             consumers: vec![flow("f1", Some("1.0"), None), flow("f3", None, Some("2.0"))],

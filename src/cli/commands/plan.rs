@@ -82,6 +82,7 @@ fn run_with(
             refresh: args.refresh,
             allow_replace: args.allow_replace,
             allow_breaking_flows: args.allow_breaking_flows.clone(),
+            gcsync: globals.gcsync_prefix(),
             environment: globals.environment.clone(),
         };
         let env = |var: &str| std::env::var(var).ok();
