@@ -83,7 +83,9 @@ pub async fn refresh<R: Read>(
     let summaries: Vec<LiveSummary> = actions.iter().map(summary).collect();
     drop(actions);
     // Each manifest is dropped once compiled, which keeps a plan over thousands of actions small.
-    let specs: Vec<(String, String, (bool, bool), Option<String>, crate::model::ActionSpec)> = manifests
+    // (name, integration, (allowReplace, allowBreakingFlows), renamedFrom, spec)
+    type Compiled = (String, String, (bool, bool), Option<String>, crate::model::ActionSpec);
+    let specs: Vec<Compiled> = manifests
         .actions
         .into_iter()
         .map(|m| {
