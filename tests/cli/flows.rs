@@ -296,3 +296,25 @@ fn drift_reports_flows_that_still_use_a_deleted_owned_action() {
         "dependency tracking answered 403 (missing permission architect:dependencyTracking:view)"
     );
 }
+
+#[test]
+fn a_secure_action_is_looked_up_as_a_secure_action() {
+    let e = Env::new();
+    e.dir.write("manifests/a.yaml", format!("{}secure: true\n", action_yaml("FetchCard", false)));
+    e.dir.write("manifests/keep.yaml", action_yaml("Keeper", false));
+    e.ok(&["apply", "--auto-approve"]);
+    let id = e.id_of("FetchCard");
+    e.seed_flow(json!({"name": "Payments IVR", "type": "INBOUNDCALLFLOW", "publishedVersion": "1.0", "consumes": [{"id": id, "type": "SECUREACTION"}]}));
+    std::fs::remove_file(e.dir.path().join("manifests/a.yaml")).unwrap();
+    e.emu.clear_requests();
+    let out = e.fails(&["plan"]);
+    assert!(out.contains("published flows use it: Payments IVR (INBOUNDCALLFLOW, published 1.0)"), "{out}");
+    let secure_queries = e
+        .emu
+        .requests()
+        .iter()
+        .filter(|r| r["path"].as_str().unwrap().ends_with("/consumingresources"))
+        .filter(|r| r.to_string().contains("SECUREACTION"))
+        .count();
+    assert_eq!(secure_queries, 2, "{:?}", e.emu.requests());
+}
