@@ -4,9 +4,8 @@
 //! Owns the pure model only: [`Consumer`] (one flow using an action), [`Impact`] (the consumers found and
 //! why the answer may be incomplete), [`Allowance`] (the actions the user allows to break flows) and the
 //! decision [`decide`]. No I/O: the consumers are read elsewhere (Architect dependency tracking,
-//! `consumingresources` / `build`), and the plan core will call [`decide`] for every action a plan deletes
-//! or replaces (that integration is coming; today `remote::flows` builds `Impact`s and `gcsync usage`
-//! shows them). Must not touch the client,
+//! `consumingresources` / `build`), and the plan calls [`decide`] for every action it deletes or replaces
+//! (`plan::impact::annotate`); `remote::flows` builds the `Impact`s and `gcsync usage` shows them. Must not touch the client,
 //! the emulator, the plan or the state.
 //!
 //! Rules: a consumer whose flow has a **published** version blocks unless allowed for that action; a
@@ -50,6 +49,8 @@ pub enum Incomplete {
     Forbidden { permission: String },
     /// Dependency tracking answered a server error.
     ServerError { status: u16 },
+    /// The consumers were not read at all (a caller's gap; treated as unknown, never as none).
+    NotRead,
 }
 
 impl fmt::Display for Incomplete {
@@ -70,6 +71,7 @@ impl fmt::Display for Incomplete {
             Incomplete::ServerError { status } => {
                 write!(f, "dependency tracking answered HTTP {status}")
             }
+            Incomplete::NotRead => write!(f, "the flows using it were not read"),
         }
     }
 }

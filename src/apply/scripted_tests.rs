@@ -36,6 +36,7 @@ fn desired(s: &ActionSpec) -> Desired {
         integration: crate::plan::IntegrationRef::Id(s.integration.clone()),
         allow_replace: false,
         renamed_from: None,
+        allow_breaking_flows: false,
     }
 }
 
@@ -159,6 +160,7 @@ fn plan_update() -> (Plan, State, ActionSpec) {
             name: "A".into(),
             integration_id: "int-1".into(),
             version: 1,
+            secure: false,
         }],
         details: [("id-A".to_string(), old)].into(),
         ..Live::default()

@@ -167,7 +167,7 @@ pub struct Resource {
     pub importing: bool,
     /// The integration of a data action (by name).
     pub integration: Option<String>,
-    /// Why (gcsync's sentences: replacement warnings, drift, hints).
+    /// Why (gcsync's sentences: replacement warnings, drift, hints, the flows using it).
     pub reasons: Vec<String>,
     /// The field diff (for a create, every field with a null `before`).
     pub fields: Vec<Field>,
@@ -410,7 +410,8 @@ fn action(c: &Change) -> Resource {
         previous_name: c.moved_from.clone(),
         importing: c.adopt(),
         integration: Some(c.integration.clone()),
-        reasons: c.reasons.clone(),
+        // The Architect flows using a deleted or replaced action, as one sentence.
+        reasons: c.reasons.iter().cloned().chain(crate::plan::impact::sentence(c)).collect(),
         fields,
         replace_paths,
         drift,

@@ -55,6 +55,9 @@ pub struct ActionManifest {
     pub timeout_seconds: Option<Sp<i64>>,
     /// Allows plan/apply to replace this action when a change cannot be made in place.
     pub allow_replace: bool,
+    /// Allows plan/apply to replace this action although published Architect flows use it
+    /// (`allowBreakingFlows: true`; see `plan::impact`).
+    pub allow_breaking_flows: bool,
     /// The action's previous manifest name: plan renames the owned action in place (same
     /// id) instead of deleting the old one and creating a new one.
     pub renamed_from: Option<Sp<String>>,

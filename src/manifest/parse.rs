@@ -15,7 +15,7 @@ use crate::yaml::{self, Node, Value};
 use std::path::Path;
 
 /// Keys of a `DataAction` document.
-pub const ACTION_KEYS: [&str; 17] = [
+pub const ACTION_KEYS: [&str; 18] = [
     "kind",
     "name",
     "renamedFrom",
@@ -25,6 +25,7 @@ pub const ACTION_KEYS: [&str; 17] = [
     "secure",
     "timeoutSeconds",
     "allowReplace",
+    "allowBreakingFlows",
     "request",
     "inputs",
     "outputs",
@@ -136,6 +137,7 @@ fn parse_action(file: &Path, doc: &Node, sink: &mut Sink<'_>) -> Option<ActionMa
     let secure = r.boolean("secure", sink);
     let timeout_seconds = r.integer("timeoutSeconds", sink);
     let allow_replace = r.boolean("allowReplace", sink).is_some_and(|b| b.value);
+    let allow_breaking_flows = r.boolean("allowBreakingFlows", sink).is_some_and(|b| b.value);
     let renamed_from = r.string("renamedFrom", sink);
     let function = r.get("function").map(|(_, node)| super::function::parse(file, node, &what, sink));
     let request = match (r.get("request"), &function) {
@@ -169,6 +171,7 @@ fn parse_action(file: &Path, doc: &Node, sink: &mut Sink<'_>) -> Option<ActionMa
         secure,
         timeout_seconds,
         allow_replace,
+        allow_breaking_flows,
         renamed_from,
         request: request?,
         contract: contract?,

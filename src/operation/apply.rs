@@ -1,8 +1,8 @@
 //! The apply operation: get the plan to apply (a saved plan checked for freshness, or a
 //! fresh plan) and carry it out, persisting the state through the session's store.
 //!
-//! Owns: the freshness check of a saved plan against the org, the state and the manifests
-//! (before anything is changed), a first apply keeping a saved plan's lineage, and the
+//! Owns: the freshness check of a saved plan against the org, the state, the manifests and
+//! the flows using the actions it deletes or replaces (before anything is changed), a first apply keeping a saved plan's lineage, and the
 //! state-only apply of a plan that changes nothing in the org.
 //! Must not: ask for confirmation, print (progress goes to the caller's hook) or decide exit
 //! codes.
@@ -42,6 +42,12 @@ pub async fn prepare(
             let live: Vec<_> =
                 session.org.client.list_actions().await?.iter().map(refresh::summary).collect();
             plan.check_fresh(&session.state, &session.org_ref, input_digest, environment.as_deref(), &live)?;
+            // Flows may have started using an action the plan deletes or replaces.
+            let impacts = plan_op::read_impacts(&session.org.client, &plan.plan, &live).await?;
+            let why = crate::plan::impact::stale(&plan.plan, &impacts);
+            if !why.is_empty() {
+                return Err(crate::plan::file::Error::Stale(why).into());
+            }
             if session.state.serial == 0 {
                 // First apply of a plan made without a state: keep the plan's lineage.
                 session.state.lineage = plan.lineage.clone();

@@ -3,14 +3,16 @@
 //! Owns: refusing an audit without anything to compare (a missing or empty state must turn
 //! a scheduled job red, not report "no drift"), and the reads of an audit: the action list,
 //! full definitions of owned actions whose version moved (every owned one with `full`),
-//! the integrations and their bound credentials when integrations are owned.
+//! the integrations and their bound credentials when integrations are owned, and the flows
+//! that still consume deleted actions when actions are owned (one call; a 403 or 5xx makes
+//! the broken references unknown, said in the report, never "none").
 //! Must not: compare (that is `plan::drift`), read manifests, change the org or the state,
 //! or print.
 
 use super::refresh;
 use super::session::Session;
 use crate::exit::CliError;
-use crate::plan::drift::{self, Drifted};
+use crate::plan::drift::{self, BrokenReference, Drifted};
 use crate::plan::integrations::LiveIntegrations;
 use crate::state::OrgRef;
 use crate::state::store::StateStore as _;
@@ -28,13 +30,17 @@ pub struct Report {
     pub actions: Vec<Drifted>,
     /// Drifted integrations.
     pub integrations: Vec<Drifted>,
+    /// Flows that still consume a deleted action gcsync owns or owned (replaced).
+    pub broken: Vec<BrokenReference>,
+    /// Why the broken references could not be read (a 403 or 5xx from dependency tracking).
+    pub broken_unknown: Option<String>,
 }
 
 impl Report {
     /// Whether anything drifted.
     #[must_use]
     pub fn any(&self) -> bool {
-        !self.actions.is_empty() || !self.integrations.is_empty()
+        !self.actions.is_empty() || !self.integrations.is_empty() || !self.broken.is_empty()
     }
 }
 
@@ -76,7 +82,41 @@ pub async fn drift(session: &Session, full: bool) -> Result<Report, CliError> {
         }
         drift::integrations(&state.integrations, &live, credentials_listed)
     };
+    let (broken, broken_unknown) = if state.actions.is_empty() {
+        (Vec::new(), None)
+    } else {
+        match client.deleted_resource_consumers().await {
+            Ok(consumers) => {
+                let consumers: Vec<drift::DeletedConsumer> = consumers
+                    .into_iter()
+                    .map(|c| drift::DeletedConsumer {
+                        flow_name: c.name.unwrap_or_else(|| c.id.clone()),
+                        flow_id: c.id,
+                        flow_type: c.kind.unwrap_or_else(|| "UNKNOWN".to_string()),
+                        flow_version: c.version,
+                        consumed: c.consumed_resources.into_iter().map(|r| (r.id, r.name)).collect(),
+                    })
+                    .collect();
+                (drift::broken_references(state, &consumers), None)
+            }
+            Err(e) => match e.api().map(|a| a.status) {
+                Some(403) => (
+                    Vec::new(),
+                    Some(format!(
+                        "dependency tracking answered 403 (missing permission {})",
+                        crate::remote::flows::VIEW_PERMISSION
+                    )),
+                ),
+                Some(status) if status >= 500 => {
+                    (Vec::new(), Some(format!("dependency tracking answered HTTP {status}")))
+                }
+                _ => return Err(e.into()),
+            },
+        }
+    };
     Ok(Report {
+        broken,
+        broken_unknown,
         org_ref: session.org_ref.clone(),
         managed: state.actions.len(),
         managed_integrations: state.integrations.len(),

@@ -53,6 +53,7 @@ pub fn summary(a: &Action) -> LiveSummary {
         name: a.name.clone(),
         integration_id: a.integration_id.clone(),
         version: a.version,
+        secure: a.secure,
     }
 }
 
@@ -82,12 +83,20 @@ pub async fn refresh<R: Read>(
     let summaries: Vec<LiveSummary> = actions.iter().map(summary).collect();
     drop(actions);
     // Each manifest is dropped once compiled, which keeps a plan over thousands of actions small.
-    let specs: Vec<(String, String, bool, Option<String>, crate::model::ActionSpec)> = manifests
+    // (name, integration, (allowReplace, allowBreakingFlows), renamedFrom, spec)
+    type Compiled = (String, String, (bool, bool), Option<String>, crate::model::ActionSpec);
+    let specs: Vec<Compiled> = manifests
         .actions
         .into_iter()
         .map(|m| {
             let spec = crate::manifest::compile::compile(&m);
-            (m.name.value, m.integration.value, m.allow_replace, m.renamed_from.map(|r| r.value), spec)
+            (
+                m.name.value,
+                m.integration.value,
+                (m.allow_replace, m.allow_breaking_flows),
+                m.renamed_from.map(|r| r.value),
+                spec,
+            )
         })
         .collect();
     let names: std::collections::BTreeSet<&str> = specs.iter().map(|(_, i, _, _, _)| i.as_str()).collect();
@@ -144,11 +153,22 @@ pub async fn refresh<R: Read>(
     let desired: Vec<Desired> = specs
         .into_iter()
         .zip(addresses)
-        .map(|((_, integration_name, allow_replace, renamed_from, mut spec), name)| {
-            let integration = resolved.get(&integration_name).cloned().unwrap_or(IntegrationRef::Unresolved);
-            spec.integration = integration.wire();
-            Desired { name, spec, integration_name, integration, allow_replace, renamed_from }
-        })
+        .map(
+            |((_, integration_name, (allow_replace, allow_breaking_flows), renamed_from, mut spec), name)| {
+                let integration =
+                    resolved.get(&integration_name).cloned().unwrap_or(IntegrationRef::Unresolved);
+                spec.integration = integration.wire();
+                Desired {
+                    name,
+                    spec,
+                    integration_name,
+                    integration,
+                    allow_replace,
+                    renamed_from,
+                    allow_breaking_flows,
+                }
+            },
+        )
         .collect();
     let needed = plan::details_needed(&desired, state, &summaries, opts);
     let details = fetch_details(client, needed.iter().map(String::as_str)).await?;

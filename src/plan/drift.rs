@@ -4,7 +4,10 @@
 //! Owns: which owned actions need a full read for an audit ([`reads_needed`]), which fields
 //! of an owned action changed ([`action_fields`], against the state's field digests), and
 //! the audit's findings for actions ([`actions`]) and owned integrations ([`integrations`]:
-//! deleted, renamed, enabled state, credential binding, owned credential deleted).
+//! deleted, renamed, enabled state, credential binding, owned credential deleted), and the
+//! broken references among owned actions ([`broken_references`]: flows that still consume
+//! a deleted action the state owns by id, or an earlier id of an action it owns by name — a
+//! replaced one).
 //! Must not: read the org, the manifests or files, or print.
 
 use super::LiveSummary;
@@ -14,6 +17,65 @@ use crate::model::digest;
 use crate::state::{State, TrackedAction, TrackedIntegration, field_digests};
 use serde_json::Value;
 use std::collections::BTreeMap;
+
+/// A flow version that still consumes a deleted action gcsync owns or owned.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BrokenReference {
+    /// The action's name in the state.
+    pub action: String,
+    /// The deleted action's id.
+    pub action_id: String,
+    /// The flow's id.
+    pub flow_id: String,
+    /// The flow's name.
+    pub flow_name: String,
+    /// The flow's type.
+    pub flow_type: String,
+    /// The flow version that consumes it.
+    pub flow_version: Option<String>,
+}
+
+/// A flow version that consumes deleted resources, as dependency tracking lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeletedConsumer {
+    /// The flow's id.
+    pub flow_id: String,
+    /// The flow's name.
+    pub flow_name: String,
+    /// The flow's type.
+    pub flow_type: String,
+    /// The flow version.
+    pub flow_version: Option<String>,
+    /// The deleted resources it consumes: id and, when given, name.
+    pub consumed: Vec<(String, Option<String>)>,
+}
+
+/// The broken references among owned actions: a consumed deleted resource is owned when the
+/// state tracks its id (deleted outside gcsync) or its name under another id (replaced).
+/// Sorted by action, flow.
+#[must_use]
+pub fn broken_references(state: &State, consumers: &[DeletedConsumer]) -> Vec<BrokenReference> {
+    let mut out = Vec::new();
+    for flow in consumers {
+        for (id, name) in &flow.consumed {
+            let owned =
+                state.actions.iter().find(|(n, t)| t.id == *id || name.as_deref() == Some(n.as_str()));
+            if let Some((action, _)) = owned {
+                out.push(BrokenReference {
+                    action: action.clone(),
+                    action_id: id.clone(),
+                    flow_id: flow.flow_id.clone(),
+                    flow_name: flow.flow_name.clone(),
+                    flow_type: flow.flow_type.clone(),
+                    flow_version: flow.flow_version.clone(),
+                });
+            }
+        }
+    }
+    out.sort_by(|a, b| (&a.action, &a.flow_name, &a.flow_id).cmp(&(&b.action, &b.flow_name, &b.flow_id)));
+    out.dedup();
+    out
+}
 
 /// One drifted action or integration.
 #[derive(Debug, Clone, PartialEq)]

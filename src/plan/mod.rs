@@ -16,6 +16,7 @@
 
 pub mod drift;
 pub mod file;
+pub mod impact;
 pub mod integrations;
 pub mod render;
 
@@ -106,6 +107,8 @@ pub struct Desired {
     pub allow_replace: bool,
     /// `renamedFrom:` in the manifest: the owned action's previous name.
     pub renamed_from: Option<String>,
+    /// `allowBreakingFlows: true` in the manifest: replacing it may break the flows using it.
+    pub allow_breaking_flows: bool,
 }
 
 /// A live action as listed (no config).
@@ -119,6 +122,9 @@ pub struct LiveSummary {
     pub integration_id: String,
     /// Version.
     pub version: i64,
+    /// A secure action (dependency tracking names it `SECUREACTION`).
+    #[serde(default)]
+    pub secure: bool,
 }
 
 /// What the refresh read from the org.
@@ -302,6 +308,11 @@ pub struct Change {
     /// The desired action as `PostActionInput` JSON (integration as id), for create,
     /// update and replace; also kept for no-ops that refresh state.
     pub desired: Option<DesiredJson>,
+    /// The Architect flows using the action, for a change that deletes or replaces it
+    /// (`None` for every other change; see [`impact`]).
+    pub consumers: Option<Vec<impact::FlowConsumer>>,
+    /// Why that list may be incomplete (empty: complete).
+    pub consumers_incomplete: Vec<String>,
 }
 
 impl Change {
@@ -348,6 +359,10 @@ struct WireChangeRef<'a> {
     drift: &'a [String],
     #[serde(skip_serializing_if = "Option::is_none")]
     desired: &'a Option<DesiredJson>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    consumers: &'a Option<Vec<impact::FlowConsumer>>,
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    consumers_incomplete: &'a [String],
 }
 
 impl Serialize for Change {
@@ -365,6 +380,8 @@ impl Serialize for Change {
             fields: &self.fields,
             drift: &self.drift,
             desired: &self.desired,
+            consumers: &self.consumers,
+            consumers_incomplete: &self.consumers_incomplete,
         }
         .serialize(serializer)
     }
@@ -394,6 +411,10 @@ struct WireChange {
     drift: Vec<String>,
     #[serde(default)]
     desired: Option<DesiredJson>,
+    #[serde(default)]
+    consumers: Option<Vec<impact::FlowConsumer>>,
+    #[serde(default)]
+    consumers_incomplete: Vec<String>,
 }
 
 impl TryFrom<WireChange> for Change {
@@ -413,6 +434,8 @@ impl TryFrom<WireChange> for Change {
             fields: w.fields,
             drift: w.drift,
             desired: w.desired,
+            consumers: w.consumers,
+            consumers_incomplete: w.consumers_incomplete,
         })
     }
 }
@@ -685,6 +708,8 @@ fn plan_actions(
                         fields: Vec::new(),
                         drift: Vec::new(),
                         desired: Some(desired_json),
+                        consumers: None,
+                        consumers_incomplete: Vec::new(),
                     }),
                     (false, true, Some(s)) if named.len() == 1 => {
                         let mut c = compare(d, s, live.details.get(&s.id), None, opts, &mut errors);
@@ -736,6 +761,8 @@ fn plan_actions(
                     fields: Vec::new(),
                     drift: vec!["deleted".into()],
                     desired: Some(desired_json),
+                    consumers: None,
+                    consumers_incomplete: Vec::new(),
                 }),
                 Some(s) => {
                     let detail = live.details.get(&t.id);
@@ -776,6 +803,8 @@ fn plan_actions(
             fields: Vec::new(),
             drift: Vec::new(),
             desired: None,
+            consumers: None,
+            consumers_incomplete: Vec::new(),
         });
     }
     // A new, empty state facing an org that already holds the manifests' actions: either the
@@ -896,6 +925,8 @@ fn compare(
         fields: Vec::new(),
         drift: Vec::new(),
         desired: None,
+        consumers: None,
+        consumers_incomplete: Vec::new(),
     };
     // The desired definition travels in the plan only when apply needs it (a change, an
     // adoption, or a version the state must record); a no-change plan of thousands of

@@ -2,7 +2,8 @@
 //!
 //! Owns: per action a header (`+`, `~`, `-/+`, `-`), a field-level diff — line diffs of
 //! templates (`similar`), JSON-aware diffs of schemas and maps (canonical, sorted keys, so
-//! key order never shows as a change), `before → after` for scalars — drift notes, errors,
+//! key order never shows as a change), `before → after` for scalars — drift notes, the
+//! Architect flows using an action the plan deletes or replaces (`plan::impact`), errors,
 //! and the final line (`Plan: X to add, Y to change, Z to replace, W to destroy.` or
 //! `No changes. The org matches the manifests.`); and the `--json` document
 //! (`format_version` "1", documented in README).
@@ -192,6 +193,9 @@ fn render_change(out: &mut String, c: &Change, paint: Paint) {
     for r in &c.reasons {
         let _ = writeln!(out, "    {} {r}", paint.with(&Style::new().yellow(), "!"));
     }
+    for line in super::impact::lines(c) {
+        let _ = writeln!(out, "    {line}");
+    }
     let created;
     let fields = if c.op() == Op::Create {
         created = super::create_fields(c);
@@ -302,6 +306,8 @@ pub fn json(plan: &Plan, ctx: &Context) -> Value {
                 "reasons": c.reasons,
                 "fields": if c.op() == Op::Create { super::create_fields(c) } else { c.fields.clone() },
                 "drift": c.drift,
+                "consumers": c.consumers,
+                "consumers_incomplete": c.consumers_incomplete,
             })
         })
         .collect();

@@ -48,6 +48,7 @@ fn desired(s: ActionSpec) -> Desired {
         spec: s,
         integration_name: "Int".into(),
         allow_replace: false,
+        allow_breaking_flows: false,
         renamed_from: None,
     }
 }
@@ -57,7 +58,7 @@ fn tracked(id: &str, version: i64, s: &ActionSpec) -> TrackedAction {
 }
 
 fn live(id: &str, name: &str, version: i64) -> LiveSummary {
-    LiveSummary { id: id.into(), name: name.into(), integration_id: "int-1".into(), version }
+    LiveSummary { id: id.into(), name: name.into(), integration_id: "int-1".into(), version, secure: false }
 }
 
 fn ops(p: &Plan) -> Vec<(String, Op)> {
@@ -300,6 +301,8 @@ fn every_action_survives_the_plan_format() {
             fields: Vec::new(),
             drift: Vec::new(),
             desired: (action != Action::NoOp).then(|| desired.clone()),
+            consumers: None,
+            consumers_incomplete: Vec::new(),
         };
         let text = serde_json::to_string(&c).unwrap();
         let back: Change = serde_json::from_str(&text).unwrap();
@@ -354,4 +357,28 @@ fn near_misses_get_did_you_mean() {
     let p = plan(&[d], &State::new(), &live, &Options::default());
     let hint = p.errors[0].hint.as_deref().unwrap();
     assert!(hint.starts_with("did you mean `Profile API`? Integration names match exactly"), "{hint}");
+}
+
+#[test]
+fn broken_references_are_flows_using_a_deleted_owned_or_replaced_action() {
+    use crate::plan::drift::{DeletedConsumer, broken_references};
+    let mut st = State::new();
+    st.actions.insert("A".into(), tracked("id-A", 1, &spec("A", 10, "x")));
+    st.actions.insert("B".into(), tracked("id-B2", 1, &spec("B", 10, "x")));
+    let flow = |id: &str, consumed: &[(&str, &str)]| DeletedConsumer {
+        flow_id: id.into(),
+        flow_name: format!("Flow {id}"),
+        flow_type: "INBOUNDCALLFLOW".into(),
+        flow_version: Some("2.0".into()),
+        consumed: consumed.iter().map(|(i, n)| ((*i).to_string(), Some((*n).to_string()))).collect(),
+    };
+    // A deleted outside gcsync; B's old id (replaced); someone else's action.
+    let got = broken_references(
+        &st,
+        &[flow("f1", &[("id-A", "A"), ("id-X", "Not ours")]), flow("f2", &[("id-B1", "B")])],
+    );
+    let v: Vec<(&str, &str, &str)> =
+        got.iter().map(|b| (b.action.as_str(), b.action_id.as_str(), b.flow_name.as_str())).collect();
+    assert_eq!(v, [("A", "id-A", "Flow f1"), ("B", "id-B1", "Flow f2")]);
+    assert!(broken_references(&st, &[flow("f3", &[("id-X", "Not ours")])]).is_empty());
 }

@@ -5,6 +5,7 @@
 mod common;
 mod convert;
 mod environments;
+mod flows;
 mod formats;
 mod foundation;
 mod functions;

@@ -51,6 +51,10 @@ pub struct Args {
     /// Allow replacing actions whose contract, secure flag or integration changed.
     #[arg(long)]
     allow_replace: bool,
+    /// Allow deleting or replacing NAME although published Architect flows use it, or although
+    /// the flows using it cannot be read (repeatable; not with PLANFILE).
+    #[arg(long = "allow-breaking-flows", value_name = "NAME")]
+    allow_breaking_flows: Vec<String>,
     /// How much to read before planning (not with PLANFILE).
     #[arg(long, value_enum, default_value_t = Refresh::Incremental)]
     refresh: Refresh,
@@ -80,11 +84,18 @@ fn run_with(
         return Err(CliError::new("`--json-stream` cannot ask for confirmation")
             .hint("pass `--auto-approve`, or apply a saved plan: `gcsync apply PLANFILE --json-stream`"));
     }
-    if args.planfile.is_some() && (!args.targets.is_empty() || args.allow_replace) {
-        let flags = match (!args.targets.is_empty(), args.allow_replace) {
-            (true, true) => "`--target` and `--allow-replace` belong",
-            (true, false) => "`--target` belongs",
-            _ => "`--allow-replace` belongs",
+    let plan_flags: Vec<&str> = [
+        (!args.targets.is_empty(), "`--target`"),
+        (args.allow_replace, "`--allow-replace`"),
+        (!args.allow_breaking_flows.is_empty(), "`--allow-breaking-flows`"),
+    ]
+    .into_iter()
+    .filter_map(|(on, flag)| on.then_some(flag))
+    .collect();
+    if args.planfile.is_some() && !plan_flags.is_empty() {
+        let flags = match plan_flags.as_slice() {
+            [one] => format!("{one} belongs"),
+            many => format!("{} belong", many.join(" and ")),
         };
         return Err(CliError::new(format!("{flags} to the plan; a saved plan is applied exactly as saved"))
             .hint("pass it to `gcsync plan --out FILE` instead"));
@@ -108,6 +119,8 @@ fn run_with(
                     targets: args.targets.clone(),
                     refresh: args.refresh,
                     allow_replace: args.allow_replace,
+                    allow_breaking_flows: args.allow_breaking_flows.clone(),
+                    gcsync: globals.gcsync_prefix(),
                     environment: globals.environment.clone(),
                 })),
             };

@@ -17,7 +17,7 @@ use serde_json::{Value, json};
 /// Arguments of `drift`.
 #[derive(Debug, clap::Args)]
 #[command(
-    after_help = "Compares the org with what the state says was last applied (not with the manifests):\nowned actions per field; owned integrations: deleted, renamed, enabled state, credential binding.\nExit codes: 0 no drift, 1 error, 2 drift found."
+    after_help = "Compares the org with what the state says was last applied (not with the manifests):\nowned actions per field; owned integrations: deleted, renamed, enabled state, credential binding;\nbroken references: Architect flows that still use a deleted action gcsync owns or replaced.\nExit codes: 0 no drift, 1 error, 2 drift found."
 )]
 pub struct Args {
     #[command(flatten)]
@@ -38,10 +38,11 @@ pub fn run(args: &Args, printer: &Printer, globals: &Globals) -> CmdResult {
         let result = drift_op::drift(&session, args.refresh == Refresh::Full).await;
         super::close_session(session, printer).await;
         let report = result?;
+        let any = report.any();
+        let (broken, broken_unknown) = (report.broken, report.broken_unknown);
         let (org_ref, managed, managed_integrations) =
             (report.org_ref, report.managed, report.managed_integrations);
         let (drifted, drifted_integrations) = (report.actions, report.integrations);
-        let any = !drifted.is_empty() || !drifted_integrations.is_empty();
         if args.json {
             let report = json!({
                 "format_version": "1",
@@ -52,6 +53,11 @@ pub fn run(args: &Args, printer: &Printer, globals: &Globals) -> CmdResult {
                 "drift_present": any,
                 "actions": drifted.iter().map(drift_json).collect::<Vec<_>>(),
                 "integrations": drifted_integrations.iter().map(drift_json).collect::<Vec<_>>(),
+                "broken_references": broken.iter().map(|b| json!({
+                    "action": b.action, "action_id": b.action_id, "flow_id": b.flow_id,
+                    "flow_name": b.flow_name, "flow_type": b.flow_type, "flow_version": b.flow_version,
+                })).collect::<Vec<_>>(),
+                "broken_references_unknown": broken_unknown,
             });
             printer.json(&report);
         } else {
@@ -76,8 +82,29 @@ pub fn run(args: &Args, printer: &Printer, globals: &Globals) -> CmdResult {
                     }
                 }
             }
+            for b in &broken {
+                let version = b.flow_version.as_ref().map(|v| format!(" version {v}")).unwrap_or_default();
+                printer.outln(&format!(
+                    "{} flow {} ({}{version}) still uses deleted action {} (id `{}`): republish it onto the current action",
+                    printer.paint(&Style::new().red().bold(), "!"),
+                    b.flow_name,
+                    b.flow_type,
+                    b.action,
+                    b.action_id
+                ));
+            }
+            if let Some(why) = &broken_unknown {
+                printer.warn(&format!("broken flow references are unknown: {why}"));
+            }
             let what = managed_what(managed, managed_integrations);
-            if any {
+            if any && drifted.is_empty() && drifted_integrations.is_empty() {
+                let n = broken.len();
+                let verb = if managed + managed_integrations == 1 { "matches" } else { "match" };
+                printer.outln(&format!(
+                    "\nDrift: {n} broken flow reference{} to actions gcsync manages or replaced; otherwise the {what} gcsync manages {verb} the last apply.",
+                    if n == 1 { "" } else { "s" }
+                ));
+            } else if any {
                 let changed = drifted.len() + drifted_integrations.len();
                 printer.outln(&format!("\nDrift: {changed} of the {what} gcsync manages changed outside gcsync. `gcsync plan` shows how apply restores them."));
             } else {

@@ -48,6 +48,10 @@ pub struct Args {
     /// Allow replacing actions whose contract, secure flag or integration changed.
     #[arg(long)]
     allow_replace: bool,
+    /// Allow deleting or replacing NAME although published Architect flows use it, or although
+    /// the flows using it cannot be read (repeatable).
+    #[arg(long = "allow-breaking-flows", value_name = "NAME")]
+    allow_breaking_flows: Vec<String>,
 }
 
 /// Runs `plan`.
@@ -81,6 +85,8 @@ fn run_with(
             targets: args.targets.clone(),
             refresh: args.refresh,
             allow_replace: args.allow_replace,
+            allow_breaking_flows: args.allow_breaking_flows.clone(),
+            gcsync: globals.gcsync_prefix(),
             environment: globals.environment.clone(),
         };
         let env = |var: &str| std::env::var(var).ok();

@@ -26,6 +26,8 @@ fn change(name: &str, op: Op) -> Change {
         fields: Vec::new(),
         drift: Vec::new(),
         desired: None,
+        consumers: None,
+        consumers_incomplete: Vec::new(),
     }
 }
 
