@@ -358,6 +358,7 @@ async fn apply_one<R: Remote, S: StateStore>(
         Action::Replace | Action::AdoptReplace => {
             if let Some(id) = &c.id {
                 remote.delete_action(id).await.map_err(remote_err(&c.name))?;
+                state.retire(&c.name, id);
             }
             state.actions.remove(&c.name);
             // A renamed action being replaced: its old entry points at the id just deleted.
@@ -412,6 +413,10 @@ async fn apply_one<R: Remote, S: StateStore>(
                 && let Some(id) = &c.id
             {
                 remote.delete_action(id).await.map_err(remote_err(&c.name))?;
+            }
+            // Deleted now or found gone: flows may still use it (`drift` reports them).
+            if let Some(id) = &c.id {
+                state.retire(&c.name, id);
             }
             state.actions.remove(&c.name);
             save(state, store, &c.name).await?;

@@ -58,9 +58,14 @@ pub fn broken_references(state: &State, consumers: &[DeletedConsumer]) -> Vec<Br
     let mut out = Vec::new();
     for flow in consumers {
         for (id, name) in &flow.consumed {
-            let owned =
-                state.actions.iter().find(|(n, t)| t.id == *id || name.as_deref() == Some(n.as_str()));
-            if let Some((action, _)) = owned {
+            // Owned now, or deleted by gcsync itself (the state's retired ids).
+            let owned = state
+                .actions
+                .iter()
+                .find(|(n, t)| t.id == *id || name.as_deref() == Some(n.as_str()))
+                .map(|(n, _)| n)
+                .or_else(|| state.retired.iter().find(|r| r.id == *id).map(|r| &r.name));
+            if let Some(action) = owned {
                 out.push(BrokenReference {
                     action: action.clone(),
                     action_id: id.clone(),

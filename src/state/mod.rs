@@ -197,6 +197,8 @@ struct WireState {
     integrations: BTreeMap<String, TrackedIntegration>,
     #[serde(default)]
     pending_integrations: Vec<String>,
+    #[serde(default)]
+    retired: Vec<RetiredAction>,
 }
 
 /// An integration gcsync owns.
@@ -244,6 +246,29 @@ pub struct PendingCreate {
     pub integration: String,
 }
 
+/// An action gcsync deleted (a delete, or the old id of a replace): `drift` still reports
+/// Architect flows that consume it. The last [`RETIRED_KEPT`] are kept.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RetiredAction {
+    /// Its address when it was deleted.
+    pub name: String,
+    /// Its id.
+    pub id: String,
+}
+
+/// How many retired actions the state remembers.
+pub const RETIRED_KEPT: usize = 500;
+
+impl State {
+    /// Records that gcsync deleted action `id` (addressed `name`).
+    pub fn retire(&mut self, name: &str, id: &str) {
+        self.retired.retain(|r| r.id != id);
+        self.retired.push(RetiredAction { name: name.to_string(), id: id.to_string() });
+        let excess = self.retired.len().saturating_sub(RETIRED_KEPT);
+        self.retired.drain(..excess);
+    }
+}
+
 /// The state.
 #[derive(Debug, Clone)]
 pub struct State {
@@ -268,6 +293,8 @@ pub struct State {
     pub integrations: BTreeMap<String, TrackedIntegration>,
     /// Integration creates in flight (crash journal), by name.
     pub pending_integrations: Vec<String>,
+    /// Actions gcsync deleted, newest last (see [`RetiredAction`]).
+    pub retired: Vec<RetiredAction>,
     /// The content last read or written (not serialized): an unchanged state is not
     /// rewritten and its serial does not move.
     written: Option<String>,
@@ -376,6 +403,7 @@ impl State {
             pending: Vec::new(),
             integrations: BTreeMap::new(),
             pending_integrations: Vec::new(),
+            retired: Vec::new(),
             written: None,
             backed_up: false,
             lines: std::cell::RefCell::new(BTreeMap::new()),
@@ -431,6 +459,7 @@ impl State {
             pending: wire.pending,
             integrations: wire.integrations,
             pending_integrations: wire.pending_integrations,
+            retired: wire.retired,
             written: None,
             backed_up: false,
             lines: std::cell::RefCell::new(BTreeMap::new()),
@@ -468,6 +497,9 @@ impl State {
         }
         if !self.pending_integrations.is_empty() {
             out.push_str(&format!("  \"pending_integrations\": {},\n", compact(&self.pending_integrations)?));
+        }
+        if !self.retired.is_empty() {
+            out.push_str(&format!("  \"retired\": {},\n", compact(&self.retired)?));
         }
         out.push_str("  \"actions\": {");
         let mut first = true;
@@ -567,6 +599,7 @@ impl State {
             && self.pending == other.pending
             && self.integrations == other.integrations
             && self.pending_integrations == other.pending_integrations
+            && self.retired == other.retired
     }
 
     /// Refuses a target org that is not the one this state belongs to; records the org

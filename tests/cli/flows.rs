@@ -297,6 +297,27 @@ fn drift_reports_flows_that_still_use_a_deleted_owned_action() {
     );
 }
 
+// An action gcsync deleted itself (allowed to break its flow) is remembered in the state's
+// `retired` list: drift still reports the flow that uses it.
+#[test]
+fn drift_reports_flows_that_still_use_an_action_gcsync_deleted() {
+    let e = Env::new();
+    e.dir.write("manifests/a.yaml", action_yaml("FetchUserProfile", false));
+    e.dir.write("manifests/keep.yaml", action_yaml("Keeper", false));
+    e.ok(&["apply", "--auto-approve"]);
+    let id = e.id_of("FetchUserProfile");
+    e.seed_flow(json!({"name": "Main IVR", "type": "INBOUNDCALLFLOW", "publishedVersion": "3.0", "consumes": [{"id": id, "type": "DATAACTION"}]}));
+    std::fs::remove_file(e.dir.path().join("manifests/a.yaml")).unwrap();
+    e.ok(&["apply", "--auto-approve", "--allow-breaking-flows", "FetchUserProfile"]);
+    let state: Value = serde_json::from_str(&e.dir.read("state/gcsync.state.json")).unwrap();
+    assert_eq!(state["retired"], json!([{"name": "FetchUserProfile", "id": id}]));
+    let out = e.run(&["drift", "--json"]);
+    assert_eq!(code(&out), 2);
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["broken_references"][0]["action"], "FetchUserProfile", "{v}");
+    assert_eq!(v["broken_references"][0]["flow_name"], "Main IVR", "{v}");
+}
+
 #[test]
 fn a_secure_action_is_looked_up_as_a_secure_action() {
     let e = Env::new();
