@@ -3,7 +3,9 @@
 //! Owns: [`write_atomic`] — write to a temporary file in the same directory, fsync it,
 //! rename it over the target, fsync the directory — so a crash leaves either the old file
 //! or the new one, never half of either; [`io_reason`], how every message words an I/O
-//! error.
+//! error; and reading a file a manifest or a flag names ([`read_regular`],
+//! [`read_confined`]): a regular file, under a size cap, and for a manifest's file inside
+//! the manifest's directory.
 //! Must not: know file formats.
 
 use std::io::Write as _;
@@ -123,5 +125,77 @@ mod tests {
             .filter(|e| e.file_name().to_string_lossy().contains(".tmp-"))
             .collect();
         assert!(leftovers.is_empty());
+    }
+}
+
+/// Reads `path` if it is a regular file (not a FIFO, device or directory; symlinks are
+/// followed) of at most `max` bytes. The error says which rule failed.
+pub fn read_regular(path: &Path, max: u64) -> Result<Vec<u8>, String> {
+    use std::io::Read as _;
+    let meta = std::fs::metadata(path).map_err(|e| io_reason(&e))?;
+    if !meta.is_file() {
+        return Err("not a regular file".into());
+    }
+    if meta.len() > max {
+        return Err(format!("{} bytes, more than the {max} bytes allowed", meta.len()));
+    }
+    let file = std::fs::File::open(path).map_err(|e| io_reason(&e))?;
+    let mut bytes = Vec::new();
+    // The size may change between the check and the read: never read past the cap.
+    file.take(max.saturating_add(1)).read_to_end(&mut bytes).map_err(|e| io_reason(&e))?;
+    if u64::try_from(bytes.len()).unwrap_or(u64::MAX) > max {
+        return Err(format!("more than the {max} bytes allowed"));
+    }
+    Ok(bytes)
+}
+
+/// Reads `rel`, a path a manifest gives relative to its own directory `base`: it must be
+/// relative, stay inside `base` once `..` and symlinks are resolved, and be a regular file
+/// of at most `max` bytes ([`read_regular`]).
+pub fn read_confined(base: &Path, rel: &Path, max: u64) -> Result<Vec<u8>, String> {
+    if rel.is_absolute() || rel.has_root() {
+        return Err("must be a path relative to the manifest's directory".into());
+    }
+    let base_real = std::fs::canonicalize(if base.as_os_str().is_empty() { Path::new(".") } else { base })
+        .map_err(|e| io_reason(&e))?;
+    let real = std::fs::canonicalize(base.join(rel)).map_err(|e| io_reason(&e))?;
+    if !real.starts_with(&base_real) {
+        return Err("leaves the manifest's directory (through `..` or a symlink)".into());
+    }
+    read_regular(&real, max)
+}
+
+#[cfg(test)]
+mod read_tests {
+    use super::*;
+
+    #[test]
+    fn confined_reads_refuse_escapes_and_odd_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let m = dir.path().join("m");
+        std::fs::create_dir_all(m.join("f")).unwrap();
+        std::fs::write(m.join("f/ok.json"), "{}").unwrap();
+        std::fs::write(dir.path().join("secret.txt"), "s").unwrap();
+        assert_eq!(read_confined(&m, Path::new("f/ok.json"), 10).unwrap(), b"{}");
+        let e = read_confined(&m, Path::new("../secret.txt"), 10).unwrap_err();
+        assert!(e.contains("leaves the manifest's directory"), "{e}");
+        let e = read_confined(&m, &dir.path().join("secret.txt"), 10).unwrap_err();
+        assert!(e.contains("relative"), "{e}");
+        let e = read_confined(&m, Path::new("f"), 10).unwrap_err();
+        assert!(e.contains("not a regular file"), "{e}");
+        let e = read_confined(&m, Path::new("f/ok.json"), 1).unwrap_err();
+        assert!(e.contains("more than the 1 bytes allowed"), "{e}");
+        #[cfg(unix)]
+        {
+            std::os::unix::fs::symlink(dir.path().join("secret.txt"), m.join("link.txt")).unwrap();
+            let e = read_confined(&m, Path::new("link.txt"), 10).unwrap_err();
+            assert!(e.contains("leaves the manifest's directory"), "{e}");
+            let fifo = m.join("fifo");
+            let made = std::process::Command::new("mkfifo").arg(&fifo).status().is_ok_and(|s| s.success());
+            if made {
+                let e = read_confined(&m, Path::new("fifo"), 10).unwrap_err();
+                assert!(e.contains("not a regular file"), "{e}");
+            }
+        }
     }
 }

@@ -64,7 +64,12 @@ pub enum StubBody {
     /// `bodyText:` — sent byte for byte (invalid JSON, HTML error pages, ...).
     Text(String),
     /// `bodyFile:` — a file, resolved against the manifest's directory.
-    File(PathBuf),
+    File {
+        /// The manifest's directory: the file must stay inside it.
+        base: PathBuf,
+        /// The path the manifest gives, relative to `base`.
+        rel: PathBuf,
+    },
     /// No body.
     Empty,
 }
@@ -109,10 +114,9 @@ pub fn stub_transport(resp: &StubResponse) -> Result<StubTransport, String> {
     let (body, structured) = match &resp.body {
         StubBody::Json(v) => (v.to_string().into_bytes(), true),
         StubBody::Text(t) => (t.clone().into_bytes(), false),
-        StubBody::File(p) => (
-            std::fs::read(p).map_err(|e| {
-                format!("cannot read body file `{}`: {}", p.display(), crate::fsutil::io_reason(&e))
-            })?,
+        StubBody::File { base, rel } => (
+            crate::fsutil::read_confined(base, rel, super::transport::MAX_RESPONSE_BYTES as u64)
+                .map_err(|why| format!("cannot read body file `{}`: {why}", base.join(rel).display()))?,
             false,
         ),
         StubBody::Empty => (Vec::new(), false),
@@ -386,7 +390,7 @@ mod tests {
         let missing = stub_transport(&StubResponse {
             status: 200,
             headers: vec![],
-            body: StubBody::File("/nonexistent/x.json".into()),
+            body: StubBody::File { base: "/nonexistent".into(), rel: "x.json".into() },
             delay_ms: 0,
         });
         assert!(missing.unwrap_err().contains("no such file"));

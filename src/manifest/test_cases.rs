@@ -250,7 +250,7 @@ fn parse_response(a: &ActionManifest, n: &Node, what: &str, sink: &mut Sink<'_>)
         StubBody::Text(t.value)
     } else if let Some(f) = body_file {
         let base = a.file.parent().unwrap_or_else(|| std::path::Path::new("."));
-        StubBody::File(base.join(f.value))
+        StubBody::File { base: base.to_path_buf(), rel: std::path::PathBuf::from(f.value) }
     } else {
         StubBody::Empty
     };
@@ -346,7 +346,10 @@ mod unit {
         match &cases[2].source {
             CaseSource::Stub(s) => {
                 assert_eq!(s.delay_ms, 20000);
-                assert_eq!(s.body, StubBody::File(PathBuf::from("m/f/x.json")));
+                assert_eq!(
+                    s.body,
+                    StubBody::File { base: PathBuf::from("m"), rel: PathBuf::from("f/x.json") }
+                );
             }
             CaseSource::Live => panic!(),
         }

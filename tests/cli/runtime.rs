@@ -343,3 +343,24 @@ fn testing_one_action_shows_only_its_own_warnings() {
     assert!(!shown.contains("noisy.yaml"), "{shown}");
     assert!(shown.contains("in other manifests not shown (`gcsync validate` lists them)"), "{shown}");
 }
+
+// A case's `bodyFile` stays inside the manifest's directory: `..` and absolute paths are
+// refused by name, a file inside is read.
+#[test]
+fn body_files_are_confined_to_the_manifests_directory() {
+    let t = TestDir::new();
+    t.write("secret.txt", "not for tests");
+    t.write("manifests/fixtures/ok.json", r#"{"value": "x"}"#);
+    let manifest = FAILING_CASES.split("tests:\n").next().unwrap().to_string()
+        + "tests:\n  - name: inside\n    input: {id: \"a\"}\n    response: {bodyFile: fixtures/ok.json, headers: {Content-Type: application/json}}\n    expect: {outputs: {value: x}}\n  - name: escape\n    input: {id: \"a\"}\n    response: {bodyFile: ../secret.txt}\n    expect: {outputs: {value: x}}\n";
+    t.write("manifests/echo.yaml", &manifest);
+    let (out, shown) = run(&t, &["test", "--all", "--json"]);
+    assert_eq!(code(&out), 1, "{shown}");
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let cases = v["cases"].as_array().unwrap();
+    assert_eq!(cases[0]["status"], "passed", "{shown}");
+    assert_eq!(cases[1]["status"], "failed");
+    let problem = cases[1]["problems"][0].as_str().unwrap();
+    assert!(problem.contains("leaves the manifest's directory"), "{problem}");
+    assert!(!shown.contains("not for tests"));
+}

@@ -115,13 +115,18 @@ fn find_action<'a>(
     })
 }
 
+/// The largest `--input-file` read (inputs are a flat JSON object; Genesys caps a request
+/// body far below this).
+const INPUT_FILE_MAX: u64 = 1024 * 1024;
+
 /// The explicit inputs: `--input-file`, then `--input` assignments.
 fn given_inputs(args: &Args, action: &CompiledAction) -> Result<Map<String, Value>, CliError> {
     let mut given = Map::new();
     if let Some(f) = &args.input_file {
-        let text = std::fs::read_to_string(f).map_err(|e| {
-            CliError::new(format!("cannot read `{}`: {}", f.display(), crate::fsutil::io_reason(&e)))
-        })?;
+        let bytes = crate::fsutil::read_regular(f, INPUT_FILE_MAX)
+            .map_err(|why| CliError::new(format!("cannot read `{}`: {why}", f.display())))?;
+        let text = String::from_utf8(bytes)
+            .map_err(|_| CliError::new(format!("`{}` is not UTF-8 text", f.display())))?;
         match serde_json::from_str::<Value>(&text) {
             Ok(Value::Object(m)) => given.extend(m),
             Ok(_) => {
