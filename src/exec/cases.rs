@@ -81,6 +81,88 @@ pub struct Expect {
     pub outcome: ExpectOutcome,
     /// The exact resolved request URL, if given.
     pub url: Option<String>,
+    /// What the request sends (`expect.request`; stubbed cases only).
+    pub request: Option<ExpectRequest>,
+}
+
+/// `expect.request`: what the action sends upstream. Only the listed parts are checked.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ExpectRequest {
+    /// The exact URL.
+    pub url: Option<String>,
+    /// Header values by name (names case-insensitive; other headers are not checked).
+    pub headers: Vec<(String, String)>,
+    /// The body: a structured value compares as JSON when the sent body is JSON; a string
+    /// compares as text.
+    pub body: Option<Value>,
+}
+
+/// A transport that keeps the last request it passed on (what `expect.request` checks).
+struct Recording<'a, T> {
+    inner: &'a T,
+    seen: std::sync::Mutex<Option<super::transport::HttpRequest>>,
+}
+
+impl<T: Transport> Transport for Recording<'_, T> {
+    fn send(
+        &self,
+        req: &super::transport::HttpRequest,
+    ) -> impl std::future::Future<Output = Result<HttpResponse, super::transport::TransportError>> + Send
+    {
+        if let Ok(mut seen) = self.seen.lock() {
+            *seen = Some(req.clone());
+        }
+        self.inner.send(req)
+    }
+}
+
+/// Every way `sent` differs from `expect` (secrets in shown values redacted).
+fn check_request(
+    expect: &ExpectRequest,
+    sent: Option<&super::transport::HttpRequest>,
+    secrets: &[String],
+) -> Vec<String> {
+    let shown = |s: &str| {
+        let mut out = s.to_string();
+        for secret in secrets.iter().filter(|x| !x.is_empty()) {
+            out = out.replace(secret.as_str(), "[redacted]");
+        }
+        out
+    };
+    let Some(sent) = sent else {
+        return vec!["`expect.request`: no request was sent (an earlier step stopped the run)".into()];
+    };
+    let mut out = Vec::new();
+    if let Some(url) = &expect.url
+        && *url != sent.url
+    {
+        out.push(format!("request url: expected `{url}`, got `{}`", shown(&sent.url)));
+    }
+    for (name, want) in &expect.headers {
+        match sent.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)) {
+            Some((_, got)) if got == want => {}
+            Some((_, got)) => {
+                out.push(format!("request header `{name}`: expected `{want}`, got `{}`", shown(got)));
+            }
+            None => out.push(format!("request header `{name}`: expected `{want}`, not sent")),
+        }
+    }
+    if let Some(want) = &expect.body {
+        let got = sent.body.as_deref().unwrap_or("");
+        let same = match (want, serde_json::from_str::<Value>(got)) {
+            (Value::String(text), _) => text == got,
+            (structured, Ok(parsed)) => *structured == parsed,
+            (_, Err(_)) => false,
+        };
+        if !same {
+            out.push(format!(
+                "request body: expected {}, got {}",
+                shown(&want.to_string()),
+                shown(&format!("`{got}`"))
+            ));
+        }
+    }
+    out
 }
 
 /// The expected outcome.
@@ -182,9 +264,18 @@ pub async fn run_case<T: Transport>(
         report: None,
     };
     let fixed = fixed_env();
+    let mut request_problems = Vec::new();
     let report = match (&case.source, live) {
         (CaseSource::Stub(stub), _) => match stub_transport(stub) {
-            Ok(t) => Some(super::run(action, &body, creds, &fixed, opts, &t).await),
+            Ok(t) => {
+                let recording = Recording { inner: &t, seen: std::sync::Mutex::new(None) };
+                let report = super::run(action, &body, creds, &fixed, opts, &recording).await;
+                if let Some(expect) = &case.expect.request {
+                    let sent = recording.seen.lock().ok().and_then(|s| s.clone());
+                    request_problems = check_request(expect, sent.as_ref(), &report.secrets);
+                }
+                Some(report)
+            }
             Err(e) => {
                 run.problems = Some(vec![e]);
                 None
@@ -205,7 +296,8 @@ pub async fn run_case<T: Transport>(
         }
     };
     if let Some(r) = report {
-        let problems = check(&case.expect, &r);
+        let mut problems = check(&case.expect, &r);
+        problems.extend(request_problems);
         if !problems.is_empty() {
             run.problems = Some(problems);
         }
@@ -343,7 +435,7 @@ mod tests {
         let mut outputs = Map::new();
         outputs.insert("a".into(), json!(1));
         outputs.insert("b".into(), json!("x"));
-        let e = Expect { outcome: ExpectOutcome::Success { outputs }, url: None };
+        let e = Expect { outcome: ExpectOutcome::Success { outputs }, url: None, request: None };
         assert!(check(&e, &success(json!({"a": 1.0, "b": "x", "c": 3}))).is_empty());
         let diffs = check(&e, &success(json!({"a": 2, "c": 3})));
         assert_eq!(diffs.len(), 2, "{diffs:?}");
@@ -369,10 +461,11 @@ mod tests {
                 message: Some("nope".into()),
             },
             url: None,
+            request: None,
         };
         assert!(check(&want(404, "ACTION.REMOTE_ENDPOINT"), &r).is_empty());
         assert_eq!(check(&want(500, "ACTION.PROCESSING"), &r).len(), 2);
-        let timeout = Expect { outcome: ExpectOutcome::Timeout, url: None };
+        let timeout = Expect { outcome: ExpectOutcome::Timeout, url: None, request: None };
         assert!(check(&timeout, &r)[0].starts_with("expected Timeout, got Failure"));
     }
 

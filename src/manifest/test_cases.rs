@@ -33,7 +33,8 @@ use serde_json::Map;
 
 const CASE_KEYS: [&str; 6] = ["name", "input", "flatten", "response", "live", "expect"];
 const RESPONSE_KEYS: [&str; 6] = ["status", "headers", "body", "bodyText", "bodyFile", "delayMs"];
-const EXPECT_KEYS: [&str; 4] = ["outputs", "failure", "timeout", "url"];
+const EXPECT_KEYS: [&str; 5] = ["outputs", "failure", "timeout", "url", "request"];
+const REQUEST_KEYS: [&str; 3] = ["url", "headers", "body"];
 const FAILURE_KEYS: [&str; 5] = ["status", "errorCode", "code", "step", "message"];
 
 /// The cases of `a` (cases with problems are reported and left out).
@@ -125,7 +126,7 @@ fn parse_case(a: &ActionManifest, item: &Node, sink: &mut Sink<'_>) -> Option<Te
         }
     };
     let expect = match expect {
-        Some(n) => parse_expect(&n, &what, sink),
+        Some(n) => parse_expect(a, &n, &what, sink),
         None => {
             sink.error_hint(
                 "missing-field",
@@ -259,13 +260,45 @@ fn parse_response(a: &ActionManifest, n: &Node, what: &str, sink: &mut Sink<'_>)
     Some(StubResponse { status, headers, body, delay_ms })
 }
 
-fn parse_expect(n: &Node, what: &str, sink: &mut Sink<'_>) -> Option<Expect> {
+fn parse_expect(a: &ActionManifest, n: &Node, what: &str, sink: &mut Sink<'_>) -> Option<Expect> {
     let mut r = MapReader::new(n, &format!("`expect` of {what}"), sink)?;
     let outputs = r.get("outputs").map(|(_, v)| v.clone());
     let failure = r.get("failure").map(|(_, v)| v.clone());
     let timeout = r.boolean("timeout", sink);
     let url = r.string("url", sink).map(|u| u.value);
+    let request = r.get("request").map(|(_, v)| v.clone());
     r.finish(&EXPECT_KEYS, sink);
+    let request = match &request {
+        Some(node) => {
+            let mut rr = MapReader::new(node, &format!("`expect.request` of {what}"), sink)?;
+            let url = rr.string("url", sink).map(|u| u.value);
+            let headers = rr.get("headers").map(|(_, v)| v.clone());
+            let body = rr.get("body").map(|(_, v)| v.to_json());
+            rr.finish(&REQUEST_KEYS, sink);
+            let headers = match headers.map(|h| h.to_json()) {
+                None | Some(serde_json::Value::Null) => Vec::new(),
+                Some(serde_json::Value::Object(m)) => m
+                    .into_iter()
+                    .map(|(k, v)| match v {
+                        serde_json::Value::String(s) => (k, s),
+                        other => (k, other.to_string()),
+                    })
+                    .collect(),
+                Some(_) => {
+                    sink.error(
+                        "wrong-type",
+                        format!(
+                            "`expect.request.headers` of {what} must be a mapping of header names to values"
+                        ),
+                        node.pos,
+                    );
+                    return None;
+                }
+            };
+            Some(crate::exec::cases::ExpectRequest { url, headers, body })
+        }
+        None => None,
+    };
     let count = usize::from(outputs.is_some())
         + usize::from(failure.is_some())
         + usize::from(timeout.as_ref().is_some_and(|t| t.value));
@@ -279,6 +312,28 @@ fn parse_expect(n: &Node, what: &str, sink: &mut Sink<'_>) -> Option<Expect> {
         return None;
     }
     let outcome = if let Some(o) = outputs {
+        // An expected output the action does not declare can never be produced.
+        if let (ContractForm::Shorthand { outputs: declared, .. }, Value::Map(entries)) =
+            (&a.contract, &o.value)
+        {
+            for (k, v) in entries {
+                if !declared.iter().any(|d| d.name.value == k.name) {
+                    let names: Vec<&str> = declared.iter().map(|d| d.name.value.as_str()).collect();
+                    sink.error_hint(
+                        "test-case",
+                        format!(
+                            "`expect.outputs` of {what} names `{}`, which is not a declared output",
+                            k.name
+                        ),
+                        v.pos,
+                        format!(
+                            "declared outputs: {}",
+                            if names.is_empty() { "none".to_string() } else { names.join(", ") }
+                        ),
+                    );
+                }
+            }
+        }
         match o.to_json() {
             serde_json::Value::Object(m) => ExpectOutcome::Success { outputs: m },
             serde_json::Value::Null => ExpectOutcome::Success { outputs: Map::new() },
@@ -303,7 +358,7 @@ fn parse_expect(n: &Node, what: &str, sink: &mut Sink<'_>) -> Option<Expect> {
     } else {
         ExpectOutcome::Timeout
     };
-    Some(Expect { outcome, url })
+    Some(Expect { outcome, url, request })
 }
 
 #[cfg(test)]

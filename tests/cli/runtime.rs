@@ -364,3 +364,83 @@ fn body_files_are_confined_to_the_manifests_directory() {
     assert!(problem.contains("leaves the manifest's directory"), "{problem}");
     assert!(!shown.contains("not for tests"));
 }
+
+// `expect.request` checks what the action sends: the URL, the listed headers (names in any
+// case) and the body (as JSON when both sides are JSON).
+#[test]
+fn cases_can_assert_the_request() {
+    let t = TestDir::new();
+    t.write(
+        "manifests/post.yaml",
+        r#"kind: DataAction
+name: Post It
+integration: Profile API
+request:
+  method: POST
+  url: 'https://api.example.com/items/$esc.url(${input.id})'
+  headers: {X-Trace: abc}
+  body: '{"id": "${input.id}", "n": 1}'
+inputs: {id: {type: string, required: true}}
+outputs:
+  value: {type: string, from: $.value}
+tests:
+  - name: sends what it should
+    input: {id: "a b"}
+    response: {body: {value: x}}
+    expect:
+      outputs: {value: x}
+      request:
+        url: https://api.example.com/items/a+b
+        headers: {x-trace: abc}
+        body: {n: 1, id: "a b"}
+  - name: wrong expectations
+    input: {id: "a"}
+    response: {body: {value: x}}
+    expect:
+      outputs: {value: x}
+      request:
+        headers: {X-Trace: other, X-Missing: y}
+        body: {id: "b"}
+"#,
+    );
+    let (out, shown) = run(&t, &["test", "--all", "--json"]);
+    assert_eq!(code(&out), 1, "{shown}");
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let cases = v["cases"].as_array().unwrap();
+    assert_eq!(cases[0]["status"], "passed", "{shown}");
+    let problems: Vec<&str> =
+        cases[1]["problems"].as_array().unwrap().iter().map(|p| p.as_str().unwrap()).collect();
+    assert_eq!(
+        problems,
+        [
+            "request header `X-Trace`: expected `other`, got `abc`",
+            "request header `X-Missing`: expected `y`, not sent",
+            "request body: expected {\"id\":\"b\"}, got `{\"id\": \"a\", \"n\": 1}`",
+        ]
+    );
+    // An unknown key under `request` is a located validate error.
+    t.write(
+        "manifests/post.yaml",
+        t.read("manifests/post.yaml").replace("        url: https", "        ur1: https"),
+    );
+    let (out, shown) = run(&t, &["validate"]);
+    assert_eq!(code(&out), 1, "{shown}");
+    assert!(shown.contains("ur1") && shown.contains("post.yaml:"), "{shown}");
+}
+
+// `validate` names an expected output the action does not declare (it could never pass).
+#[test]
+fn an_expected_output_that_is_not_declared_is_a_validate_error() {
+    let t = TestDir::new();
+    t.write(
+        "manifests/echo.yaml",
+        FAILING_CASES.replace(
+            "expect: {outputs: {value: x}}\n  - name: wrong value",
+            "expect: {outputs: {valeu: x}}\n  - name: wrong value",
+        ),
+    );
+    let (out, shown) = run(&t, &["validate"]);
+    assert_eq!(code(&out), 1, "{shown}");
+    assert!(shown.contains("names `valeu`, which is not a declared output"), "{shown}");
+    assert!(shown.contains("declared outputs: value"), "{shown}");
+}
