@@ -170,6 +170,23 @@ pub async fn refresh<R: Read>(
             },
         )
         .collect();
+    // The integration names came from the state's cache. A plan that creates an action still
+    // checks that its integration's name is unique in the org: two integrations with one
+    // name are an error in every plan that would put an action in one of them (a no-change
+    // plan keeps its calls).
+    if all_integrations.is_none() {
+        let creating: std::collections::BTreeSet<&str> = desired
+            .iter()
+            .filter(|d| !state.actions.contains_key(&d.name))
+            .map(|d| d.integration_name.as_str())
+            .collect();
+        if !creating.is_empty() {
+            let all = client.list_integrations().await?;
+            for name in creating {
+                resolve_integration(&all, name)?;
+            }
+        }
+    }
     let needed = plan::details_needed(&desired, state, &summaries, opts);
     let details = fetch_details(client, needed.iter().map(String::as_str)).await?;
     let mut live_integrations = LiveIntegrations::default();

@@ -271,6 +271,23 @@ fn two_integrations_with_the_manifests_name_are_an_error_naming_both() {
     assert!(!text.contains("HTTP 409") && !text.contains("answered HTTP"), "no fake server answer: {text}");
 }
 
+// The same, when the integration's id comes from the state's cache (no integration list
+// read by a no-change plan): a plan that creates an action there still refuses it.
+#[test]
+fn a_duplicate_integration_name_is_an_error_also_when_cached() {
+    let e = Env::new();
+    e.write("manifests/a.yaml", &action_yaml("Lookup User", 10, false));
+    e.ok(&["apply", "--auto-approve"]);
+    let c = e.emu.client();
+    e.emu.rt.block_on(c.create_integration("Profile API", "custom-rest-actions", "")).unwrap();
+    assert_eq!(code(&e.run(&["plan", "--detailed-exitcode"])), 0, "a no-change plan keeps its calls");
+    e.write("manifests/b.yaml", &action_yaml("Second One", 10, false));
+    let out = e.run(&["plan"]);
+    assert_eq!(code(&out), 1);
+    let text = render(&out, e.dir.path());
+    assert!(text.contains("2 integrations are named `Profile API`"), "{text}");
+}
+
 #[test]
 fn drift_is_detected_and_corrected() {
     let e = Env::new();
