@@ -74,7 +74,12 @@ pub async fn drift(session: &Session, full: bool) -> Result<Report, CliError> {
                 .filter_map(|c| c.get("id").and_then(Value::as_str).map(str::to_string))
                 .collect();
         }
-        for i in client.list_integrations().await? {
+        let all = client.list_integrations().await?;
+        // Two integrations with an owned one's name: an error here too, as in every plan.
+        for name in state.integrations.keys() {
+            crate::remote::client::resolve_integration(&all, name)?;
+        }
+        for i in all {
             // Only owned integrations need their configuration (the credential binding).
             if state.integrations.values().any(|t| t.id == i.id) {
                 live.integrations.push(refresh::live_integration(client, &i, true).await?);

@@ -122,6 +122,19 @@ fn a_changed_variable_is_a_credential_rotation_and_a_missing_one_an_error() {
     );
 }
 
+// A second integration with an owned one's name is an error in drift too.
+#[test]
+fn drift_refuses_two_integrations_with_an_owned_name() {
+    let e = Env::new();
+    e.dir.write("m/api.yaml", integration_yaml("v1"));
+    e.ok(Some(PASSWORD), &["apply", "-m", "m", "--auto-approve"]);
+    let c = e.emu.client();
+    e.emu.rt.block_on(c.create_integration("Secured API", "custom-rest-actions", "")).unwrap();
+    let out = e.run(None, &["drift"]);
+    assert_eq!(code(&out), 1, "{}", render(&out, e.dir.path()));
+    assert!(render(&out, e.dir.path()).contains("2 integrations are named `Secured API`"));
+}
+
 #[test]
 fn drift_reports_integrations_changed_by_hand_and_apply_restores_them() {
     let e = Env::new();
