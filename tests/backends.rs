@@ -720,19 +720,24 @@ fn run(mut c: Command) -> (i32, String, String) {
     )
 }
 
+/// moto on a free port with the bucket `gcsync-state`, or `None` (a printed skip; a failure
+/// under CI) when moto is not installed.
+async fn moto_with_bucket() -> Option<(ChildGuard, u16, MotoRaw)> {
+    let moto = tool(repo().join(".venv-backends/bin/moto_server"), "moto (PyPI `moto[server]`)")?;
+    let mut cmd = Command::new(moto);
+    cmd.args(["-H", "127.0.0.1", "-p", "0"]);
+    let (guard, port) = spawn_listening(cmd, "Running on http://");
+    let http = MotoRaw(http_client());
+    let r = http.put(format!("http://127.0.0.1:{port}/gcsync-state")).send().await.unwrap();
+    assert!(r.status().is_success(), "create bucket: {}", r.status());
+    Some((guard, port, http))
+}
+
 // `state: s3://…` in an environment file: apply, plan, the lock (fail fast, wait, force-unlock),
 // pull/push for a migration, all against moto.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn gcsync_on_an_s3_state() {
-    let Some(moto) = tool(repo().join(".venv-backends/bin/moto_server"), "moto (PyPI `moto[server]`)") else {
-        return;
-    };
-    let mut cmd = Command::new(moto);
-    cmd.args(["-H", "127.0.0.1", "-p", "0"]);
-    let (_guard, port) = spawn_listening(cmd, "Running on http://");
-    let http = MotoRaw(http_client());
-    let r = http.put(format!("http://127.0.0.1:{port}/gcsync-state")).send().await.unwrap();
-    assert!(r.status().is_success(), "create bucket: {}", r.status());
+    let Some((_guard, port, _)) = moto_with_bucket().await else { return };
     let env = s3_env(port);
     let key = "s3://gcsync-state/prod/gcsync.state.json";
     let dir = project(key);
@@ -885,15 +890,7 @@ fn lock_id_in(text: &str) -> String {
 // a stale write land: one of the two writers is refused, nothing is overwritten.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_and_killed_applies_on_an_s3_state() {
-    let Some(moto) = tool(repo().join(".venv-backends/bin/moto_server"), "moto (PyPI `moto[server]`)") else {
-        return;
-    };
-    let mut cmd = Command::new(moto);
-    cmd.args(["-H", "127.0.0.1", "-p", "0"]);
-    let (_guard, port) = spawn_listening(cmd, "Running on http://");
-    let http = MotoRaw(http_client());
-    let r = http.put(format!("http://127.0.0.1:{port}/gcsync-state")).send().await.unwrap();
-    assert!(r.status().is_success(), "create bucket: {}", r.status());
+    let Some((_guard, port, http)) = moto_with_bucket().await else { return };
     let env = s3_env(port);
     let key = "s3://gcsync-state/team.state.json";
     let org = slow_org(150).await;
