@@ -1,4 +1,6 @@
-//! Shared helpers for tests that run the emulator in-process on a free loopback port.
+//! The one emulator test harness: helpers for tests that run the emulator in-process on a
+//! free loopback port (async tests call them directly; the CLI tests' `BgEmulator` runs
+//! them on its own runtime).
 
 #![allow(dead_code)]
 
@@ -73,6 +75,17 @@ pub async fn clear_requests(emu: &Running) {
 pub async fn set_faults(emu: &Running, specs: &[&str]) {
     let r = http().put(format!("{}/__emulator/faults", emu.url)).json(&specs).send().await.unwrap();
     assert!(r.status().is_success(), "faults rejected: {}", r.text().await.unwrap());
+}
+
+/// Blocks until `count` requests with one of `methods` under `path` have arrived.
+pub async fn wait_for(emu: &Running, count: usize, methods: &str, path: &str) {
+    let r = http()
+        .get(format!("{}/__emulator/wait", emu.url))
+        .query(&[("count", count.to_string()), ("method", methods.to_string()), ("path", path.to_string())])
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success(), "wait failed: {}", r.text().await.unwrap());
 }
 
 /// A minimal valid action body for `integration_id`.

@@ -6,6 +6,9 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+#[path = "../../support/emulator.rs"]
+pub mod emulator;
+
 /// A scratch working directory for one test.
 pub struct TestDir {
     pub dir: tempfile::TempDir,
@@ -79,7 +82,8 @@ pub fn code(out: &Output) -> i32 {
 }
 
 /// An emulator running on its own runtime in a background thread, for tests that run the
-/// gcsync binary synchronously against it.
+/// gcsync binary synchronously against it. Every helper is `support::emulator`'s, run on
+/// that runtime.
 pub struct BgEmulator {
     pub rt: tokio::runtime::Runtime,
     running: Option<gcsync::emulator::Running>,
@@ -90,89 +94,48 @@ impl BgEmulator {
     pub fn start(config: gcsync::emulator::Config) -> Self {
         let _ = rustls::crypto::ring::default_provider().install_default();
         let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
-        let running =
-            rt.block_on(gcsync::emulator::start(gcsync::emulator::Config { port: 0, ..config })).unwrap();
+        let running = rt.block_on(emulator::start(config));
         let url = running.url.clone();
         Self { rt, running: Some(running), url }
     }
 
+    /// The running emulator (there until the harness is dropped).
+    fn emu(&self) -> &gcsync::emulator::Running {
+        self.running.as_ref().expect("the emulator runs until the harness is dropped")
+    }
+
     /// Starts with the "Profile API" integration seeded.
     pub fn with_profile_api() -> Self {
-        Self::start(gcsync::emulator::Config {
-            seed_integrations: vec![("Profile API".into(), "custom-rest-actions".into())],
-            ..gcsync::emulator::Config::default()
-        })
+        Self::start(emulator::profile_api_config())
     }
 
     /// Points a command at this emulator.
     pub fn env<'c>(&self, cmd: &'c mut Command) -> &'c mut Command {
         cmd.env("GENESYS_CLOUD_API_URL", &self.url)
-            .env("GENESYS_CLOUD_CLIENT_ID", "local")
-            .env("GENESYS_CLOUD_CLIENT_SECRET", "local")
+            .env("GENESYS_CLOUD_CLIENT_ID", &self.emu().client_id)
+            .env("GENESYS_CLOUD_CLIENT_SECRET", &self.emu().client_secret)
             .env("GCSYNC_RATE_LIMIT", "0")
     }
 
     pub fn client(&self) -> gcsync::remote::Client {
-        let target = gcsync::remote::config::Target {
-            api_base: self.url.clone(),
-            login_base: self.url.clone(),
-            client_id: "local".into(),
-            client_secret: gcsync::remote::Secret::new("local".into()),
-        };
-        gcsync::remote::Client::new(
-            target,
-            gcsync::remote::ClientOptions { rate_limit_per_minute: 0, ..Default::default() },
-        )
-        .unwrap()
-    }
-
-    fn http(&self) -> reqwest::Client {
-        reqwest::Client::new()
+        emulator::client(self.emu(), |_| {})
     }
 
     pub fn requests(&self) -> Vec<serde_json::Value> {
-        self.rt.block_on(async {
-            self.http()
-                .get(format!("{}/__emulator/requests", self.url))
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap()
-        })
+        self.rt.block_on(emulator::requests(self.emu()))
     }
 
     pub fn clear_requests(&self) {
-        self.rt.block_on(async {
-            self.http().delete(format!("{}/__emulator/requests", self.url)).send().await.unwrap();
-        });
+        self.rt.block_on(emulator::clear_requests(self.emu()));
     }
 
     pub fn set_faults(&self, specs: &[&str]) {
-        self.rt.block_on(async {
-            let r =
-                self.http().put(format!("{}/__emulator/faults", self.url)).json(&specs).send().await.unwrap();
-            assert!(r.status().is_success(), "{}", r.text().await.unwrap());
-        });
+        self.rt.block_on(emulator::set_faults(self.emu(), specs));
     }
 
     /// Blocks until `count` requests with one of `methods` under `path` have arrived.
     pub fn wait_for(&self, count: usize, methods: &str, path: &str) {
-        self.rt.block_on(async {
-            let r = self
-                .http()
-                .get(format!("{}/__emulator/wait", self.url))
-                .query(&[
-                    ("count", count.to_string()),
-                    ("method", methods.to_string()),
-                    ("path", path.to_string()),
-                ])
-                .send()
-                .await
-                .unwrap();
-            assert!(r.status().is_success(), "wait failed: {}", r.text().await.unwrap());
-        });
+        self.rt.block_on(emulator::wait_for(self.emu(), count, methods, path));
     }
 
     /// (name, id, version) of every published action, sorted by name.
