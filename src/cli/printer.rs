@@ -305,14 +305,6 @@ impl Bar {
         }
     }
 
-    /// Shows a line without breaking the bar (a wait for the rate limit, a retry).
-    pub fn note(&self, text: &str) {
-        match &self.bar {
-            Some(bar) => bar.suspend(|| self.printer.info(text)),
-            None => self.printer.info(text),
-        }
-    }
-
     /// Removes the bar.
     pub fn finish(self) {
         if let Some(bar) = self.bar {

@@ -94,11 +94,8 @@ pub async fn open(
     match opened {
         Ok((org, state, org_ref, org_name)) => Ok(Session { org, state, store, org_ref, org_name, lock }),
         Err(e) => {
-            drop(lock);
-            if let AnyStore::Backend(b) = &mut store
-                && let Err(u) = b.unlock().await
-            {
-                notice(&format!("could not release the lock: {u}"));
+            if let Some(why) = release_lock(&mut store, lock).await {
+                notice(&why);
             }
             Err(e)
         }
@@ -119,8 +116,19 @@ async fn check(
     Ok((state, org_ref, org_name))
 }
 
-/// Takes the store's lock for `operation`, waiting up to `timeout` while it is held.
-async fn take_lock(
+/// Releases what [`take_lock`] took (a local file's guard, or the remote store's lock).
+/// Returns why a remote lock could not be released (it then stays until `force-unlock`).
+pub async fn release_lock(store: &mut AnyStore, guard: Option<lock::Guard>) -> Option<String> {
+    drop(guard);
+    match store {
+        AnyStore::Backend(b) => b.unlock().await.err().map(|e| format!("could not release the lock: {e}")),
+        AnyStore::File(_) => None,
+    }
+}
+
+/// Takes the store's lock for `operation`, waiting up to `timeout` while it is held; the
+/// guard (local files) or the store (remote) holds it until [`release_lock`].
+pub async fn take_lock(
     store: &mut AnyStore,
     operation: &str,
     timeout: Duration,

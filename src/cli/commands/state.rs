@@ -5,7 +5,7 @@ use super::StateArgs;
 use crate::cli::Globals;
 use crate::cli::printer::Printer;
 use crate::exit::{CliError, CmdResult, ExitStatus};
-use crate::operation::session::now_rfc3339;
+use crate::operation::session;
 use crate::state::backend::Location;
 use crate::state::store::{AnyStore, StateStore as _};
 use crate::state::{State, lock};
@@ -93,7 +93,7 @@ pub fn run(args: &Args, printer: &Printer, globals: &Globals) -> CmdResult {
                 Ok(ExitStatus::Success)
             }
             StateCommand::Rm { names } => {
-                let guard = lock_store(&mut store, "state rm").await?;
+                let guard = lock_store(&mut store, "state rm", printer).await?;
                 let result = remove(&mut store, names, args, globals, printer).await;
                 unlock_store(&mut store, guard, printer).await;
                 result
@@ -103,7 +103,7 @@ pub fn run(args: &Args, printer: &Printer, globals: &Globals) -> CmdResult {
                 Ok(ExitStatus::Success)
             }
             StateCommand::Push { file, force } => {
-                let guard = lock_store(&mut store, "state push").await?;
+                let guard = lock_store(&mut store, "state push", printer).await?;
                 let result = push(&mut store, file, *force, printer).await;
                 unlock_store(&mut store, guard, printer).await;
                 result
@@ -112,23 +112,19 @@ pub fn run(args: &Args, printer: &Printer, globals: &Globals) -> CmdResult {
     })
 }
 
-/// Takes the lock of `store` for `operation` (fails fast when held).
-async fn lock_store(store: &mut AnyStore, operation: &str) -> Result<Option<lock::Guard>, CliError> {
-    match store {
-        AnyStore::File(f) => Ok(Some(f.lock(operation, &now_rfc3339())?)),
-        AnyStore::Backend(b) => {
-            b.lock(operation, std::time::Duration::ZERO, &mut |_, _| {}).await?;
-            Ok(None)
-        }
-    }
+/// Takes the lock of `store` for `operation` (the session's rule: fails fast when held,
+/// breaks a dead holder's local lock with a warning).
+async fn lock_store(
+    store: &mut AnyStore,
+    operation: &str,
+    printer: &Printer,
+) -> Result<Option<lock::Guard>, CliError> {
+    session::take_lock(store, operation, std::time::Duration::ZERO, &|notice| printer.warn(notice)).await
 }
 
 async fn unlock_store(store: &mut AnyStore, guard: Option<lock::Guard>, printer: &Printer) {
-    drop(guard);
-    if let AnyStore::Backend(b) = store
-        && let Err(e) = b.unlock().await
-    {
-        printer.warn(&format!("could not release the lock: {e}"));
+    if let Some(why) = session::release_lock(store, guard).await {
+        printer.warn(&why);
     }
 }
 
