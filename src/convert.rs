@@ -28,6 +28,19 @@ pub struct Options {
     pub integration: Option<String>,
     /// A comment line naming where the action came from.
     pub source_note: Option<String>,
+    /// A function data action: its published settings and where its code must go.
+    pub function: Option<FunctionExport>,
+}
+
+/// What a manifest of a function data action gets that the action JSON does not hold.
+#[derive(Debug, Clone)]
+pub struct FunctionExport {
+    /// The published `Function` settings (`handler`, `runtime`, `timeoutSeconds`,
+    /// `description`).
+    pub settings: Value,
+    /// The `source:` to write (relative to the manifest): a directory the user fills, since
+    /// the platform never gives code back.
+    pub source: String,
 }
 
 /// One converted action.
@@ -257,18 +270,33 @@ fn dropped_notes(config: &crate::model::ActionConfig, contract: &crate::model::C
 
 /// Converts one action JSON object into a manifest document.
 pub fn convert_action(value: &Value, opts: &Options) -> Result<Converted, Error> {
-    let (spec, mut notes) = source_spec(value, opts)?;
+    let (mut spec, mut notes) = source_spec(value, opts)?;
+    if opts.function.is_some() {
+        // The platform generates a function action's request URL.
+        spec.config.request.request_url_template = String::new();
+    }
     let mut candidates = Vec::new();
     if let Some(doc) = shorthand_document(&spec) {
         candidates.push((true, doc));
     }
     candidates.push((false, raw_document(&spec)));
+    if let Some(f) = &opts.function {
+        for (_, doc) in &mut candidates {
+            *doc = with_function(doc, f);
+        }
+    }
     let mut last_err = None;
     for (shorthand, doc) in candidates {
         let emit = |allow: &[String]| {
             let mut e = Emitter::new();
             if let Some(note) = &opts.source_note {
                 e.comment(note);
+            }
+            if let Some(f) = &opts.function {
+                e.comment(&format!(
+                    "Genesys never gives a function's code back: put this action's code in `{}` (the handler's module included) before `gcsync plan`; `gcsync validate` reports the source missing until then. The first apply uploads it once.",
+                    f.source
+                ));
             }
             for line in allow {
                 e.comment(line);
@@ -299,6 +327,42 @@ pub fn convert_action(value: &Value, opts: &Options) -> Result<Converted, Error>
         }
     }
     Err(last_err.unwrap_or(Error::NotLossless { name: spec.name.clone(), field: "?".into() }))
+}
+
+/// A document with a `function:` block after `integration:` and a request without `url`
+/// (and without `method` when it is the function's POST).
+fn with_function(doc: &Value, f: &FunctionExport) -> Value {
+    let Some(map) = doc.as_object() else { return doc.clone() };
+    let mut block = Map::new();
+    block.insert("source".into(), json!(f.source));
+    for key in ["handler", "runtime", "timeoutSeconds", "description"] {
+        if let Some(v) = f.settings.get(key).filter(|v| !v.is_null()) {
+            block.insert(key.into(), v.clone());
+        }
+    }
+    let mut out = Map::new();
+    for (k, v) in map {
+        match k.as_str() {
+            "request" if v.is_object() => {
+                let mut r = v.as_object().cloned().into_iter().flatten().collect::<Map<String, Value>>();
+                r.remove("url");
+                if r.get("method").and_then(Value::as_str) == Some(crate::manifest::function::FUNCTION_METHOD)
+                {
+                    r.remove("method");
+                }
+                if !r.is_empty() {
+                    out.insert(k.clone(), Value::Object(r));
+                }
+            }
+            _ => {
+                out.insert(k.clone(), v.clone());
+            }
+        }
+        if k == "integration" {
+            out.insert("function".into(), Value::Object(block.clone()));
+        }
+    }
+    Value::Object(out)
 }
 
 /// One line summing up, per rule, the findings the written manifests allow (`None` when
@@ -565,7 +629,9 @@ mod tests {
         let spec = manifest::compile::compile(&set.actions[0]);
         let mut v = spec.to_post_json("integrationId");
         v["id"] = json!("custom_-_1");
-        let c = convert_action(&v, &Options { integration: Some("I".into()), source_note: None }).unwrap();
+        let c =
+            convert_action(&v, &Options { integration: Some("I".into()), source_note: None, function: None })
+                .unwrap();
         assert!(c.shorthand, "{}", c.yaml);
     }
 
@@ -590,8 +656,11 @@ mod tests {
         );
         assert!(!notes.contains("unmodelled"), "{notes}");
         // The shorthand candidate is verified too; a clean action gets no note about dropping.
-        let c = convert_action(&export_json(), &Options { integration: Some("I".into()), source_note: None })
-            .unwrap();
+        let c = convert_action(
+            &export_json(),
+            &Options { integration: Some("I".into()), source_note: None, function: None },
+        )
+        .unwrap();
         assert!(c.notes.is_empty(), "{:?}", c.notes);
     }
 

@@ -140,6 +140,9 @@ impl From<crate::remote::Error> for CliError {
             E::AmbiguousIntegration { .. } => Some(
                 "integration names must be unique in the org for gcsync to know which one a manifest means",
             ),
+            E::FunctionCode(_) => Some(
+                "fix the cause (the function's source, `gcsync validate`) and run `gcsync apply` again: the published action is unchanged, and an unfinished draft is taken over by the next apply",
+            ),
             E::RetryAfterTooLong { .. } => Some(
                 "Genesys is throttling this OAuth client; run again later, or raise GCSYNC_RETRY_AFTER_MAX (seconds) to wait that long",
             ),
@@ -229,6 +232,8 @@ impl From<crate::operation::refresh::Error> for CliError {
         match e {
             crate::operation::refresh::Error::Remote(r) => r.into(),
             crate::operation::refresh::Error::State(s) => s.into(),
+            e @ crate::operation::refresh::Error::Function { .. } => CliError::from_error("cannot plan", &e)
+                .hint("check the `function:` block with `gcsync validate`"),
         }
     }
 }
@@ -236,6 +241,12 @@ impl From<crate::operation::refresh::Error> for CliError {
 impl From<crate::apply::Error> for CliError {
     fn from(e: crate::apply::Error) -> Self {
         let c = CliError::from_error("apply stopped", &e);
+        if matches!(e, crate::apply::Error::Remote { source: crate::remote::Error::FunctionCode(_), .. }) {
+            return c.hint("fix the cause (the function's source, `gcsync validate`) and run `gcsync apply` again: the published action is unchanged, and an unfinished draft is taken over by the next apply");
+        }
+        if matches!(e, crate::apply::Error::CodeChanged { .. }) {
+            return c.hint("the plan no longer describes this code: make a new plan (`gcsync plan --out FILE`), review it, and apply that");
+        }
         if e.state_not_written() {
             // The state may lag the org: say so, and what makes the next run safe.
             return c.hint(

@@ -13,12 +13,15 @@
 
 pub mod integrations;
 
+mod function;
+
 use crate::model::ActionSpec;
 use crate::plan::{Action, Change, Op, Plan};
 use crate::remote::{Error as RemoteError, Remote};
 use crate::state::store::StateStore;
 use crate::state::{PendingCreate, State, TrackedAction};
 use serde_json::{Value, json};
+use std::collections::{BTreeMap, BTreeSet};
 
 /// How many times a create whose outcome was unknown (and not found afterwards) is tried.
 pub const CREATE_ATTEMPTS: usize = 5;
@@ -102,6 +105,21 @@ pub enum Error {
         /// What changed.
         message: String,
     },
+    /// A function's code is not the code the plan showed (the source changed since a saved
+    /// plan was made); nothing was applied.
+    #[error(
+        "`{name}`: the function's code at `{source_path}` changed since the plan ({planned} → {now}); nothing was applied"
+    )]
+    CodeChanged {
+        /// Manifest name.
+        name: String,
+        /// The source.
+        source_path: String,
+        /// The plan's hash, shown short.
+        planned: String,
+        /// The source's hash now, shown short.
+        now: String,
+    },
     /// The plan cannot be applied.
     #[error("the plan has errors and cannot be applied")]
     PlanHasErrors,
@@ -161,6 +179,36 @@ pub struct Step<'a> {
     pub name: &'a str,
     /// Kind of change.
     pub op: Op,
+    /// A note on a step in flight (a function's code upload and its status), reported with
+    /// no outcome between the step's start and its end.
+    pub detail: Option<&'a str>,
+}
+
+/// The zipped code of the function actions a plan uploads, by change name: the operation
+/// layer zips each source and checks it against the plan's hash ([`uploads`] says which).
+pub type Code = BTreeMap<String, Vec<u8>>;
+
+/// Whether applying `c` uploads a function's code: a function action created (or replaced),
+/// or updated with a code change.
+#[must_use]
+pub fn uploads(c: &Change) -> bool {
+    c.function.is_some()
+        && match c.action {
+            Action::Create | Action::Replace | Action::AdoptReplace => true,
+            Action::Update | Action::AdoptUpdate => {
+                c.fields.iter().any(|f| f.path == crate::plan::function::CODE_FIELD)
+            }
+            _ => false,
+        }
+}
+
+/// What every action step of one run shares.
+struct Run<'a> {
+    /// Names the state's pending-create journal held before this run journaled its own
+    /// creates: a draft of such a name was left by an interrupted earlier apply.
+    earlier: BTreeSet<String>,
+    /// The function code to upload.
+    code: &'a Code,
 }
 
 /// Progress hook: (index from 1, total, step, outcome or `None` when starting).
@@ -169,12 +217,14 @@ pub type Progress<'a> = dyn FnMut(usize, usize, Step<'_>, Option<&Outcome>) + 'a
 /// Applies `plan`: integration creates and updates, then actions, then integration deletes.
 /// State is saved through `store` after every remote mutation. `env` reads credential
 /// values (checked against the plan's hashes).
+#[allow(clippy::too_many_arguments)] // the inputs of one apply, each distinct
 pub async fn apply<R: Remote, S: StateStore>(
     plan: &Plan,
     state: &mut State,
     store: &mut S,
     remote: &R,
     env: &dyn Fn(&str) -> Option<String>,
+    code: &Code,
     progress: &mut Progress<'_>,
 ) -> Result<Vec<(String, Outcome)>, (Vec<(String, Outcome)>, Error)> {
     let mut done = Vec::new();
@@ -206,7 +256,7 @@ pub async fn apply<R: Remote, S: StateStore>(
     let mut i = 0;
     for ic in integrations_first {
         i += 1;
-        let step = Step { kind: "integration", name: &ic.name, op: ic.op };
+        let step = Step { kind: "integration", name: &ic.name, op: ic.op, detail: None };
         progress(i, total, step, None);
         let r = if ic.op == Op::NoOp {
             integrations::record(ic, state, store).await
@@ -223,6 +273,7 @@ pub async fn apply<R: Remote, S: StateStore>(
             Err(e) => return Err((done, save_after_failure(state, store, e).await)),
         }
     }
+    let run = Run { earlier: state.pending.iter().map(|p| p.name.clone()).collect(), code };
     // Journal every action create of the run before its first mutation (one state write): a
     // crash at any later point leaves enough behind to adopt what the org created.
     let mut journaled = Vec::new();
@@ -238,6 +289,7 @@ pub async fn apply<R: Remote, S: StateStore>(
             name: c.name.clone(),
             integration_id: spec.integration,
             integration: c.integration.clone(),
+            zip_sha256: c.function.as_ref().map(|f| f.zip_sha256.clone()),
         });
         journaled.push(c.name.clone());
     }
@@ -249,9 +301,15 @@ pub async fn apply<R: Remote, S: StateStore>(
     let mut batched = Batched::new(store);
     for c in ordered {
         i += 1;
-        let step = Step { kind: "action", name: &c.name, op: c.op() };
+        let step = Step { kind: "action", name: &c.name, op: c.op(), detail: None };
         progress(i, total, step, None);
-        match apply_one(c, state, &mut batched, remote).await {
+        let notes = std::cell::RefCell::new(&mut *progress);
+        let note = |text: &str| {
+            if let Ok(mut p) = notes.try_borrow_mut() {
+                p(i, total, Step { detail: Some(text), ..step }, None);
+            }
+        };
+        match apply_one(c, state, &mut batched, remote, &run, &note).await {
             Ok(outcome) => {
                 progress(i, total, step, Some(&outcome));
                 done.push((c.name.clone(), outcome));
@@ -271,7 +329,7 @@ pub async fn apply<R: Remote, S: StateStore>(
     }
     for ic in integrations_last {
         i += 1;
-        let step = Step { kind: "integration", name: &ic.name, op: ic.op };
+        let step = Step { kind: "integration", name: &ic.name, op: ic.op, detail: None };
         progress(i, total, step, None);
         match integrations::delete(ic, state, store, remote).await {
             Ok(o) => {
@@ -335,7 +393,12 @@ async fn apply_one<R: Remote, S: StateStore>(
     state: &mut State,
     store: &mut S,
     remote: &R,
+    run: &Run<'_>,
+    note: &dyn Fn(&str),
 ) -> Result<Outcome, Error> {
+    if c.function.is_some() && c.action != Action::NoOp {
+        return function::apply_one(c, state, store, remote, run, note).await;
+    }
     match c.action {
         // Impossible: `apply` never ranks a no-op (`Action::apply_rank`); a caller that
         // bypassed the ordering is refused rather than guessed at.
@@ -441,6 +504,7 @@ async fn create<R: Remote, S: StateStore>(
             name: c.name.clone(),
             integration_id: spec.integration.clone(),
             integration: c.integration.clone(),
+            zip_sha256: None,
         });
         save_now(state, store, &c.name).await?;
     }
@@ -514,6 +578,7 @@ mod tests {
             name: "A".into(),
             integration_id: "i".into(),
             integration: "I".into(),
+            zip_sha256: None,
         });
         let e = futures_util::FutureExt::now_or_never(save_after_failure(
             &mut state,
@@ -535,6 +600,7 @@ mod tests {
             name: "A".into(),
             integration_id: "i".into(),
             integration: "I".into(),
+            zip_sha256: None,
         });
         // The state's "directory" is a regular file: the write cannot succeed (root ignores
         // permissions, and a missing directory would be created).

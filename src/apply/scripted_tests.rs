@@ -37,6 +37,7 @@ fn desired(s: &ActionSpec) -> Desired {
         allow_replace: false,
         renamed_from: None,
         allow_breaking_flows: false,
+        function: None,
     }
 }
 
@@ -69,10 +70,7 @@ fn run(
     store: &mut MemoryStore,
     org: &Scripted,
 ) -> Result<Vec<(String, Outcome)>, (Vec<(String, Outcome)>, Error)> {
-    let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
-    let no_env = |_: &str| None;
-    let mut quiet = |_: usize, _: usize, _: Step<'_>, _: Option<&Outcome>| {};
-    rt.block_on(apply(plan, state, store, org, &no_env, &mut quiet))
+    run_with_code(plan, state, store, org, &Code::new())
 }
 
 fn plan_creates(specs: &[ActionSpec]) -> (Plan, State) {
@@ -236,4 +234,111 @@ fn action_writes_are_batched() {
     let last = store.writes.last().unwrap();
     assert_eq!(last.actions.len(), 200);
     assert!(last.pending.is_empty());
+}
+
+/// A plan creating the function action `name` (its code's hash `sha256:c0de`).
+fn function_create(name: &str) -> (Plan, State, Code) {
+    let mut s = spec(name, 10);
+    s.config.request.request_url_template = String::new();
+    let mut d = desired(&s);
+    d.function = Some(crate::plan::function::FunctionPlan {
+        handler: "src/index.handler".into(),
+        runtime: "nodejs22.x".into(),
+        timeout_seconds: 10,
+        description: "d".into(),
+        zip_sha256: "sha256:c0de".into(),
+        source: "code".into(),
+        exclude: Vec::new(),
+    });
+    let state = State::new();
+    let p = crate::plan::plan(&[d], &state, &Live::default(), &Options::default());
+    assert_eq!(p.changes[0].action, Action::Create, "{p:?}");
+    (p, state, Code::from([(name.to_string(), b"PK".to_vec())]))
+}
+
+/// [`run`], with the function code apply uploads.
+#[allow(clippy::result_large_err, clippy::type_complexity)]
+fn run_with_code(
+    plan: &Plan,
+    state: &mut State,
+    store: &mut MemoryStore,
+    org: &Scripted,
+    code: &Code,
+) -> Result<Vec<(String, Outcome)>, (Vec<(String, Outcome)>, Error)> {
+    let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+    let no_env = |_: &str| None;
+    let mut quiet = |_: usize, _: usize, _: Step<'_>, _: Option<&Outcome>| {};
+    rt.block_on(apply(plan, state, store, org, &no_env, code, &mut quiet))
+}
+
+fn draft(id: &str, version: i64) -> Reply {
+    let mut a = action(id, version, &spec("F", 10));
+    a.name = "F".into();
+    Reply::Action(Box::new(a))
+}
+
+fn other(call: &'static str, arg: &str) -> Call {
+    Call::Other(call, arg.to_string())
+}
+
+// A function action is created as a draft, given its settings and code, and published with
+// the draft's version; the state records the code's hash.
+#[test]
+fn a_function_action_is_created_through_its_draft() {
+    let (p, mut state, code) = function_create("F");
+    let org = Scripted::new(vec![
+        (other("find_drafts_by_name", "F"), Reply::Actions(Vec::new())),
+        (other("create_draft", "F"), draft("id-F", 1)),
+        (other("put_draft_function", "id-F"), Reply::Value(json!({}))),
+        (other("upload_function_code", "id-F"), Reply::Value(json!({}))),
+        (other("get_draft", "id-F"), draft("id-F", 1)),
+        (other("publish_draft", "id-F"), draft("id-F", 1)),
+    ]);
+    let mut store = MemoryStore::default();
+    let done = run_with_code(&p, &mut state, &mut store, &org, &code).unwrap();
+    assert_eq!(done, vec![("F".to_string(), Outcome::Created("id-F".into()))]);
+    assert_eq!(
+        store.writes[0].pending[0].zip_sha256.as_deref(),
+        Some("sha256:c0de"),
+        "journaled with its code"
+    );
+    let f = state.actions["F"].function.as_ref().unwrap();
+    assert_eq!(f.zip_sha256.as_deref(), Some("sha256:c0de"));
+    assert!(state.pending.is_empty());
+}
+
+// An interrupted earlier apply left a draft (its journal entry says so): it is taken over,
+// never duplicated. Without that journal entry, a draft of the name is someone else's.
+#[test]
+fn a_journaled_draft_is_taken_over_and_an_unjournaled_one_refused() {
+    let (p, mut state, code) = function_create("F");
+    state.pending.push(PendingCreate {
+        name: "F".into(),
+        integration_id: "int-1".into(),
+        integration: "Int".into(),
+        zip_sha256: Some("sha256:c0de".into()),
+    });
+    let org = Scripted::new(vec![
+        (other("find_drafts_by_name", "F"), Reply::Actions(vec![action("id-F", 3, &spec("F", 10))])),
+        (other("get_draft", "id-F"), draft("id-F", 3)),
+        (other("patch_draft", "id-F"), draft("id-F", 4)),
+        (other("put_draft_function", "id-F"), Reply::Value(json!({}))),
+        (other("upload_function_code", "id-F"), Reply::Value(json!({}))),
+        (other("get_draft", "id-F"), draft("id-F", 4)),
+        (other("publish_draft", "id-F"), draft("id-F", 1)),
+    ]);
+    let mut store = MemoryStore::default();
+    let done = run_with_code(&p, &mut state, &mut store, &org, &code).unwrap();
+    assert_eq!(done, vec![("F".to_string(), Outcome::Adopted("id-F".into()))]);
+
+    let (p, mut state, code) = function_create("F");
+    let org = Scripted::new(vec![(
+        other("find_drafts_by_name", "F"),
+        Reply::Actions(vec![action("id-X", 1, &spec("F", 10))]),
+    )]);
+    let mut store = MemoryStore::default();
+    let (done, e) = run_with_code(&p, &mut state, &mut store, &org, &code).unwrap_err();
+    assert!(done.is_empty());
+    assert!(e.to_string().contains("did not create"), "{e}");
+    assert!(state.actions.is_empty());
 }

@@ -61,15 +61,43 @@ pub async fn prepare(
     }
 }
 
-/// Applies `plan` in the session (see [`crate::apply::apply`]).
+/// Applies `plan` in the session (see [`crate::apply::apply`]), with the code of the
+/// function actions it uploads ([`function_code`]).
 pub async fn apply(
     session: &mut Session,
     plan: &Plan,
     env: &dyn Fn(&str) -> Option<String>,
     progress: &mut Progress<'_>,
 ) -> Result<Vec<(String, Outcome)>, (Vec<(String, Outcome)>, apply::Error)> {
+    let code = function_code(plan).map_err(|e| (Vec::new(), e))?;
     let Session { org, state, store, .. } = session;
-    apply::apply(plan, state, store, &org.client, env, progress).await
+    apply::apply(plan, state, store, &org.client, env, &code, progress).await
+}
+
+/// Zips the source of every function action `plan` uploads, before anything is changed,
+/// and refuses code that is not the code the plan showed (its hash differs: the source
+/// changed since a saved plan was made).
+pub fn function_code(plan: &Plan) -> Result<apply::Code, apply::Error> {
+    let mut out = apply::Code::new();
+    for c in plan.changes.iter().filter(|c| apply::uploads(c)) {
+        let Some(f) = &c.function else { return Err(apply::Error::Corrupt(c.name.clone())) };
+        let zip = crate::function::zip::load(std::path::Path::new(&f.source), &f.exclude).map_err(|e| {
+            apply::Error::Stale {
+                name: c.name.clone(),
+                message: format!("cannot read the function's code: {e}"),
+            }
+        })?;
+        if zip.sha256 != f.zip_sha256 {
+            return Err(apply::Error::CodeChanged {
+                name: c.name.clone(),
+                source_path: f.source.clone(),
+                planned: crate::plan::function::short_hash(&serde_json::json!(f.zip_sha256)),
+                now: crate::plan::function::short_hash(&serde_json::json!(zip.sha256)),
+            });
+        }
+        out.insert(c.name.clone(), zip.bytes);
+    }
+    Ok(out)
 }
 
 /// For a plan without changes in the org: brings the state's records up to date (a live

@@ -60,7 +60,21 @@ pub async fn drift(session: &Session, full: bool) -> Result<Report, CliError> {
     let summaries: Vec<_> = client.list_actions().await?.iter().map(refresh::summary).collect();
     let to_read = drift::reads_needed(state, &summaries, full);
     let details = refresh::fetch_details(client, to_read.iter().map(String::as_str)).await?;
-    let actions = drift::actions(state, &summaries, &details);
+    // The published settings of the owned function actions read in full.
+    let mut functions = std::collections::BTreeMap::new();
+    for id in to_read.iter().filter(|id| state.actions.values().any(|t| &t.id == *id && t.function.is_some()))
+    {
+        match client.get_function(id).await {
+            Ok(cfg) => {
+                if let Some(f) = cfg.function {
+                    functions.insert(id.clone(), f);
+                }
+            }
+            Err(e) if e.is_not_found() => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    let actions = drift::actions(state, &summaries, &details, &functions);
     let integrations = if state.integrations.is_empty() {
         Vec::new()
     } else {

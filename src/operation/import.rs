@@ -26,6 +26,21 @@ pub struct Found {
     /// Its address in the state (`plan::address`): its name, qualified by the integration
     /// when the manifests declare the name in several.
     pub address: String,
+    /// A function data action's published `Function` settings (`None` for other actions).
+    pub function: Option<serde_json::Value>,
+}
+
+/// The published function settings of `action` when its integration is a function
+/// integration (one call), else `None`.
+async fn function_of(
+    client: &crate::remote::Client,
+    action: &Action,
+    function_integration: bool,
+) -> Result<Option<serde_json::Value>, CliError> {
+    if !function_integration {
+        return Ok(None);
+    }
+    Ok(client.get_function(&action.id).await?.function)
 }
 
 /// Finds the action `arg` (an id or an exact name) and checks that it can be imported.
@@ -36,6 +51,7 @@ pub async fn find(
     session: &Session,
     arg: &str,
     integrations: &BTreeMap<String, String>,
+    function_integrations: &std::collections::BTreeSet<String>,
     elsewhere: &dyn Fn(&str, &str) -> bool,
 ) -> Result<Found, CliError> {
     let action = lookup(&session.org.client, arg).await?;
@@ -58,7 +74,10 @@ pub async fn find(
         return Err(CliError::new(format!("the state already tracks another action as `{address}`")));
     }
     let action = session.org.client.get_action_full(&action.id, false).await?;
-    Ok(Found { action, integration, address })
+    let function =
+        function_of(&session.org.client, &action, function_integrations.contains(&action.integration_id))
+            .await?;
+    Ok(Found { action, integration, address, function })
 }
 
 /// Records a found action in the state (one write).
@@ -70,11 +89,24 @@ pub async fn record(session: &mut Session, found: &Found) -> Result<(), CliError
 /// definition, so the next plan shows what apply changes to match the manifests.
 pub async fn record_all(session: &mut Session, found: &[Found]) -> Result<(), CliError> {
     for f in found {
-        let spec = f.action.to_spec();
-        session.state.actions.insert(
-            f.address.clone(),
-            TrackedAction::from_spec(&f.action.id, f.action.version, &f.integration, &spec),
-        );
+        let mut spec = f.action.to_spec();
+        if f.function.is_some() {
+            // The platform generated the request URL: never part of the comparison.
+            spec = crate::plan::function::normalized(&spec);
+        }
+        let mut t = TrackedAction::from_spec(&f.action.id, f.action.version, &f.integration, &spec);
+        // The settings as published; the code is unknown (the platform never gives it back),
+        // so the first apply uploads it once. Publishing requires every setting, so a
+        // published function has them; one missing anyway is recorded empty, and the next
+        // plan shows the manifest's value as a change rather than hiding it.
+        t.function = f.function.as_ref().map(|v| crate::state::TrackedFunction {
+            handler: v.get("handler").and_then(serde_json::Value::as_str).unwrap_or("").to_string(),
+            runtime: v.get("runtime").and_then(serde_json::Value::as_str).unwrap_or("").to_string(),
+            timeout_seconds: v.get("timeoutSeconds").and_then(serde_json::Value::as_i64).unwrap_or(0),
+            description: v.get("description").and_then(serde_json::Value::as_str).unwrap_or("").to_string(),
+            zip_sha256: None,
+        });
+        session.state.actions.insert(f.address.clone(), t);
     }
     session.store.save(&mut session.state).await?;
     Ok(())
@@ -128,7 +160,9 @@ pub async fn survey(
                     continue;
                 }
                 let action = client.get_action_full(&one.id, false).await?;
-                out.adoptable.push(Found { action, integration: integration.clone(), address });
+                let function =
+                    function_of(client, &action, i.type_id() == crate::function::INTEGRATION_TYPE).await?;
+                out.adoptable.push(Found { action, integration: integration.clone(), address, function });
             }
             many => out.problems.push((
                 address,

@@ -12,6 +12,7 @@
 use crate::manifest::ManifestSet;
 use crate::model::Action;
 use crate::model::integration::IntegrationSpec;
+use crate::plan::function::FunctionPlan;
 use crate::plan::integrations::{DesiredIntegration, LiveIntegration, LiveIntegrations};
 use crate::plan::{self, Desired, IntegrationRef, Live, LiveSummary};
 use crate::remote::{Error as RemoteError, Read, client::resolve_integration};
@@ -37,6 +38,15 @@ pub enum Error {
     /// The state belongs to another org.
     #[error(transparent)]
     State(#[from] crate::state::Error),
+    /// A function action's code cannot be zipped.
+    #[error("the function code of `{name}`: {source}")]
+    Function {
+        /// The action.
+        name: String,
+        /// Why.
+        #[source]
+        source: crate::function::zip::ZipError,
+    },
 }
 
 /// Who the target org is.
@@ -83,23 +93,26 @@ pub async fn refresh<R: Read>(
     let summaries: Vec<LiveSummary> = actions.iter().map(summary).collect();
     drop(actions);
     // Each manifest is dropped once compiled, which keeps a plan over thousands of actions small.
-    // (name, integration, (allowReplace, allowBreakingFlows), renamedFrom, spec)
-    type Compiled = (String, String, (bool, bool), Option<String>, crate::model::ActionSpec);
+    // (name, integration, (allowReplace, allowBreakingFlows), renamedFrom, spec, function)
+    type Compiled =
+        (String, String, (bool, bool), Option<String>, crate::model::ActionSpec, Option<FunctionPlan>);
     let specs: Vec<Compiled> = manifests
         .actions
         .into_iter()
         .map(|m| {
             let spec = crate::manifest::compile::compile(&m);
-            (
+            let function = m.function.as_ref().map(|f| function_plan(&m.name.value, f)).transpose()?;
+            Ok((
                 m.name.value,
                 m.integration.value,
                 (m.allow_replace, m.allow_breaking_flows),
                 m.renamed_from.map(|r| r.value),
                 spec,
-            )
+                function,
+            ))
         })
-        .collect();
-    let names: std::collections::BTreeSet<&str> = specs.iter().map(|(_, i, _, _, _)| i.as_str()).collect();
+        .collect::<Result<_, Error>>()?;
+    let names: std::collections::BTreeSet<&str> = specs.iter().map(|(_, i, ..)| i.as_str()).collect();
     let cached: BTreeMap<&str, Option<String>> =
         names.iter().map(|n| (*n, state.cached_integration(n))).collect();
     let manages_integrations = !integration_specs.is_empty() || !state.integrations.is_empty();
@@ -139,12 +152,12 @@ pub async fn refresh<R: Read>(
     }
     // A name declared in several integrations is addressed with its integration.
     let mut integrations_of: BTreeMap<&str, std::collections::BTreeSet<&str>> = BTreeMap::new();
-    for (name, integration, _, _, _) in &specs {
+    for (name, integration, ..) in &specs {
         integrations_of.entry(name.as_str()).or_default().insert(integration.as_str());
     }
     let addresses: Vec<String> = specs
         .iter()
-        .map(|(name, integration, _, _, _)| {
+        .map(|(name, integration, ..)| {
             let elsewhere = integrations_of.get(name.as_str()).is_some_and(|set| set.len() > 1);
             plan::address(name, integration, state, elsewhere)
         })
@@ -154,7 +167,17 @@ pub async fn refresh<R: Read>(
         .into_iter()
         .zip(addresses)
         .map(
-            |((_, integration_name, (allow_replace, allow_breaking_flows), renamed_from, mut spec), name)| {
+            |(
+                (
+                    _,
+                    integration_name,
+                    (allow_replace, allow_breaking_flows),
+                    renamed_from,
+                    mut spec,
+                    function,
+                ),
+                name,
+            )| {
                 let integration =
                     resolved.get(&integration_name).cloned().unwrap_or(IntegrationRef::Unresolved);
                 spec.integration = integration.wire();
@@ -166,6 +189,7 @@ pub async fn refresh<R: Read>(
                     allow_replace,
                     renamed_from,
                     allow_breaking_flows,
+                    function,
                 }
             },
         )
@@ -189,6 +213,7 @@ pub async fn refresh<R: Read>(
     }
     let needed = plan::details_needed(&desired, state, &summaries, opts);
     let details = fetch_details(client, needed.iter().map(String::as_str)).await?;
+    let functions = fetch_functions(client, &desired, state, &summaries, &needed).await?;
     let mut live_integrations = LiveIntegrations::default();
     if manages_integrations && let Some(all) = &all_integrations {
         let wants_credentials = integration_specs.iter().any(|i| i.credential.is_some())
@@ -237,7 +262,7 @@ pub async fn refresh<R: Read>(
     };
     Ok(Refreshed {
         desired,
-        live: Live { summaries, details, integration_names },
+        live: Live { summaries, details, integration_names, functions },
         desired_integrations,
         live_integrations,
     })
@@ -268,6 +293,62 @@ pub async fn live_integration<R: Read>(
             .and_then(|v| v.as_str())
             .map(str::to_string),
     })
+}
+
+/// What the plan carries of a manifest's `function:` block: its settings, and the sha256
+/// of its code's deterministic zip.
+pub fn function_plan(
+    name: &str,
+    f: &crate::manifest::function::FunctionManifest,
+) -> Result<FunctionPlan, Error> {
+    let excludes = f.excludes();
+    let zip = crate::function::zip::load(&f.source_path, &excludes)
+        .map_err(|source| Error::Function { name: name.to_string(), source })?;
+    Ok(FunctionPlan {
+        handler: f.handler.value.clone(),
+        runtime: f.runtime.value.clone(),
+        timeout_seconds: f.timeout(),
+        // Required (`function-description`, an error): a manifest without one never gets here.
+        description: f.description.as_ref().map_or_else(String::new, |d| d.value.clone()),
+        zip_sha256: zip.sha256,
+        source: f.source_path.to_string_lossy().into_owned(),
+        exclude: excludes,
+    })
+}
+
+/// The published `Function` settings of the function actions among `needed` (those in an
+/// integration a function manifest or a tracked function action uses), one call each.
+async fn fetch_functions<R: Read>(
+    client: &R,
+    desired: &[Desired],
+    state: &State,
+    summaries: &[LiveSummary],
+    needed: &std::collections::BTreeSet<String>,
+) -> Result<BTreeMap<String, serde_json::Value>, Error> {
+    let integrations: std::collections::BTreeSet<&str> = desired
+        .iter()
+        .filter(|d| d.function.is_some())
+        .filter_map(|d| d.integration.id())
+        .chain(state.actions.values().filter(|t| t.function.is_some()).map(|t| t.integration_id.as_str()))
+        .collect();
+    if integrations.is_empty() {
+        return Ok(BTreeMap::new());
+    }
+    let mut out = BTreeMap::new();
+    for s in summaries
+        .iter()
+        .filter(|s| needed.contains(&s.id) && integrations.contains(s.integration_id.as_str()))
+    {
+        match client.get_function(&s.id).await {
+            Ok(Some(v)) => {
+                out.insert(s.id.clone(), v);
+            }
+            Ok(None) => {}
+            Err(e) if e.is_not_found() => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(out)
 }
 
 /// Full definitions (templates inlined) of these actions, read concurrently within the

@@ -117,11 +117,14 @@ pub fn reads_needed(state: &State, summaries: &[LiveSummary], full: bool) -> Vec
 
 /// Owned actions that were deleted or changed outside gcsync. `details` holds the full
 /// definitions of [`reads_needed`]; an action not read has the version of the last apply.
+/// `functions`: the published function settings of the owned function actions read (by
+/// id); their request URL and zip id are the platform's and never drift.
 #[must_use]
 pub fn actions(
     state: &State,
     summaries: &[LiveSummary],
     details: &BTreeMap<String, ActionSpec>,
+    functions: &BTreeMap<String, Value>,
 ) -> Vec<Drifted> {
     let live: std::collections::BTreeSet<&str> = summaries.iter().map(|s| s.id.as_str()).collect();
     let mut out = Vec::new();
@@ -131,14 +134,27 @@ pub fn actions(
             continue;
         }
         let Some(spec) = details.get(&t.id) else { continue };
+        let normalized;
+        let spec = if t.function.is_some() {
+            normalized = super::function::normalized(spec);
+            &normalized
+        } else {
+            spec
+        };
         let values: BTreeMap<&str, Value> = digest::fields(spec).into_iter().collect();
-        let fields: Vec<(String, Value)> = action_fields(t, spec)
+        let mut fields: Vec<(String, Value)> = action_fields(t, spec)
             .into_iter()
             .map(|k| {
                 let v = values.get(k.as_str()).cloned().unwrap_or(Value::Null);
                 (k, v)
             })
             .collect();
+        if let (Some(tf), Some(live)) = (&t.function, functions.get(&t.id)) {
+            for path in super::function::drift(tf, live) {
+                let key = path.trim_start_matches("function.");
+                fields.push((path.clone(), live.get(key).cloned().unwrap_or(Value::Null)));
+            }
+        }
         if !fields.is_empty() {
             out.push(Drifted { name: name.clone(), id: t.id.clone(), deleted: false, fields });
         }

@@ -261,6 +261,7 @@ mod tests {
             desired: None,
             consumers: None,
             consumers_incomplete: vec![],
+            function: None,
         }
     }
 

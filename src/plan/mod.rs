@@ -16,6 +16,7 @@
 
 pub mod drift;
 pub mod file;
+pub mod function;
 pub mod impact;
 pub mod integrations;
 pub mod render;
@@ -109,6 +110,8 @@ pub struct Desired {
     pub renamed_from: Option<String>,
     /// `allowBreakingFlows: true` in the manifest: replacing it may break the flows using it.
     pub allow_breaking_flows: bool,
+    /// `function:` in the manifest: a function data action (its settings and code hash).
+    pub function: Option<function::FunctionPlan>,
 }
 
 /// A live action as listed (no config).
@@ -137,6 +140,8 @@ pub struct Live {
     /// The org's integration names, when the refresh listed them (for "did you mean" when a
     /// manifest's integration does not resolve).
     pub integration_names: Vec<String>,
+    /// The published `Function` settings of the function actions read in full, by id.
+    pub functions: BTreeMap<String, Value>,
 }
 
 /// Plan options.
@@ -313,6 +318,9 @@ pub struct Change {
     pub consumers: Option<Vec<impact::FlowConsumer>>,
     /// Why that list may be incomplete (empty: complete).
     pub consumers_incomplete: Vec<String>,
+    /// A function data action's function (settings, code hash and source), whenever
+    /// `desired` is present for one.
+    pub function: Option<function::FunctionPlan>,
 }
 
 impl Change {
@@ -363,6 +371,8 @@ struct WireChangeRef<'a> {
     consumers: &'a Option<Vec<impact::FlowConsumer>>,
     #[serde(skip_serializing_if = "<[String]>::is_empty")]
     consumers_incomplete: &'a [String],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    function: &'a Option<function::FunctionPlan>,
 }
 
 impl Serialize for Change {
@@ -382,6 +392,7 @@ impl Serialize for Change {
             desired: &self.desired,
             consumers: &self.consumers,
             consumers_incomplete: &self.consumers_incomplete,
+            function: &self.function,
         }
         .serialize(serializer)
     }
@@ -415,6 +426,8 @@ struct WireChange {
     consumers: Option<Vec<impact::FlowConsumer>>,
     #[serde(default)]
     consumers_incomplete: Vec<String>,
+    #[serde(default)]
+    function: Option<function::FunctionPlan>,
 }
 
 impl TryFrom<WireChange> for Change {
@@ -436,6 +449,7 @@ impl TryFrom<WireChange> for Change {
             desired: w.desired,
             consumers: w.consumers,
             consumers_incomplete: w.consumers_incomplete,
+            function: w.function,
         })
     }
 }
@@ -710,9 +724,10 @@ fn plan_actions(
                         desired: Some(desired_json),
                         consumers: None,
                         consumers_incomplete: Vec::new(),
+                        function: d.function.clone(),
                     }),
                     (false, true, Some(s)) if named.len() == 1 => {
-                        let mut c = compare(d, s, live.details.get(&s.id), None, opts, &mut errors);
+                        let mut c = compare(d, s, live, None, pending_code(d, state), opts, &mut errors);
                         c.action = c.action.adopted();
                         c.reasons.insert(0, "an interrupted earlier apply created it; gcsync adopts it instead of creating a duplicate".into());
                         changes.push(c);
@@ -741,7 +756,7 @@ fn plan_actions(
             Some(t) => match by_id.get(t.id.as_str()) {
                 // Gone from the org, but an interrupted create (journaled) made it again.
                 None if let Some(s) = interrupted_create(d, state, live) => {
-                    let mut c = compare(d, s, live.details.get(&s.id), None, opts, &mut errors);
+                    let mut c = compare(d, s, live, None, pending_code(d, state), opts, &mut errors);
                     c.action = c.action.adopted();
                     c.moved_from = renamed.map(str::to_string);
                     c.reasons.insert(0, "an interrupted earlier apply created it; gcsync adopts it instead of creating a duplicate".into());
@@ -763,10 +778,10 @@ fn plan_actions(
                     desired: Some(desired_json),
                     consumers: None,
                     consumers_incomplete: Vec::new(),
+                    function: d.function.clone(),
                 }),
                 Some(s) => {
-                    let detail = live.details.get(&t.id);
-                    let mut c = compare(d, s, detail, Some(t), opts, &mut errors);
+                    let mut c = compare(d, s, live, Some(t), None, opts, &mut errors);
                     if let Some(old) = renamed {
                         c.moved_from = Some(old.to_string());
                         c.reasons
@@ -774,6 +789,7 @@ fn plan_actions(
                         // The state entry moves to the new name even if the org already shows it.
                         if c.desired.is_none() {
                             c.desired = Some(DesiredJson::from_spec(&d.spec));
+                            c.function.clone_from(&d.function);
                             c.action = Action::Record;
                         }
                     }
@@ -805,6 +821,7 @@ fn plan_actions(
             desired: None,
             consumers: None,
             consumers_incomplete: Vec::new(),
+            function: None,
         });
     }
     // A new, empty state facing an org that already holds the manifests' actions: either the
@@ -904,16 +921,38 @@ fn hint_renames(changes: &mut [Change]) {
     }
 }
 
-/// Compares a desired action with an existing live one.
+/// The code hash an interrupted create of `d` journaled (what it uploaded, if it got that far).
+fn pending_code<'a>(d: &Desired, state: &'a State) -> Option<&'a str> {
+    state.pending.iter().find(|p| p.name == d.name).and_then(|p| p.zip_sha256.as_deref())
+}
+
+/// Compares a desired action with an existing live one. `pending_code`: for an interrupted
+/// create, the code hash its journal entry recorded.
 fn compare(
     d: &Desired,
     s: &LiveSummary,
-    detail: Option<&ActionSpec>,
+    live: &Live,
     tracked: Option<&crate::state::TrackedAction>,
+    pending_code: Option<&str>,
     opts: &Options,
     errors: &mut Vec<PlanError>,
 ) -> Change {
     let desired_digest = digest::digest(&d.spec);
+    let normalized;
+    let detail = match (&d.function, live.details.get(&s.id)) {
+        // The platform generates a function action's request URL: never a difference.
+        (Some(_), Some(spec)) => {
+            normalized = function::normalized(spec);
+            Some(&normalized)
+        }
+        (_, detail) => detail,
+    };
+    let tracked_function = tracked.and_then(|t| t.function.as_ref());
+    let live_function = live.functions.get(&s.id);
+    let function_fields = d.function.as_ref().map_or_else(Vec::new, |f| {
+        let known = tracked_function.and_then(|t| t.zip_sha256.as_deref()).or(pending_code);
+        function::diff(f, live_function, tracked_function, known)
+    });
     let mut change = Change {
         name: d.name.clone(),
         action: Action::NoOp,
@@ -927,6 +966,7 @@ fn compare(
         desired: None,
         consumers: None,
         consumers_incomplete: Vec::new(),
+        function: None,
     };
     // The desired definition travels in the plan only when apply needs it (a change, an
     // adoption, or a version the state must record); a no-change plan of thousands of
@@ -938,7 +978,11 @@ fn compare(
         tracked.is_none_or(|t| t.version != s.version || t.id != s.id || t.digest != desired_digest);
     if record_needed {
         change.desired = Some(DesiredJson::from_spec(&d.spec));
+        change.function.clone_from(&d.function);
         change.action = Action::Record;
+    }
+    if let (Some(t), Some(l)) = (tracked_function, live_function) {
+        change.drift.extend(function::drift(t, l));
     }
     let Some(live_spec) = detail else {
         // Not read in full: unchanged since the last apply (same version) and the manifest
@@ -951,12 +995,20 @@ fn compare(
                 hint: Some("run with `--refresh full`".into()),
             }),
         }
+        if !function_fields.is_empty() {
+            change.fields = function_fields;
+            change.desired = Some(DesiredJson::from_spec(&d.spec));
+            change.function.clone_from(&d.function);
+            change.action = Action::Update;
+        }
         return change;
     };
     if let Some(t) = tracked {
-        change.drift = drift::action_fields(t, live_spec);
+        let mut spec_drift = drift::action_fields(t, live_spec);
+        spec_drift.append(&mut change.drift);
+        change.drift = spec_drift;
     }
-    if digest::digest(live_spec) == desired_digest {
+    if digest::digest(live_spec) == desired_digest && function_fields.is_empty() {
         if !change.drift.is_empty() {
             change
                 .reasons
@@ -971,7 +1023,9 @@ fn compare(
             change.fields.push(FieldChange { path: path.to_string(), before: b, after });
         }
     }
+    change.fields.extend(function_fields);
     change.desired = Some(DesiredJson::from_spec(&d.spec));
+    change.function.clone_from(&d.function);
     let immutable: Vec<&str> =
         change.fields.iter().map(|f| f.path.as_str()).filter(|p| REPLACE_FIELDS.contains(p)).collect();
     if immutable.is_empty() {
@@ -1004,9 +1058,14 @@ fn compare(
 #[must_use]
 pub fn create_fields(c: &Change) -> Vec<FieldChange> {
     let Some(spec) = c.desired.as_ref().and_then(DesiredJson::spec) else { return Vec::new() };
+    // Not a function action: no function fields.
+    let function = c.function.iter().flat_map(function::FunctionPlan::fields);
     digest::fields(&spec)
         .into_iter()
         .filter(|(path, _)| *path != "name")
+        // A function action's request URL is the platform's.
+        .filter(|(path, _)| c.function.is_none() || *path != "config.request.requestUrlTemplate")
+        .chain(function)
         .map(|(path, after)| {
             let after = if path == "integration" { Value::String(c.integration.clone()) } else { after };
             FieldChange { path: path.to_string(), before: Value::Null, after }

@@ -211,6 +211,28 @@ fn render_change(out: &mut String, c: &Change, paint: Paint) {
 fn render_field(out: &mut String, f: &FieldChange, op: Op, paint: Paint) {
     let red = Style::new().red();
     let green = Style::new().green();
+    // The code of a function action is known by its zip's hash (Genesys never gives it back).
+    if f.path == super::function::CODE_FIELD {
+        let (before, after) = (super::function::short_hash(&f.before), super::function::short_hash(&f.after));
+        let _ = if op == Op::Create {
+            writeln!(out, "    function code: {}", paint.with(&green, &after))
+        } else if f.before.is_null() {
+            writeln!(
+                out,
+                "    function code uploaded ({} → {}: gcsync never uploaded it, the platform cannot give it back)",
+                paint.with(&red, &before),
+                paint.with(&green, &after)
+            )
+        } else {
+            writeln!(
+                out,
+                "    function code changed ({} → {})",
+                paint.with(&red, &before),
+                paint.with(&green, &after)
+            )
+        };
+        return;
+    }
     if op == Op::Create {
         let text = value_text(&f.after);
         if text.contains('\n') {

@@ -50,6 +50,7 @@ fn desired(s: ActionSpec) -> Desired {
         allow_replace: false,
         allow_breaking_flows: false,
         renamed_from: None,
+        function: None,
     }
 }
 
@@ -177,6 +178,7 @@ fn pending_create_found_in_the_org_is_adopted() {
         name: "A".into(),
         integration_id: "int-1".into(),
         integration: "Int".into(),
+        zip_sha256: None,
     });
     let summaries = vec![live("id-new", "A", 1)];
     let d = [desired(s.clone())];
@@ -303,6 +305,7 @@ fn every_action_survives_the_plan_format() {
             desired: (action != Action::NoOp).then(|| desired.clone()),
             consumers: None,
             consumers_incomplete: Vec::new(),
+            function: None,
         };
         let text = serde_json::to_string(&c).unwrap();
         let back: Change = serde_json::from_str(&text).unwrap();
@@ -381,4 +384,55 @@ fn broken_references_are_flows_using_a_deleted_owned_or_replaced_action() {
         got.iter().map(|b| (b.action.as_str(), b.action_id.as_str(), b.flow_name.as_str())).collect();
     assert_eq!(v, [("A", "id-A", "Flow f1"), ("B", "id-B1", "Flow f2")]);
     assert!(broken_references(&st, &[flow("f3", &[("id-X", "Not ours")])]).is_empty());
+}
+
+// A function action: the request URL the platform generated is never a difference; an
+// imported one (no code hash in the state) uploads its code once; a code change alone is an
+// update without any full read.
+#[test]
+fn function_actions_compare_settings_and_code_not_the_generated_url() {
+    let mut s = spec("F", 10, "x");
+    s.config.request.request_url_template = String::new();
+    let f = function::FunctionPlan {
+        handler: "src/index.handler".into(),
+        runtime: "nodejs22.x".into(),
+        timeout_seconds: 10,
+        description: "d".into(),
+        zip_sha256: "sha256:c0de".into(),
+        source: "code".into(),
+        exclude: Vec::new(),
+    };
+    let d = [Desired { function: Some(f.clone()), ..desired(s.clone()) }];
+    let mut live_spec = s.clone();
+    live_spec.config.request.request_url_template = "https://function.example/abc".into();
+    let mut t = tracked("id-f", 2, &s);
+    t.function = Some(f.tracked());
+    let mut st = State::new();
+    st.actions.insert("F".into(), t);
+    let full = |version| Live {
+        summaries: vec![live("id-f", "F", version)],
+        details: BTreeMap::from([("id-f".to_string(), live_spec.clone())]),
+        functions: BTreeMap::from([("id-f".to_string(), f.settings_json())]),
+        ..Live::default()
+    };
+    let p = plan(&d, &st, &full(2), &Options { full_refresh: true, ..Options::default() });
+    assert_eq!(ops(&p), vec![("F".into(), Op::NoOp)], "{p:?}");
+    assert!(p.changes[0].drift.is_empty());
+
+    // Imported: the code's hash is unknown.
+    st.actions.get_mut("F").unwrap().function.as_mut().unwrap().zip_sha256 = None;
+    let p = plan(&d, &st, &full(2), &Options::default());
+    assert_eq!(ops(&p), vec![("F".into(), Op::Update)]);
+    let code = &p.changes[0].fields;
+    assert_eq!(code.len(), 1);
+    assert_eq!((code[0].path.as_str(), &code[0].before), (function::CODE_FIELD, &Value::Null));
+    assert_eq!(p.changes[0].function.as_ref(), Some(&f), "apply gets the function");
+
+    // A code change with nothing else: no full read needed, still an update.
+    st.actions.get_mut("F").unwrap().function.as_mut().unwrap().zip_sha256 = Some("sha256:old".into());
+    let l = Live { summaries: vec![live("id-f", "F", 2)], ..Live::default() };
+    assert!(details_needed(&d, &st, &l.summaries, &Options::default()).is_empty());
+    let p = plan(&d, &st, &l, &Options::default());
+    assert_eq!(ops(&p), vec![("F".into(), Op::Update)]);
+    assert!(p.errors.is_empty(), "{:?}", p.errors);
 }

@@ -85,6 +85,13 @@ impl Client {
         Ok(all.into_iter().filter(|a| a.name == name).collect())
     }
 
+    /// Drafts named exactly `name`.
+    pub async fn find_drafts_by_name(&self, name: &str) -> Result<Vec<Action>> {
+        let all: Vec<Action> =
+            self.list_all("/api/v2/integrations/actions/drafts", &[("name", name.to_string())]).await?;
+        Ok(all.into_iter().filter(|a| a.name == name).collect())
+    }
+
     /// `GET /actions/{id}?expand=contract&includeConfig=true` (templates still URIs).
     pub async fn get_action(&self, id: &str, draft: bool) -> Result<Action> {
         let path = if draft {

@@ -200,6 +200,10 @@ pub enum Error {
         /// Ids of every integration with that name.
         ids: Vec<String>,
     },
+    /// A function action's code did not get in: the upload URL refused the zip, the platform
+    /// marked it invalid, or it was not `Available` in time (see `functions::FunctionError`).
+    #[error("{0}")]
+    FunctionCode(String),
     /// The answer could not be understood.
     #[error("{method} {path}: unexpected response: {message}")]
     Decode {

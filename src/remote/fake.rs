@@ -39,7 +39,8 @@ pub enum Call {
     PatchAction(String, i64),
     /// `delete_action(id)`.
     DeleteAction(String),
-    /// Any integration or credential mutation, by method name and id/name.
+    /// Any integration or credential mutation, and the function-action calls, by method
+    /// name and the id (or, for `create_draft` and `find_drafts_by_name`, the name).
     Other(&'static str, String),
 }
 
@@ -143,6 +144,13 @@ impl Read for Scripted {
     async fn list_credentials(&self) -> Result<Vec<Value>> {
         answer!(self.next(Call::ListCredentials), Values)
     }
+    async fn get_function(&self, id: &str) -> Result<Option<Value>> {
+        answer!(self.next(Call::Other("get_function", id.to_string())), Value)
+            .map(|v| if v.is_null() { None } else { Some(v) })
+    }
+    async fn find_drafts_by_name(&self, name: &str) -> Result<Vec<Action>> {
+        answer!(self.next(Call::Other("find_drafts_by_name", name.to_string())), Actions)
+    }
 }
 
 impl Remote for Scripted {
@@ -178,5 +186,37 @@ impl Remote for Scripted {
     }
     async fn delete_credential(&self, id: &str) -> Result<bool> {
         answer!(self.next(Call::Other("delete_credential", id.to_string())), Deleted)
+    }
+    async fn create_draft(&self, body: &Value) -> Result<Action> {
+        answer!(self.next(Call::Other("create_draft", name_of(body))), Action).map(|a| *a)
+    }
+    async fn draft_from_published(&self, id: &str) -> Result<Action> {
+        answer!(self.next(Call::Other("draft_from_published", id.to_string())), Action).map(|a| *a)
+    }
+    async fn get_draft(&self, id: &str) -> Result<Action> {
+        answer!(self.next(Call::Other("get_draft", id.to_string())), Action).map(|a| *a)
+    }
+    async fn patch_draft(&self, id: &str, _body: &Value) -> Result<Action> {
+        answer!(self.next(Call::Other("patch_draft", id.to_string())), Action).map(|a| *a)
+    }
+    async fn delete_draft(&self, id: &str) -> Result<bool> {
+        answer!(self.next(Call::Other("delete_draft", id.to_string())), Deleted)
+    }
+    async fn put_draft_function(&self, id: &str, _function: &Value) -> Result<()> {
+        answer!(self.next(Call::Other("put_draft_function", id.to_string())), Value).map(|_| ())
+    }
+    async fn upload_function_code(
+        &self,
+        id: &str,
+        _file_name: &str,
+        _zip: Vec<u8>,
+        progress: &dyn Fn(&str),
+    ) -> Result<()> {
+        let r = answer!(self.next(Call::Other("upload_function_code", id.to_string())), Value);
+        progress("Available");
+        r.map(|_| ())
+    }
+    async fn publish_draft(&self, id: &str, _version: i64) -> Result<Action> {
+        answer!(self.next(Call::Other("publish_draft", id.to_string())), Action).map(|a| *a)
     }
 }

@@ -146,6 +146,18 @@ pub enum FunctionError {
     },
 }
 
+impl From<FunctionError> for Error {
+    fn from(e: FunctionError) -> Self {
+        match e {
+            FunctionError::Api(e) => e,
+            other => Error::FunctionCode(other.to_string()),
+        }
+    }
+}
+
+/// How long apply waits for an uploaded zip to become `Available`.
+pub const ZIP_WAIT: Duration = Duration::from_secs(300);
+
 /// Zip statuses that will not turn `Available`.
 pub const FAILED_ZIP_STATUSES: [&str; 4] = ["Invalid", "InvalidFormat", "InvalidFile", "Unknown"];
 

@@ -46,6 +46,11 @@ pub trait Read {
     async fn get_integration_config(&self, id: &str) -> Result<Value>;
     /// Every credential (no values).
     async fn list_credentials(&self) -> Result<Vec<Value>>;
+    /// `GET /actions/{id}/function`: a function action's published `Function` settings
+    /// (`None` when it has none).
+    async fn get_function(&self, id: &str) -> Result<Option<Value>>;
+    /// Drafts named exactly `name` (draft-only actions included).
+    async fn find_drafts_by_name(&self, name: &str) -> Result<Vec<Action>>;
 }
 
 /// The seam between apply and the org: the mutations apply performs (the look-ups it needs
@@ -73,6 +78,29 @@ pub trait Remote: Read {
     async fn update_credential(&self, id: &str, body: &Value) -> Result<Value>;
     /// `DELETE /integrations/credentials/{id}`; `Ok(false)` when already gone.
     async fn delete_credential(&self, id: &str) -> Result<bool>;
+    /// `POST /actions/drafts` (how a function action is created).
+    async fn create_draft(&self, body: &Value) -> Result<Action>;
+    /// `POST /actions/{id}/draft`: a draft from the published action.
+    async fn draft_from_published(&self, id: &str) -> Result<Action>;
+    /// `GET /actions/{id}/draft` with config.
+    async fn get_draft(&self, id: &str) -> Result<Action>;
+    /// `PATCH /actions/{id}/draft` (`version` in the body).
+    async fn patch_draft(&self, id: &str, body: &Value) -> Result<Action>;
+    /// `DELETE /actions/{id}/draft`; `Ok(false)` when there was none.
+    async fn delete_draft(&self, id: &str) -> Result<bool>;
+    /// `PUT /actions/{id}/draft/function`.
+    async fn put_draft_function(&self, id: &str, function: &Value) -> Result<()>;
+    /// The draft's code: request an upload URL, PUT the zip with the returned headers, wait
+    /// (bounded) until the zip is `Available`, telling `progress` each status seen.
+    async fn upload_function_code(
+        &self,
+        id: &str,
+        file_name: &str,
+        zip: Vec<u8>,
+        progress: &dyn Fn(&str),
+    ) -> Result<()>;
+    /// `POST /actions/{id}/draft/publish` with the draft's version.
+    async fn publish_draft(&self, id: &str, version: i64) -> Result<Action>;
 }
 
 impl Read for Client {
@@ -102,6 +130,12 @@ impl Read for Client {
     }
     async fn list_credentials(&self) -> Result<Vec<Value>> {
         Client::list_credentials(self).await
+    }
+    async fn get_function(&self, id: &str) -> Result<Option<Value>> {
+        Ok(Client::get_function(self, id).await?.function)
+    }
+    async fn find_drafts_by_name(&self, name: &str) -> Result<Vec<Action>> {
+        Client::find_drafts_by_name(self, name).await
     }
 }
 
@@ -135,6 +169,37 @@ impl Remote for Client {
     }
     async fn delete_credential(&self, id: &str) -> Result<bool> {
         Client::delete_credential(self, id).await
+    }
+    async fn create_draft(&self, body: &Value) -> Result<Action> {
+        Client::create_draft(self, body).await
+    }
+    async fn draft_from_published(&self, id: &str) -> Result<Action> {
+        Client::draft_from_published(self, id).await
+    }
+    async fn get_draft(&self, id: &str) -> Result<Action> {
+        Client::get_action(self, id, true).await
+    }
+    async fn patch_draft(&self, id: &str, body: &Value) -> Result<Action> {
+        Client::patch_draft(self, id, body).await
+    }
+    async fn delete_draft(&self, id: &str) -> Result<bool> {
+        Client::delete_draft(self, id).await
+    }
+    async fn put_draft_function(&self, id: &str, function: &Value) -> Result<()> {
+        Client::put_draft_function(self, id, function).await.map(|_| ())
+    }
+    async fn upload_function_code(
+        &self,
+        id: &str,
+        file_name: &str,
+        zip: Vec<u8>,
+        progress: &dyn Fn(&str),
+    ) -> Result<()> {
+        Client::upload_function_code(self, id, file_name, zip, functions::ZIP_WAIT, progress).await?;
+        Ok(())
+    }
+    async fn publish_draft(&self, id: &str, version: i64) -> Result<Action> {
+        Client::publish_draft(self, id, version).await
     }
 }
 

@@ -244,6 +244,10 @@ pub struct PendingCreate {
     pub integration_id: String,
     /// Integration name.
     pub integration: String,
+    /// A function action's code hash, as the create uploads it: an adopted interrupted create
+    /// that got as far as publishing has this code (absent for other actions).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub zip_sha256: Option<String>,
 }
 
 /// An action gcsync deleted (a delete, or the old id of a replace): `drift` still reports

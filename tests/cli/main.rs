@@ -8,6 +8,7 @@ mod environments;
 mod flows;
 mod formats;
 mod foundation;
+mod function_apply;
 mod functions;
 mod integrations;
 mod quickstart;

@@ -11,43 +11,44 @@ fn action_yaml(name: &str, timeout: u32, extra_output: bool) -> String {
     )
 }
 
-struct Env {
-    dir: TestDir,
-    emu: BgEmulator,
+/// A project directory and an emulator (also used by `function_apply`).
+pub(crate) struct Env {
+    pub(crate) dir: TestDir,
+    pub(crate) emu: BgEmulator,
 }
 
 impl Env {
-    fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Self { dir: TestDir::new(), emu: BgEmulator::with_profile_api() }
     }
-    fn cmd(&self, args: &[&str]) -> Command {
+    pub(crate) fn cmd(&self, args: &[&str]) -> Command {
         let mut c = self.dir.gcsync();
         self.emu.env(&mut c);
         c.args(args);
         c.stdin(Stdio::null());
         c
     }
-    fn run(&self, args: &[&str]) -> Output {
+    pub(crate) fn run(&self, args: &[&str]) -> Output {
         self.cmd(args).output().unwrap()
     }
-    fn snap(&self, args: &[&str]) -> String {
+    pub(crate) fn snap(&self, args: &[&str]) -> String {
         render(&self.run(args), self.dir.path())
     }
-    fn write(&self, rel: &str, body: &str) {
+    pub(crate) fn write(&self, rel: &str, body: &str) {
         self.dir.write(rel, body);
     }
-    fn ok(&self, args: &[&str]) -> String {
+    pub(crate) fn ok(&self, args: &[&str]) -> String {
         let out = self.run(args);
         assert_eq!(code(&out), 0, "{}", render(&out, self.dir.path()));
         String::from_utf8_lossy(&out.stdout).to_string()
     }
-    fn state(&self) -> serde_json::Value {
+    pub(crate) fn state(&self) -> serde_json::Value {
         serde_json::from_str(&self.dir.read("state/gcsync.state.json")).unwrap()
     }
     /// The kill harness: `apply` with the org holding its `k`-th `methods` request to the
     /// actions route (before — `hang` — or after — `hang-after` — processing it), killed
     /// (SIGKILL) while it waits; the faults are cleared again.
-    fn apply_killed_at(&self, kind: &str, k: usize, methods: &str) {
+    pub(crate) fn apply_killed_at(&self, kind: &str, k: usize, methods: &str) {
         self.emu.set_faults(&[&format!("{kind} nth={k} method={methods} path=/api/v2/integrations/actions")]);
         self.emu.clear_requests();
         let mut child = self

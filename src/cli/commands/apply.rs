@@ -264,6 +264,15 @@ fn report_progress(printer: &Printer, i: usize, n: usize, step: Step<'_>, outcom
     let label =
         if step.kind == "integration" { format!("integration {}", step.name) } else { step.name.to_string() };
     match outcome {
+        // A note on the step in flight (a function's code upload): on a terminal it replaces
+        // the progress line; otherwise one line each, so a log shows what apply waits for.
+        None if let Some(detail) = step.detail => {
+            if printer.stderr_is_tty() {
+                printer.progress(&format!("[{i}/{n}] {verb} {label}: {detail}…"));
+            } else {
+                printer.info(&format!("[{i}/{n}] {label}: {detail}"));
+            }
+        }
         None => {
             if printer.stderr_is_tty() {
                 printer.progress(&format!("[{i}/{n}] {verb} {label}…"));

@@ -60,6 +60,7 @@ pub fn run(args: &Args, printer: &Printer) -> CmdResult {
         for (i, action) in actions.iter().enumerate() {
             tally.total += 1;
             let opts = Options {
+                function: None,
                 integration: args.integration.clone(),
                 source_note: Some(format!(
                     "Converted by gcsync from {}",

@@ -33,8 +33,14 @@ pub fn run(args: &Args, printer: &Printer, globals: &Globals) -> CmdResult {
         let org = crate::cli::org::connect(&globals.target, printer).await?;
         let result = async {
             let client = &org.client;
+            let all_integrations = client.list_integrations().await?;
+            let function_integrations: BTreeSet<String> = all_integrations
+                .iter()
+                .filter(|i| i.type_id() == crate::function::INTEGRATION_TYPE)
+                .map(|i| i.id.clone())
+                .collect();
             let integrations: BTreeMap<String, String> =
-                client.list_integrations().await?.into_iter().map(|i| (i.id, i.name)).collect();
+                all_integrations.into_iter().map(|i| (i.id, i.name)).collect();
             let wanted_integration =
                 match &args.integration {
                     Some(name) => Some(
@@ -73,7 +79,15 @@ pub fn run(args: &Args, printer: &Printer, globals: &Globals) -> CmdResult {
             }))
             .await;
             bar.finish();
+            // Function actions: their published settings (the code never comes back).
+            let mut functions = BTreeMap::new();
+            for a in actions.iter().filter(|a| function_integrations.contains(&a.integration_id)) {
+                if let Some(settings) = client.get_function(&a.id).await?.function {
+                    functions.insert(a.id.clone(), settings);
+                }
+            }
             let mut written = 0usize;
+            let mut function_dirs = Vec::new();
             let mut allowed = Vec::new();
             let mut used = BTreeSet::new();
             for (a, full) in actions.iter().zip(fulls) {
@@ -85,6 +99,10 @@ pub fn run(args: &Args, printer: &Printer, globals: &Globals) -> CmdResult {
                         &Options {
                             integration,
                             source_note: Some(format!("Exported by gcsync from action {}", a.id)),
+                            function: functions.get(&a.id).map(|settings| convert::FunctionExport {
+                                settings: settings.clone(),
+                                source: format!("../functions/{}", convert::slug(&a.name)),
+                            }),
                         },
                     )
                     .map_err(|e| CliError::new(e.to_string()))
@@ -121,6 +139,9 @@ pub fn run(args: &Args, printer: &Printer, globals: &Globals) -> CmdResult {
                         }
                         super::write_manifest(&path, &c.yaml)?;
                         written += 1;
+                        if functions.contains_key(&a.id) {
+                            function_dirs.push(format!("{} (for `{}`)", args.out.join("..").join("functions").join(convert::slug(&a.name)).display(), a.name));
+                        }
                         allowed.push(c.allowed);
                     }
                     Err(e) => {
@@ -134,6 +155,14 @@ pub fn run(args: &Args, printer: &Printer, globals: &Globals) -> CmdResult {
             }
             if let Some(line) = convert::allowed_summary(&allowed) {
                 printer.warn(&line);
+            }
+            if !function_dirs.is_empty() {
+                printer.warn(&format!(
+                    "{} function action{} exported without code (Genesys never gives it back): put the code in {}; `gcsync validate` reports each source missing until then",
+                    function_dirs.len(),
+                    if function_dirs.len() == 1 { "" } else { "s" },
+                    function_dirs.join(", ")
+                ));
             }
             printer.info(&format!(
                 "exported {written} action{} to {}",

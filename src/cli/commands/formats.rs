@@ -192,6 +192,10 @@ impl<'p> Stream<'p> {
     /// Apply's progress hook: `apply_start` when a step begins, `apply_complete` when it
     /// ends.
     pub fn step(&self, step: Step<'_>, outcome: Option<&Outcome>) {
+        // A note on the step in flight: its `apply_progress` ticks cover it.
+        if step.detail.is_some() {
+            return;
+        }
         let rtype = ResourceType::of_step(step.kind);
         let (kind, planned_id) = {
             let v = self.view.borrow();

@@ -77,10 +77,16 @@ pub fn run(args: &Args, printer: &Printer, globals: &Globals) -> CmdResult {
             let elsewhere = |name: &str, integration: &str| {
                 declared.iter().any(|(n, i, _)| *n == name && *i != integration)
             };
+            let function_integrations: std::collections::BTreeSet<String> = all_integrations
+                .iter()
+                .filter(|i| i.type_id() == crate::function::INTEGRATION_TYPE)
+                .map(|i| i.id.clone())
+                .collect();
             let integrations: BTreeMap<String, String> =
                 all_integrations.into_iter().map(|i| (i.id, i.name)).collect();
             for arg in &args.actions {
-                let found = import_op::find(&session, arg, &integrations, &elsewhere).await?;
+                let found =
+                    import_op::find(&session, arg, &integrations, &function_integrations, &elsewhere).await?;
                 let action = &found.action;
                 let declared_here = declared
                     .iter()
@@ -102,6 +108,10 @@ pub fn run(args: &Args, printer: &Printer, globals: &Globals) -> CmdResult {
                     &Options {
                         integration: Some(found.integration.clone()),
                         source_note: Some(format!("Imported by gcsync from action {}", action.id)),
+                        function: found.function.as_ref().map(|settings| convert::FunctionExport {
+                            settings: settings.clone(),
+                            source: format!("../functions/{}", convert::slug(&action.name)),
+                        }),
                     },
                 )
                 .map_err(|e| CliError::new(format!("`{}`: {e}", action.name)))?;

@@ -28,6 +28,7 @@ fn change(name: &str, op: Op) -> Change {
         desired: None,
         consumers: None,
         consumers_incomplete: Vec::new(),
+        function: None,
     }
 }
 
