@@ -58,6 +58,13 @@ pub enum Error {
         /// Human readable description.
         message: String,
     },
+    /// Not a Jayway error: the evaluation passed one of the engine's work or
+    /// result bounds (`eval::MAX_STEPS`, `MAX_RESULTS`, `MAX_RESULT_NODES`).
+    /// Jayway itself would run for minutes or fail with `OutOfMemoryError`.
+    Limit {
+        /// Human readable description.
+        message: String,
+    },
 }
 
 impl Error {
@@ -70,6 +77,7 @@ impl Error {
             Error::InvalidJson { .. } => "com.jayway.jsonpath.InvalidJsonException",
             Error::Java { class, .. } => class,
             Error::DepthLimit { .. } => "java.lang.StackOverflowError",
+            Error::Limit { .. } => "gcsync.jsonpath.LimitExceeded",
         }
     }
 
@@ -81,7 +89,8 @@ impl Error {
             | Error::JsonPath { message }
             | Error::InvalidJson { message }
             | Error::Java { message, .. }
-            | Error::DepthLimit { message } => message,
+            | Error::DepthLimit { message }
+            | Error::Limit { message } => message,
         }
     }
 
@@ -103,6 +112,10 @@ impl Error {
 
     pub(crate) fn java(class: &'static str, message: impl Into<String>) -> Error {
         Error::Java { class, message: message.into() }
+    }
+
+    pub(crate) fn limit(message: String) -> Error {
+        Error::Limit { message }
     }
 
     pub(crate) fn depth() -> Error {

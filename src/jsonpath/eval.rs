@@ -26,6 +26,62 @@ use super::smart;
 /// evaluations combined).
 pub const MAX_DEPTH: usize = 512;
 
+/// Most evaluation steps (a token applied to a node, a deep-scan visit) one
+/// path may take over one document, nested filter paths included: chained deep
+/// scans (`$..a..a..a..a`, `$..[?(@..a)]`) multiply, and Jayway would run for
+/// minutes or out of memory.
+pub const MAX_STEPS: u64 = 20_000_000;
+
+/// Most results one evaluation may collect (Jayway keeps duplicates that
+/// chained deep scans find, so they are not removed).
+pub const MAX_RESULTS: usize = 1_000_000;
+
+/// Most JSON nodes the results may hold in all when they are returned (each
+/// result is a copy of its subtree).
+pub const MAX_RESULT_NODES: u64 = 8_000_000;
+
+/// The bounds of one evaluation, shared by its nested filter and function
+/// evaluations: the recursion depth, the steps taken and the results held.
+#[derive(Debug)]
+pub(crate) struct Budget {
+    depth: Cell<usize>,
+    steps: Cell<u64>,
+    max_steps: u64,
+}
+
+impl Budget {
+    /// A budget of `max_steps` steps (normally [`MAX_STEPS`]).
+    pub(crate) fn new(max_steps: u64) -> Self {
+        Self { depth: Cell::new(0), steps: Cell::new(0), max_steps }
+    }
+
+    /// The current recursion depth.
+    pub(crate) fn get(&self) -> usize {
+        self.depth.get()
+    }
+
+    /// Sets the recursion depth.
+    pub(crate) fn set(&self, d: usize) {
+        self.depth.set(d);
+    }
+
+    /// Counts one step, refusing past [`MAX_STEPS`] or with more than [`MAX_RESULTS`] results.
+    fn step(&self, results: usize) -> Result<(), Error> {
+        let n = self.steps.get() + 1;
+        self.steps.set(n);
+        if n > self.max_steps {
+            return Err(Error::limit(format!(
+                "the path took more than {} evaluation steps over this document (chained deep scans multiply)",
+                self.max_steps
+            )));
+        }
+        if results > MAX_RESULTS {
+            return Err(Error::limit(format!("the path found more than {MAX_RESULTS} results")));
+        }
+        Ok(())
+    }
+}
+
 static NULL: Value = Value::Null;
 
 /// Jayway `Option`s (all off = `Configuration.defaultConfiguration()`).
@@ -66,7 +122,7 @@ impl Options {
 pub(crate) struct Env<'a> {
     pub(crate) root: &'a Value,
     pub(crate) opts: Options,
-    pub(crate) depth: &'a Cell<usize>,
+    pub(crate) depth: &'a Budget,
 }
 
 /// A segment of the current path (rendered only for messages / path lists).
@@ -81,7 +137,7 @@ enum Seg<'a> {
 pub(crate) struct Ctx<'a> {
     root: &'a Value,
     opts: Options,
-    depth: &'a Cell<usize>,
+    depth: &'a Budget,
     path: &'a CompiledPath,
     pub(crate) results: Vec<Cow<'a, Value>>,
     pub(crate) result_paths: Vec<String>,
@@ -96,7 +152,7 @@ pub(crate) fn run<'a>(
     doc: &'a Value,
     root: &'a Value,
     opts: Options,
-    depth: &'a Cell<usize>,
+    depth: &'a Budget,
     want_paths: bool,
 ) -> Result<Ctx<'a>, Error> {
     if root.is_null() {
@@ -141,6 +197,18 @@ impl<'a> Ctx<'a> {
                 None => Err(Error::not_found(format!("No results for path: {}", self.path.render()))),
             }
         } else {
+            // Every result is copied out: their nodes together are bounded.
+            let mut left = MAX_RESULT_NODES;
+            for r in &self.results {
+                left = match count_nodes_within(r, left) {
+                    Some(n) => left - n,
+                    None => {
+                        return Err(Error::limit(format!(
+                            "the results hold more than {MAX_RESULT_NODES} JSON values in all"
+                        )));
+                    }
+                };
+            }
             Ok(Cow::Owned(Value::Array(self.results.into_iter().map(owned).collect())))
         }
     }
@@ -237,6 +305,7 @@ impl<'a> Ctx<'a> {
     }
 
     fn eval_token(&mut self, i: usize, model: &'a Value) -> Result<(), Error> {
+        self.depth.step(self.results.len())?;
         let d = self.depth.get();
         if d >= MAX_DEPTH {
             return Err(Error::depth());
@@ -558,6 +627,7 @@ impl<'a> Ctx<'a> {
     }
 
     fn walk(&mut self, pt: usize, model: &'a Value) -> Result<(), Error> {
+        self.depth.step(self.results.len())?;
         let d = self.depth.get();
         if d >= MAX_DEPTH {
             return Err(Error::depth());
@@ -692,6 +762,25 @@ impl<'a> Ctx<'a> {
             _ => Value::Null,
         })
     }
+}
+
+/// The JSON values in `v` (itself included), counted without recursion; `None`
+/// past `limit`.
+fn count_nodes_within(v: &Value, limit: u64) -> Option<u64> {
+    let mut n = 0u64;
+    let mut stack = vec![v];
+    while let Some(x) = stack.pop() {
+        n += 1;
+        if n > limit {
+            return None;
+        }
+        match x {
+            Value::Array(a) => stack.extend(a.iter()),
+            Value::Object(m) => stack.extend(m.values()),
+            _ => {}
+        }
+    }
+    Some(n)
 }
 
 /// Take ownership of a result without recursive cloning.
@@ -907,5 +996,53 @@ mod tests {
         for (v, want) in cases {
             assert_eq!(java_to_string(&v), want);
         }
+    }
+}
+
+#[cfg(test)]
+mod limit_tests {
+    use crate::jsonpath::{Error, JsonPath, Options};
+    use serde_json::{Value, json};
+
+    fn chain(depth: usize) -> Value {
+        let mut v = json!({"b": 1});
+        for _ in 0..depth {
+            v = json!({"a": v, "b": 1});
+        }
+        v
+    }
+
+    fn tree(depth: usize, width: usize) -> Value {
+        if depth == 0 {
+            return json!({"a": 1});
+        }
+        json!({"a": (0..width).map(|_| tree(depth - 1, width)).collect::<Vec<_>>()})
+    }
+
+    fn read(path: &str, doc: &Value) -> Result<Value, Error> {
+        JsonPath::parse(path).and_then(|p| p.evaluate_with(doc, &Options::default()))
+    }
+
+    /// Class 3: chained deep scans whose results multiply stop at the result bound, and
+    /// filters that deep-scan inside deep scans stop at the step bound — fast, with a
+    /// `gcsync.jsonpath.LimitExceeded` error; one scan over the same documents still works.
+    #[test]
+    fn chained_deep_scans_are_bounded() {
+        let doc = chain(60);
+        let started = std::time::Instant::now();
+        let e = read("$..a..a..a..a", &doc).unwrap_err();
+        assert_eq!(e.java_class(), "gcsync.jsonpath.LimitExceeded", "{e:?}");
+        assert!(e.message().contains("JSON values in all"), "{e:?}");
+        // The step bound, made small so that a debug build reaches it fast.
+        let path = "$..[?(@..a)]..[?(@..a)]..[?(@..a)]..[?(@..a)]";
+        let e = JsonPath::parse(path)
+            .unwrap()
+            .evaluate_within(&tree(5, 6), &Options::default(), 200_000)
+            .unwrap_err();
+        assert_eq!(e.java_class(), "gcsync.jsonpath.LimitExceeded", "{e:?}");
+        assert!(e.message().contains("evaluation steps"), "{e:?}");
+        assert!(started.elapsed() < std::time::Duration::from_secs(60), "{:?}", started.elapsed());
+        let one = read("$..b", &doc).unwrap();
+        assert_eq!(one.as_array().map(Vec::len), Some(61));
     }
 }

@@ -75,12 +75,10 @@ mod number;
 mod parser;
 mod smart;
 
-use std::cell::Cell;
-
 use serde_json::Value;
 
 pub use error::Error;
-pub use eval::{MAX_DEPTH, Options};
+pub use eval::{MAX_DEPTH, MAX_RESULT_NODES, MAX_RESULTS, MAX_STEPS, Options};
 pub use number::{JavaNumberClass, java_double_to_string, java_number_class};
 
 use ast::{CompiledPath, Token};
@@ -148,12 +146,18 @@ impl JsonPath {
 
     /// Evaluate with options (Jayway `JsonPath.read(json, configuration)`).
     pub fn evaluate_with(&self, doc: &Value, opts: &Options) -> Result<Value, Error> {
-        self.read(doc, opts).map(|(v, _)| v)
+        self.read(doc, opts, eval::MAX_STEPS).map(|(v, _)| v)
+    }
+
+    /// [`JsonPath::evaluate_with`] with a smaller step bound than [`MAX_STEPS`] (for
+    /// tests of the bounds that must run fast in debug builds).
+    pub fn evaluate_within(&self, doc: &Value, opts: &Options, max_steps: u64) -> Result<Value, Error> {
+        self.read(doc, opts, max_steps.min(eval::MAX_STEPS)).map(|(v, _)| v)
     }
 
     /// Evaluate and also report the Java class Jayway would return.
     pub fn evaluate_typed(&self, doc: &Value, opts: &Options) -> Result<Evaluated, Error> {
-        let (value, key_set) = self.read(doc, opts)?;
+        let (value, key_set) = self.read(doc, opts, eval::MAX_STEPS)?;
         let java_class = if key_set && value.is_array() {
             "java.util.LinkedHashMap$LinkedKeySet"
         } else {
@@ -163,7 +167,7 @@ impl JsonPath {
     }
 
     /// `JsonPath.read`: returns the value and whether it is a `keys()` set.
-    fn read(&self, doc: &Value, opts: &Options) -> Result<(Value, bool), Error> {
+    fn read(&self, doc: &Value, opts: &Options, max_steps: u64) -> Result<(Value, bool), Error> {
         if doc.is_null() {
             return Err(Error::Java {
                 class: "java.lang.IllegalArgumentException",
@@ -171,7 +175,7 @@ impl JsonPath {
             });
         }
         let p = &self.compiled;
-        let depth = Cell::new(0usize);
+        let depth = eval::Budget::new(max_steps);
         let opts = *opts;
         let empty_list = || Value::Array(Vec::new());
         if p.function_path {

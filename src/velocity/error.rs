@@ -28,6 +28,9 @@ pub enum ErrorKind {
     FuelExhausted,
     /// The output grew beyond [`super::RenderOptions::max_output_bytes`].
     OutputLimit,
+    /// A value nested deeper than the engine allows, or one evaluation allocating more
+    /// than its memory budget.
+    MemoryLimit,
     /// A construct this engine deliberately does not implement.
     Unsupported,
 }
@@ -44,6 +47,7 @@ impl ErrorKind {
             ErrorKind::JavaRuntime(c) => c,
             ErrorKind::FuelExhausted => "gcsync.velocity.FuelExhausted",
             ErrorKind::OutputLimit => "gcsync.velocity.OutputLimitExceeded",
+            ErrorKind::MemoryLimit => "gcsync.velocity.MemoryLimitExceeded",
             ErrorKind::Unsupported => "gcsync.velocity.Unsupported",
         }
     }

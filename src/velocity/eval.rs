@@ -13,7 +13,7 @@ use std::sync::Arc;
 use super::ast::*;
 use super::error::{Error, ErrorKind};
 use super::methods::{self, Invoke};
-use super::value::{ForeachScope, Object, ObjectKind, Value, ValueMap};
+use super::value::{ForeachScope, MAX_VALUE_DEPTH, Object, ObjectKind, ShapeLimit, Value, ValueMap};
 use super::{Context, RenderOptions, UndefinedBehavior};
 
 /// Non-local exits: errors and Velocity's `StopCommand`.
@@ -70,9 +70,38 @@ pub(crate) struct Renderer<'a> {
     scope_ids: u64,
     /// Scope ids of the foreach loops currently running.
     max_depth: usize,
+    /// Bytes this evaluation allocated so far for strings and container elements (see
+    /// [`MAX_ALLOC_BYTES`]).
+    allocated: u64,
 }
 
 const MAX_RENDER_DEPTH: usize = 100;
+
+/// The memory budget of one evaluation: the bytes it may allocate in all for strings and
+/// container elements (cumulative, so a loop that keeps building large values runs out even
+/// when each one is small enough).
+pub(crate) const MAX_ALLOC_BYTES: u64 = 256 * 1024 * 1024;
+
+/// What one container element costs against [`MAX_ALLOC_BYTES`].
+const ELEMENT_BYTES: u64 = std::mem::size_of::<Value>() as u64;
+
+/// Methods whose work grows with the whole structure of their receiver or arguments
+/// (`equals`, `hashCode`, `toString` and the searches): their container nodes are charged
+/// to the fuel before they run.
+const WALKING_METHODS: [&str; 12] = [
+    "equals",
+    "hashCode",
+    "toString",
+    "contains",
+    "containsAll",
+    "containsKey",
+    "containsValue",
+    "indexOf",
+    "lastIndexOf",
+    "remove",
+    "removeAll",
+    "retainAll",
+];
 
 impl<'a> Renderer<'a> {
     pub(crate) fn new(name: &'a str, base: &'a Context, opts: &RenderOptions) -> Self {
@@ -89,6 +118,35 @@ impl<'a> Renderer<'a> {
             macro_depth: 0,
             scope_ids: 0,
             max_depth: MAX_RENDER_DEPTH,
+            allocated: 0,
+        }
+    }
+
+    /// Charges `bytes` of allocation to the evaluation's memory budget.
+    fn alloc(&mut self, bytes: u64, pos: Pos) -> R<()> {
+        self.allocated = self.allocated.saturating_add(bytes);
+        if self.allocated > MAX_ALLOC_BYTES {
+            return Err(self.err(
+                ErrorKind::MemoryLimit,
+                format!("Template exceeded its memory budget ({} MiB per evaluation)", MAX_ALLOC_BYTES >> 20),
+                pos,
+            ));
+        }
+        Ok(())
+    }
+
+    /// Admits a value about to sit `above` levels deep inside another: its container nodes
+    /// are charged to the fuel (a structure sharing itself counts every time it appears), and
+    /// the nesting it reaches must stay within [`MAX_VALUE_DEPTH`].
+    fn admit(&mut self, v: &Value, above: usize, pos: Pos) -> R<()> {
+        match v.shape(MAX_VALUE_DEPTH.saturating_sub(above), self.fuel) {
+            Ok(s) => self.burn(s.nodes),
+            Err(ShapeLimit::Nodes) => self.burn(self.fuel.saturating_add(1)),
+            Err(ShapeLimit::Depth) => Err(self.err(
+                ErrorKind::MemoryLimit,
+                format!("Value nested too deeply (limit {MAX_VALUE_DEPTH} levels of lists and maps)"),
+                pos,
+            )),
         }
     }
 
@@ -135,6 +193,7 @@ impl<'a> Renderer<'a> {
                 pos,
             ));
         }
+        self.alloc(len as u64, pos)?;
         self.burn((len / 256) as u64)
     }
 
@@ -656,7 +715,33 @@ impl<'a> Renderer<'a> {
                 *a = Value::string(s);
             }
         }
+        // String methods scan their receiver and string arguments: one unit per 64 bytes.
+        if let Value::String(r) = recv {
+            let scanned: usize = r.len()
+                + args.iter().map(|a| if let Value::String(s) = a { s.len() } else { 0 }).sum::<usize>();
+            self.burn((scanned / 64) as u64)?;
+        }
+        if WALKING_METHODS.contains(&name) {
+            self.admit(recv, 0, pos)?;
+            for a in &args {
+                self.admit(a, 0, pos)?;
+            }
+        }
         let res = if methods::is_mutator(recv, name, &args) {
+            // What the mutation stores sits below the receiver (itself `prefix` levels into
+            // its variable); `addAll`/`putAll` copy every element.
+            let above = prefix.map_or(0, Vec::len) + 1;
+            for a in &args {
+                self.admit(a, above, pos)?;
+                if let Some(items) = a.as_seq() {
+                    self.burn(items.len() as u64)?;
+                    self.alloc(ELEMENT_BYTES * items.len() as u64, pos)?;
+                } else if let Value::Map(m) = a {
+                    self.burn(m.len() as u64)?;
+                    self.alloc(2 * ELEMENT_BYTES * m.len() as u64, pos)?;
+                }
+            }
+            self.alloc(ELEMENT_BYTES, pos)?;
             let mut done = None;
             if path_ok && let Some(steps) = prefix {
                 let steps = steps.clone();
@@ -810,6 +895,9 @@ impl<'a> Renderer<'a> {
             return Ok(());
         }
         let m = if matches!(parent, Value::Map(_)) { "put" } else { method };
+        // The value goes `steps.len() + 1` levels below the variable.
+        self.admit(&args[1], steps.len() + 1, r.pos)?;
+        self.alloc(ELEMENT_BYTES, r.pos)?;
         let res = if path_ok {
             match self.place_mut(&r.root, &steps) {
                 Some(place) => methods::invoke_mut(place, m, &args),
@@ -887,14 +975,20 @@ impl<'a> Renderer<'a> {
                     let vv = self.eval_value(v)?;
                     m.insert(kv, vv);
                 }
-                Ok(Value::Map(Arc::new(m)))
+                self.alloc(2 * ELEMENT_BYTES * es.len() as u64, e.pos)?;
+                let m = Value::Map(Arc::new(m));
+                self.admit(&m, 0, e.pos)?;
+                Ok(m)
             }
             ExprKind::List(es) => {
                 let mut v = Vec::with_capacity(es.len());
                 for x in es {
                     v.push(self.eval_value(x)?);
                 }
-                Ok(Value::List(Arc::new(v)))
+                self.alloc(ELEMENT_BYTES * es.len() as u64, e.pos)?;
+                let l = Value::List(Arc::new(v));
+                self.admit(&l, 0, e.pos)?;
+                Ok(l)
             }
             ExprKind::Group(x) => self.eval_value(x),
             ExprKind::Not(x) => Ok(Value::Bool(!self.eval_cond(x)?)),
@@ -983,6 +1077,9 @@ impl<'a> Renderer<'a> {
             return Ok(methods::num_compare(l, r) == 0);
         }
         if !l.is_null() && !r.is_null() && l.java_class() == r.java_class() {
+            // `equals` walks both structures: charged first.
+            self.admit(l, 0, pos)?;
+            self.admit(r, 0, pos)?;
             return Ok(l.java_equals(r));
         }
         match (l.is_null(), r.is_null()) {

@@ -269,3 +269,51 @@ fn many_statements_parse_linearly() {
     // generous: the quadratic parser took tens of seconds here
     assert!(t.elapsed() < std::time::Duration::from_secs(20), "{:?}", t.elapsed());
 }
+
+/// Class 1 (values): a value nested deeper than the limit at run time is a located error,
+/// never a stack overflow (dropping, comparing or printing it would recurse per level) —
+/// through list and map literals, `add`, `put` and `#set($a.b = …)`. Up to the limit it
+/// works as before.
+#[test]
+fn values_nested_too_deeply_are_a_located_error() {
+    for t in [
+        "#set($a=[])#foreach($i in [1..200000])#set($a=[$a])#end",
+        "#set($m={})#foreach($i in [1..200000])#set($m={'a':$m})#end",
+        "#set($a=[])#foreach($i in [1..200000])#set($b=[])#set($x=$b.add($a))#set($a=$b)#end",
+        "#set($m={})#foreach($i in [1..200000])#set($n={})#set($x=$n.put('k', $m))#set($m=$n)#end",
+        "#set($m={})#foreach($i in [1..200000])#set($n={})#set($n.k = $m)#set($m=$n)#end",
+    ] {
+        let e = render(t).unwrap_err();
+        assert_eq!(e.kind, ErrorKind::MemoryLimit, "{t}: {e}");
+        assert!(e.message.starts_with("Value nested too deeply (limit 1000"), "{t}: {e}");
+        assert_eq!(e.line, 1, "{t}: {e}");
+    }
+    let ok = "#set($a=[])#foreach($i in [1..900])#set($a=[$a])#end#set($s=$a.toString())$s.length()";
+    assert!(render(ok).unwrap().parse::<usize>().unwrap() > 0);
+}
+
+/// Class 2: work inside one method call is charged — a structure that contains itself
+/// (`$a.add($a)`, `addAll` doubling) compared, hashed or printed; scanning a large string
+/// in a loop; building large strings in a loop hits the memory budget. Each ends in a
+/// `gcsync.velocity` error, fast.
+#[test]
+fn work_and_memory_inside_method_calls_are_metered() {
+    let o = RenderOptions { fuel: 200_000, ..RenderOptions::default() };
+    let run = |t: &str| Template::parse(t, "template").unwrap().render(&ctx(), &o).unwrap_err();
+    let started = std::time::Instant::now();
+    for t in [
+        "#set($a=[1])#foreach($i in [1..60])#set($x=$a.add($a))#end#if($a == $a)eq#end",
+        "#set($a=[1])#foreach($i in [1..60])#set($x=$a.add($a))#end$a.hashCode()",
+        "#set($a=[1])#foreach($i in [1..60])#set($x=$a.addAll($a))#end",
+        "#set($s='xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx')#foreach($i in [1..14])#set($s=\"$s$s\")#end#foreach($i in [1..100000])#set($x=$s.indexOf('y'))#end",
+    ] {
+        assert_eq!(run(t).kind, ErrorKind::FuelExhausted, "{t}");
+    }
+    // Printing a self-sharing structure stops at the output limit instead of building GBs.
+    let e = render("#set($a=[1])#foreach($i in [1..40])#set($x=$a.add($a))#end$a").unwrap_err();
+    assert!(matches!(e.kind, ErrorKind::OutputLimit | ErrorKind::FuelExhausted), "{e}");
+    let e = render("#set($s='xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx')#foreach($i in [1..16])#set($s=\"$s$s\")#end#set($l=[])#foreach($i in [1..100000])#set($x=$l.add(\"$s\"))#end").unwrap_err();
+    assert_eq!(e.kind, ErrorKind::MemoryLimit, "{e}");
+    assert!(e.message.contains("memory budget (256 MiB"), "{e}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(60), "bounded: {:?}", started.elapsed());
+}

@@ -99,7 +99,81 @@ pub enum Value {
     Object(Object),
 }
 
+/// The deepest a value built at run time may nest (lists, maps, arrays, entries); a
+/// template that nests deeper gets a located error instead of exhausting the stack (every
+/// walk of a value — drop, `equals`, `hashCode`, `toString`, JSON — recurses per level).
+pub(crate) const MAX_VALUE_DEPTH: usize = 1000;
+
+/// The longest string `toString()` of a container builds (twice the default output limit):
+/// past it the text is cut, and the renderer's size check refuses it. Time spent on a
+/// structure that shares itself (`$a.add($a)` repeated) is bounded by it too.
+pub(crate) const JAVA_STRING_CAP: usize = 16 * 1024 * 1024;
+
+/// How big a value is as a tree: its container nesting and its container nodes (a shared
+/// sub-structure counts every time it appears, as `equals`, `hashCode` and `toString` walk it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Shape {
+    /// Nesting depth (0: not a container).
+    pub depth: usize,
+    /// Container nodes.
+    pub nodes: u64,
+}
+
+/// Which bound [`Value::shape`] passed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ShapeLimit {
+    /// Nested deeper than allowed.
+    Depth,
+    /// More container nodes than allowed.
+    Nodes,
+}
+
 impl Value {
+    /// Whether it holds other values (list, map, array, collection, entry).
+    fn is_container(&self) -> bool {
+        matches!(
+            self,
+            Value::List(_)
+                | Value::Map(_)
+                | Value::Object(Object(
+                    ObjectKind::Array(..) | ObjectKind::Collection(..) | ObjectKind::Entry(_)
+                ))
+        )
+    }
+
+    /// The children of a container (`None` for scalars).
+    fn children(&self) -> Option<Vec<&Value>> {
+        match self {
+            Value::List(l) => Some(l.iter().collect()),
+            Value::Map(m) => Some(m.iter().flat_map(|(k, v)| [k, v]).collect()),
+            Value::Object(Object(ObjectKind::Array(a, _) | ObjectKind::Collection(a, _))) => {
+                Some(a.iter().collect())
+            }
+            Value::Object(Object(ObjectKind::Entry(e))) => Some(vec![&e.0, &e.1]),
+            _ => None,
+        }
+    }
+
+    /// The value's [`Shape`], walked without recursion; which limit it passed as soon as it
+    /// nests deeper than `max_depth` or has more than `max_nodes` container nodes.
+    pub(crate) fn shape(&self, max_depth: usize, max_nodes: u64) -> Result<Shape, ShapeLimit> {
+        let mut out = Shape { depth: 0, nodes: 0 };
+        let mut stack: Vec<(&Value, usize)> = vec![(self, 1)];
+        while let Some((v, level)) = stack.pop() {
+            let Some(children) = v.children() else { continue };
+            out.nodes += 1;
+            out.depth = out.depth.max(level);
+            if out.depth > max_depth {
+                return Err(ShapeLimit::Depth);
+            }
+            if out.nodes > max_nodes {
+                return Err(ShapeLimit::Nodes);
+            }
+            stack.extend(children.into_iter().filter(|c| c.is_container()).map(|c| (c, level + 1)));
+        }
+        Ok(out)
+    }
+
     pub fn string(s: impl Into<Arc<str>>) -> Value {
         Value::String(s.into())
     }
@@ -148,6 +222,10 @@ impl Value {
     pub(crate) fn write_java(&self, out: &mut String, depth: usize) {
         if depth > 64 {
             out.push_str("...");
+            return;
+        }
+        // Cut: the renderer refuses a string this long anyway.
+        if out.len() > JAVA_STRING_CAP {
             return;
         }
         match self {
