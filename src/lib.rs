@@ -37,6 +37,7 @@ pub mod manifest;
 pub mod model;
 pub mod operation;
 pub mod plan;
+pub mod redact;
 pub mod remote;
 pub mod state;
 pub mod status_codes;

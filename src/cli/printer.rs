@@ -38,7 +38,7 @@ pub struct Printer {
     quiet: bool,
     stdout_is_tty: bool,
     stderr_is_tty: bool,
-    secrets: Arc<Mutex<Vec<String>>>,
+    secrets: Arc<Mutex<crate::redact::Secrets>>,
     broken_pipe: Arc<AtomicBool>,
 }
 
@@ -67,38 +67,28 @@ impl Printer {
             quiet,
             stdout_is_tty: out_tty,
             stderr_is_tty: err_tty,
-            secrets: Arc::new(Mutex::new(Vec::new())),
+            secrets: Arc::new(Mutex::new(crate::redact::Secrets::new())),
             broken_pipe: Arc::new(AtomicBool::new(false)),
         }
     }
 
-    /// Registers a secret value: it is replaced by `[redacted]` in everything printed.
+    /// Registers a secret value: every encoding of it is replaced by `[redacted]` in
+    /// everything printed, by the one rule of `crate::redact` (a value shorter than 8
+    /// bytes where it stands whole, so ordinary words are not mangled).
     pub fn add_secret(&self, secret: &str) {
-        if secret.len() < 8 {
-            // Too short to redact by substring without mangling ordinary words (the
-            // emulator's default secret is `local`); such values are still never printed.
-            return;
-        }
-        if let Ok(mut s) = self.secrets.lock()
-            && !s.iter().any(|x| x == secret)
-        {
-            s.push(secret.to_string());
-            s.sort_by_key(|x| std::cmp::Reverse(x.len()));
+        if let Ok(mut s) = self.secrets.lock() {
+            s.add(secret);
         }
     }
 
     /// A copy of `text` with every registered secret replaced.
     #[must_use]
     pub fn redact(&self, text: &str) -> String {
-        let mut out = text.to_string();
-        if let Ok(secrets) = self.secrets.lock() {
-            for s in secrets.iter() {
-                if out.contains(s.as_str()) {
-                    out = out.replace(s.as_str(), "[redacted]");
-                }
-            }
+        match self.secrets.lock() {
+            Ok(secrets) => secrets.redact(text),
+            // A thread panicked while registering a secret: print nothing rather than risk it.
+            Err(_) => crate::redact::REDACTED.to_string(),
         }
-        out
     }
 
     /// Whether stdout is a terminal.
@@ -354,5 +344,29 @@ mod tests {
         p.add_secret("s3cr3t-value");
         p.add_secret("local");
         assert_eq!(p.redact("token=s3cr3t-value; local"), "token=[redacted]; local");
+        // The emulator's public default secret never mangles a path a hint prints.
+        assert_eq!(
+            p.redact("gcsync local org, state `state/local.state.json`"),
+            "gcsync local org, state `state/local.state.json`"
+        );
+    }
+
+    /// Issue 12 class 7: a server's error echoing the credential request body gcsync sent
+    /// shows none of its values — JSON-escaped ones (with `"` or `\`) and short ones included.
+    #[test]
+    fn an_echoed_credential_body_is_redacted_by_structure() {
+        let p = Printer::new(ColorChoice::Never, 2, false);
+        for v in ["ab\"c", "x1", "pw\\with-backslash", "a-long-enough-secret"] {
+            p.add_secret(v);
+        }
+        let body = serde_json::json!({"name": "Profile", "type": "basicAuth",
+            "credentialFields": {"userName": "x1", "password": "ab\"c", "other": "pw\\with-backslash", "key": "a-long-enough-secret"}});
+        let message = format!("HTTP 400 bad.request: invalid credential {body} (contextId c-1)");
+        let shown = p.redact(&message);
+        for leaked in ["x1\"", "ab\\\"c", "pw\\\\with", "a-long-enough"] {
+            assert!(!shown.contains(leaked), "{leaked} in {shown}");
+        }
+        assert_eq!(shown.matches("[redacted]").count(), 4, "{shown}");
+        assert!(shown.contains("\"userName\":\"[redacted]\""), "{shown}");
     }
 }

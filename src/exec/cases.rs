@@ -122,13 +122,11 @@ fn check_request(
     sent: Option<&super::transport::HttpRequest>,
     secrets: &[String],
 ) -> Vec<String> {
-    let shown = |s: &str| {
-        let mut out = s.to_string();
-        for secret in secrets.iter().filter(|x| !x.is_empty()) {
-            out = out.replace(secret.as_str(), "[redacted]");
-        }
-        out
-    };
+    let mut rule = crate::redact::Secrets::new();
+    for s in secrets {
+        rule.add(s);
+    }
+    let shown = |s: &str| rule.redact(s);
     let Some(sent) = sent else {
         return vec!["`expect.request`: no request was sent (an earlier step stopped the run)".into()];
     };

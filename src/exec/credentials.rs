@@ -128,24 +128,18 @@ impl Credentials {
         }
     }
 
-    /// Every value the trace must not show anywhere (field values and the derived Basic
-    /// token). Field values shorter than [`MIN_SCRUB_LEN`] are left out of this substring
-    /// scrub — they are still redacted where they stand whole (the Authorization header,
-    /// headers reading `credentials`) — because replacing a one-letter user name in every
-    /// string would corrupt the outputs.
+    /// Every value the trace must not show (field values and the derived Basic token),
+    /// redacted by the one rule of `crate::redact` — a short value only where it stands
+    /// whole, so a one-letter user name does not corrupt every string.
     #[must_use]
     pub fn secrets(&self) -> Vec<String> {
-        let mut out: Vec<String> =
-            self.fields.values().filter(|v| v.chars().count() >= MIN_SCRUB_LEN).cloned().collect();
+        let mut out: Vec<String> = self.fields.values().filter(|v| !v.is_empty()).cloned().collect();
         if let Some(a) = self.authorization() {
             out.push(a.trim_start_matches("Basic ").to_string());
         }
         out
     }
 }
-
-/// See [`Credentials::secrets`].
-pub const MIN_SCRUB_LEN: usize = 4;
 
 #[cfg(test)]
 mod tests {
@@ -158,10 +152,10 @@ mod tests {
         let s = c.secrets();
         assert!(s.contains(&"s3cret".to_string()) && s.contains(&"YWRhOnMzY3JldA==".to_string()));
         assert!(!format!("{c:?}").contains("s3cret"));
-        // "ada" is too short to scrub by substring; the Basic token still covers it.
-        assert!(!s.contains(&"ada".to_string()));
+        // Short values are registered too: the redaction rule replaces them where they stand whole.
+        assert!(s.contains(&"ada".to_string()));
         let one = Credentials::basic("u", "pw-long-enough").secrets();
-        assert!(!one.contains(&"u".to_string()) && one.contains(&"pw-long-enough".to_string()));
+        assert!(one.contains(&"u".to_string()) && one.contains(&"pw-long-enough".to_string()));
     }
 
     #[test]

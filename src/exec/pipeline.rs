@@ -23,7 +23,7 @@ use crate::velocity::{Context, RenderOptions, ToolSet, Value as VValue};
 use serde_json::{Map, Value, json};
 
 /// The text replacing redacted values.
-pub const REDACTED: &str = "[redacted]";
+pub const REDACTED: &str = crate::redact::REDACTED;
 
 /// How much of an upstream body an error message quotes.
 const QUOTE_LIMIT: usize = 2_000;
@@ -185,28 +185,32 @@ impl Run<'_> {
     }
 
     fn finish_report(self, mut result: TestExecutionResult) -> Report {
-        if !self.secrets.is_empty() {
+        let mut secrets = crate::redact::Secrets::new();
+        for s in &self.secrets {
+            secrets.add(s);
+        }
+        if !secrets.is_empty() {
             for op in &mut result.operations {
-                scrub(&mut op.result, &self.secrets);
+                scrub(&mut op.result, &secrets);
                 if let Some(e) = &mut op.error {
-                    e.message = scrub_str(&e.message, &self.secrets);
+                    e.message = scrub_str(&e.message, &secrets);
                 }
                 for w in &mut op.warnings {
-                    *w = scrub_str(w, &self.secrets);
+                    *w = scrub_str(w, &secrets);
                 }
                 if let Some(logs) = op.extra.get_mut("logs") {
-                    scrub(logs, &self.secrets);
+                    scrub(logs, &secrets);
                 }
             }
             if let Some(e) = &mut result.error {
-                e.message = scrub_str(&e.message, &self.secrets);
+                e.message = scrub_str(&e.message, &secrets);
             }
             if let Some(f) = &mut result.final_result {
-                scrub(f, &self.secrets);
+                scrub(f, &secrets);
             }
         }
         let exchange = self.exchange.map(|mut x| {
-            x.url = scrub_str(&x.url, &self.secrets);
+            x.url = scrub_str(&x.url, &secrets);
             x
         });
         Report { result, exchange, secrets: self.secrets }
@@ -263,7 +267,7 @@ fn steps(
     let body = input_body(input)?;
     if action.secure {
         for v in body.values() {
-            push_secret_forms(&mut run.secrets, &scalar_text(v));
+            run.secrets.push(scalar_text(v));
         }
     }
     let shown = shown_inputs(&body, action.secure);
@@ -845,48 +849,14 @@ fn shown_inputs(body: &Map<String, Value>, secure: bool) -> Value {
     Value::Object(body.keys().map(|k| (k.clone(), Value::String(REDACTED.into()))).collect())
 }
 
-/// A secret and the escaped forms templates may give it (JSON string, URL, form encoding).
-fn push_secret_forms(out: &mut Vec<String>, s: &str) {
-    if s.is_empty() {
-        return;
-    }
-    let json_inner = {
-        let q = Value::String(s.to_string()).to_string();
-        q.get(1..q.len().saturating_sub(1)).unwrap_or("").to_string()
-    };
-    let uri = percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC).to_string();
-    let form: String = form_urlencoded::byte_serialize(s.as_bytes()).collect();
-    for f in [s.to_string(), json_inner, uri, form] {
-        if !f.is_empty() && !out.contains(&f) {
-            out.push(f);
-        }
-    }
+/// Redacts `v` by the one rule (`crate::redact`) over the run's secret values.
+fn scrub(v: &mut Value, secrets: &crate::redact::Secrets) {
+    secrets.redact_value(v);
 }
 
-fn scrub_str(s: &str, secrets: &[String]) -> String {
-    let mut out = s.to_string();
-    let mut sorted: Vec<&String> = secrets.iter().collect();
-    sorted.sort_by_key(|x| std::cmp::Reverse(x.len()));
-    for secret in sorted {
-        if !secret.is_empty() && out.contains(secret.as_str()) {
-            out = out.replace(secret.as_str(), REDACTED);
-        }
-    }
-    out
-}
-
-fn scrub(v: &mut Value, secrets: &[String]) {
-    match v {
-        Value::String(s) => {
-            let r = scrub_str(s, secrets);
-            if r != *s {
-                *s = r;
-            }
-        }
-        Value::Array(items) => items.iter_mut().for_each(|x| scrub(x, secrets)),
-        Value::Object(m) => m.values_mut().for_each(|x| scrub(x, secrets)),
-        _ => {}
-    }
+/// [`scrub`] for a string.
+fn scrub_str(s: &str, secrets: &crate::redact::Secrets) -> String {
+    secrets.redact(s)
 }
 
 #[cfg(test)]

@@ -65,16 +65,29 @@ impl Budget {
         self.depth.set(d);
     }
 
+    /// Steps left before the bound.
+    fn steps_left(&self) -> u64 {
+        self.max_steps.saturating_sub(self.steps.get())
+    }
+
+    /// The error past the step bound.
+    fn steps_exceeded(&self) -> Error {
+        Error::limit(format!(
+            "the path took more than {} evaluation steps over this document (chained deep scans multiply)",
+            self.max_steps
+        ))
+    }
+
+    /// Charges `n` steps (copying results counts one step per JSON value copied).
+    fn charge(&self, n: u64) -> Result<(), Error> {
+        let total = self.steps.get().saturating_add(n);
+        self.steps.set(total);
+        if total > self.max_steps { Err(self.steps_exceeded()) } else { Ok(()) }
+    }
+
     /// Counts one step, refusing past [`MAX_STEPS`] or with more than [`MAX_RESULTS`] results.
     fn step(&self, results: usize) -> Result<(), Error> {
-        let n = self.steps.get() + 1;
-        self.steps.set(n);
-        if n > self.max_steps {
-            return Err(Error::limit(format!(
-                "the path took more than {} evaluation steps over this document (chained deep scans multiply)",
-                self.max_steps
-            )));
-        }
+        self.charge(1)?;
         if results > MAX_RESULTS {
             return Err(Error::limit(format!("the path found more than {MAX_RESULTS} results")));
         }
@@ -197,17 +210,23 @@ impl<'a> Ctx<'a> {
                 None => Err(Error::not_found(format!("No results for path: {}", self.path.render()))),
             }
         } else {
-            // Every result is copied out: their nodes together are bounded.
+            // Every result is copied out: their nodes together are bounded, and each one
+            // copied is a step (a filter's `@..a` copies its results every time it runs).
             let mut left = MAX_RESULT_NODES;
             for r in &self.results {
-                left = match count_nodes_within(r, left) {
-                    Some(n) => left - n,
+                let steps_left = self.depth.steps_left();
+                match count_nodes_within(r, left.min(steps_left)) {
+                    Some(n) => {
+                        left -= n;
+                        self.depth.charge(n)?;
+                    }
+                    None if steps_left < left => return Err(self.depth.steps_exceeded()),
                     None => {
                         return Err(Error::limit(format!(
                             "the results hold more than {MAX_RESULT_NODES} JSON values in all"
                         )));
                     }
-                };
+                }
             }
             Ok(Cow::Owned(Value::Array(self.results.into_iter().map(owned).collect())))
         }
