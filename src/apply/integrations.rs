@@ -13,7 +13,6 @@
 
 use super::{Error, save};
 use crate::model::integration::{IntegrationSpec, credential_key, credential_name, salted_hash};
-use crate::plan::Op;
 use crate::plan::integrations::{CredentialOp, IntegrationChange};
 use crate::remote::{Error as RemoteError, Remote};
 use crate::state::store::StateStore;
@@ -78,7 +77,9 @@ pub async fn apply_one<R: Remote, S: StateStore>(
     body: Option<Value>,
 ) -> Result<IntegrationOutcome, Error> {
     let spec = c.desired.clone().ok_or_else(|| Error::Corrupt(c.name.clone()))?;
-    if c.op == Op::Create && !state.pending_integrations.contains(&c.name) {
+    if c.action == crate::plan::integrations::IntegrationAction::Create
+        && !state.pending_integrations.contains(&c.name)
+    {
         state.pending_integrations.push(c.name.clone());
         save(state, store, &c.name).await?;
     }
@@ -264,7 +265,7 @@ pub async fn delete<R: Remote, S: StateStore>(
     store: &mut S,
     remote: &R,
 ) -> Result<IntegrationOutcome, Error> {
-    if !c.gone
+    if !c.gone()
         && let Some(id) = &c.id
     {
         remote.delete_integration(id).await.map_err(remote_err(&c.name))?;

@@ -231,13 +231,16 @@ pub async fn apply<R: Remote, S: StateStore>(
     if !plan.errors.is_empty() {
         return Err((done, Error::PlanHasErrors));
     }
+    use crate::plan::integrations::IntegrationAction as IA;
+    // Integrations are created, updated and adopted before the actions that use them, and
+    // deleted after the actions that used them.
     let integrations_first: Vec<&crate::plan::integrations::IntegrationChange> = plan
         .integrations
         .iter()
-        .filter(|i| matches!(i.op, Op::Create | Op::Update) || (i.op == Op::NoOp && i.adopt))
+        .filter(|i| matches!(i.action, IA::Create | IA::Update | IA::Adopt | IA::AdoptUpdate))
         .collect();
     let integrations_last: Vec<&crate::plan::integrations::IntegrationChange> =
-        plan.integrations.iter().filter(|i| i.op == Op::Delete).collect();
+        plan.integrations.iter().filter(|i| matches!(i.action, IA::Delete | IA::Forget)).collect();
     let mut ranked: Vec<(u8, &Change)> =
         plan.changes.iter().filter_map(|c| c.action.apply_rank().map(|r| (r, c))).collect();
     ranked.sort_by(|(ra, a), (rb, b)| ra.cmp(rb).then_with(|| a.name.cmp(&b.name)));
@@ -245,7 +248,7 @@ pub async fn apply<R: Remote, S: StateStore>(
     // Every credential value is read and checked against the plan (once) before the first
     // mutation, so a saved plan with one changed secret applies nothing rather than half.
     let mut bodies = std::collections::BTreeMap::new();
-    for ic in integrations_first.iter().filter(|ic| matches!(ic.op, Op::Create | Op::Update)) {
+    for ic in integrations_first.iter().filter(|ic| ic.action != IA::Adopt) {
         let Some(spec) = &ic.desired else { return Err((done, Error::Corrupt(ic.name.clone()))) };
         match integrations::credential_body(ic, spec, env) {
             Ok(body) => bodies.insert(ic.name.as_str(), body),
@@ -256,9 +259,9 @@ pub async fn apply<R: Remote, S: StateStore>(
     let mut i = 0;
     for ic in integrations_first {
         i += 1;
-        let step = Step { kind: "integration", name: &ic.name, op: ic.op, detail: None };
+        let step = Step { kind: "integration", name: &ic.name, op: ic.op(), detail: None };
         progress(i, total, step, None);
-        let r = if ic.op == Op::NoOp {
+        let r = if ic.action == IA::Adopt {
             integrations::record(ic, state, store).await
         } else {
             let body = bodies.remove(ic.name.as_str()).flatten();
@@ -329,7 +332,7 @@ pub async fn apply<R: Remote, S: StateStore>(
     }
     for ic in integrations_last {
         i += 1;
-        let step = Step { kind: "integration", name: &ic.name, op: ic.op, detail: None };
+        let step = Step { kind: "integration", name: &ic.name, op: ic.op(), detail: None };
         progress(i, total, step, None);
         match integrations::delete(ic, state, store, remote).await {
             Ok(o) => {

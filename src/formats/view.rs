@@ -116,7 +116,7 @@ pub fn change_kind(c: &Change) -> ChangeKind {
 /// The same mapping for an integration change.
 #[must_use]
 pub fn integration_kind(c: &IntegrationChange) -> ChangeKind {
-    op_kind(c.op, c.gone)
+    op_kind(c.op(), c.gone())
 }
 
 fn op_kind(op: Op, gone: bool) -> ChangeKind {
@@ -424,7 +424,7 @@ fn action(c: &Change) -> Resource {
 
 fn integration(c: &IntegrationChange) -> Resource {
     let kind = integration_kind(c);
-    let shown = c.op != Op::NoOp || c.adopt;
+    let shown = c.op() != Op::NoOp || c.adopt();
     // The binding of the credential is the field `credential` (credential ids).
     let rename = |p: &str| if p == "credential" { "credential.id".to_string() } else { p.to_string() };
     let desired: Option<Vec<(String, Value)>> = c.desired.as_ref().map(|spec| {
@@ -483,7 +483,7 @@ fn integration(c: &IntegrationChange) -> Resource {
         kind,
         id: c.id.clone(),
         previous_name: None,
-        importing: c.adopt,
+        importing: c.adopt(),
         integration: None,
         reasons: c.reasons.clone(),
         fields,

@@ -6,7 +6,9 @@
 //! found by comparing salted hashes — values never enter the plan), delete (only what the
 //! state owns, refused while the org still has actions in it that gcsync does not own), a
 //! missing environment variable as a plan error naming it, an unowned integration with a
-//! manifest's name as an error, adoption after an interrupted create.
+//! manifest's name as an error, adoption after an interrupted create — each change's
+//! action named explicitly ([`IntegrationAction`]; the plan format keeps spelling it as
+//! `op`, `adopt` and `gone`).
 //! Must not: read the environment, generate randomness or talk to the API: the caller
 //! passes resolved values and fresh salts.
 
@@ -84,33 +86,173 @@ pub struct CredentialPlan {
     pub hashes: BTreeMap<String, String>,
 }
 
+/// What apply does for one integration, named explicitly ([`Op`] is how it is shown).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IntegrationAction {
+    /// Nothing: the org and the state agree with the manifest.
+    NoOp,
+    /// Adopt the integration an interrupted earlier apply created; it matches (state only).
+    Adopt,
+    /// Adopt it, then update it.
+    AdoptUpdate,
+    /// Create it (and its credential).
+    Create,
+    /// Update it in place (and its credential).
+    Update,
+    /// Delete it (and its credential).
+    Delete,
+    /// Already gone from the org: only the state entry is removed.
+    Forget,
+}
+
+impl IntegrationAction {
+    /// How it is shown.
+    #[must_use]
+    pub fn op(self) -> Op {
+        match self {
+            IntegrationAction::NoOp | IntegrationAction::Adopt => Op::NoOp,
+            IntegrationAction::Create => Op::Create,
+            IntegrationAction::Update | IntegrationAction::AdoptUpdate => Op::Update,
+            IntegrationAction::Delete | IntegrationAction::Forget => Op::Delete,
+        }
+    }
+
+    /// Whether it adopts an interrupted create.
+    #[must_use]
+    pub fn adopts(self) -> bool {
+        matches!(self, IntegrationAction::Adopt | IntegrationAction::AdoptUpdate)
+    }
+
+    /// The same change with an update in place.
+    #[must_use]
+    fn updated(self) -> Self {
+        match self {
+            IntegrationAction::NoOp => IntegrationAction::Update,
+            IntegrationAction::Adopt => IntegrationAction::AdoptUpdate,
+            other => other,
+        }
+    }
+
+    /// From the plan format's `op`, `adopt` and `gone`.
+    fn from_wire(op: Op, adopt: bool, gone: bool) -> Result<Self, String> {
+        Ok(match (op, adopt, gone) {
+            (Op::NoOp, false, false) => IntegrationAction::NoOp,
+            (Op::NoOp, true, false) => IntegrationAction::Adopt,
+            (Op::Update, true, false) => IntegrationAction::AdoptUpdate,
+            (Op::Create, false, false) => IntegrationAction::Create,
+            (Op::Update, false, false) => IntegrationAction::Update,
+            (Op::Delete, false, false) => IntegrationAction::Delete,
+            (Op::Delete, false, true) => IntegrationAction::Forget,
+            (op, adopt, gone) => {
+                return Err(format!(
+                    "an integration change cannot be `{op:?}` with adopt={adopt} and gone={gone}"
+                ));
+            }
+        })
+    }
+}
+
 /// One planned integration change.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "WireIntegrationChange", into = "WireIntegrationChange")]
 pub struct IntegrationChange {
     /// Manifest name.
     pub name: String,
-    /// Kind.
-    pub op: Op,
+    /// What apply does.
+    pub action: IntegrationAction,
     /// Existing id.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Why.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub reasons: Vec<String>,
     /// Non-secret field changes (desired vs live).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub fields: Vec<FieldChange>,
     /// The credential.
     pub credential: CredentialPlan,
+    /// The desired definition (create/update).
+    pub desired: Option<IntegrationSpec>,
+}
+
+impl IntegrationChange {
+    /// How it is shown.
+    #[must_use]
+    pub fn op(&self) -> Op {
+        self.action.op()
+    }
+
+    /// Whether it adopts an integration an interrupted apply created.
+    #[must_use]
+    pub fn adopt(&self) -> bool {
+        self.action.adopts()
+    }
+
+    /// Whether it is gone from the org already (only the state entry is removed).
+    #[must_use]
+    pub fn gone(&self) -> bool {
+        self.action == IntegrationAction::Forget
+    }
+}
+
+impl TryFrom<WireIntegrationChange> for IntegrationChange {
+    type Error = String;
+
+    fn try_from(w: WireIntegrationChange) -> Result<Self, String> {
+        let action = IntegrationAction::from_wire(w.op, w.adopt, w.gone)
+            .map_err(|e| format!("integration `{}`: {e}", w.name))?;
+        Ok(IntegrationChange {
+            name: w.name,
+            action,
+            id: w.id,
+            reasons: w.reasons,
+            fields: w.fields,
+            credential: w.credential,
+            desired: w.desired,
+        })
+    }
+}
+
+impl From<IntegrationChange> for WireIntegrationChange {
+    fn from(c: IntegrationChange) -> Self {
+        WireIntegrationChange {
+            op: c.op(),
+            adopt: c.adopt(),
+            gone: c.gone(),
+            name: c.name,
+            id: c.id,
+            reasons: c.reasons,
+            fields: c.fields,
+            credential: c.credential,
+            desired: c.desired,
+        }
+    }
+}
+
+/// An integration change as the plan format (`plan --json`, saved plans) spells it.
+#[derive(Clone, Serialize, Deserialize)]
+struct WireIntegrationChange {
+    /// Manifest name.
+    name: String,
+    /// Kind.
+    op: Op,
+    /// Existing id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    id: Option<String>,
+    /// Why.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    reasons: Vec<String>,
+    /// Non-secret field changes (desired vs live).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    fields: Vec<FieldChange>,
+    /// The credential.
+    credential: CredentialPlan,
     /// Adopt an integration an interrupted apply created.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    pub adopt: bool,
+    adopt: bool,
     /// Gone from the org already (delete only removes the state entry).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    pub gone: bool,
+    gone: bool,
     /// The desired definition (create/update).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub desired: Option<IntegrationSpec>,
+    desired: Option<IntegrationSpec>,
 }
 
 /// Live data the integration plan reads.
@@ -217,7 +359,7 @@ pub fn plan(
         }
         let mut change = IntegrationChange {
             name: name.clone(),
-            op: Op::NoOp,
+            action: if adopt { IntegrationAction::Adopt } else { IntegrationAction::NoOp },
             id: Some(l.id.clone()),
             reasons: Vec::new(),
             fields: Vec::new(),
@@ -228,8 +370,6 @@ pub fn plan(
                 salt: String::new(),
                 hashes: BTreeMap::new(),
             },
-            adopt,
-            gone: false,
             desired: Some(d.spec.clone()),
         };
         if adopt {
@@ -340,7 +480,7 @@ pub fn plan(
             }
         }
         if !change.fields.is_empty() || change.credential.op != CredentialOp::Keep || definition_changed {
-            change.op = Op::Update;
+            change.action = change.action.updated();
         }
         if !change.credential.rotated.is_empty() && change.credential.op == CredentialOp::Update {
             change.reasons.push(format!(
@@ -390,7 +530,7 @@ pub fn plan(
         }
         out.push(IntegrationChange {
             name: name.clone(),
-            op: Op::Delete,
+            action: if live_now.is_some() { IntegrationAction::Delete } else { IntegrationAction::Forget },
             id: Some(t.id.clone()),
             reasons: vec![if live_now.is_some() {
                 "no manifest declares it any more".into()
@@ -405,8 +545,6 @@ pub fn plan(
                 salt: String::new(),
                 hashes: BTreeMap::new(),
             },
-            adopt: false,
-            gone: live_now.is_none(),
             desired: None,
         });
     }
@@ -422,7 +560,7 @@ fn create(d: &DesiredIntegration, reason: &str, existing_credential: Option<Stri
     let reuse = existing_credential.filter(|_| has_cred);
     IntegrationChange {
         name: d.spec.name.clone(),
-        op: Op::Create,
+        action: IntegrationAction::Create,
         id: None,
         reasons: if reason.is_empty() { Vec::new() } else { vec![reason.to_string()] },
         fields: d
@@ -447,8 +585,6 @@ fn create(d: &DesiredIntegration, reason: &str, existing_credential: Option<Stri
             salt: if has_cred { d.new_salt.clone() } else { String::new() },
             hashes: if has_cred { hashes(&d.new_salt, &d.values) } else { BTreeMap::new() },
         },
-        adopt: false,
-        gone: false,
         desired: Some(d.spec.clone()),
     }
 }
@@ -462,6 +598,37 @@ mod tests {
     use super::*;
     use crate::model::integration::CredentialSpec;
     use crate::state::{TrackedCredential, TrackedIntegration};
+
+    /// Every action keeps the plan format's spelling (`op`, `adopt`, `gone`) and reads back;
+    /// a combination no action has is refused.
+    #[test]
+    fn integration_actions_round_trip_through_the_plan_format() {
+        use IntegrationAction as IA;
+        for action in [IA::NoOp, IA::Adopt, IA::AdoptUpdate, IA::Create, IA::Update, IA::Delete, IA::Forget] {
+            let c = IntegrationChange {
+                name: "Api".into(),
+                action,
+                id: None,
+                reasons: Vec::new(),
+                fields: Vec::new(),
+                credential: CredentialPlan {
+                    op: CredentialOp::Keep,
+                    id: None,
+                    rotated: Vec::new(),
+                    salt: String::new(),
+                    hashes: BTreeMap::new(),
+                },
+                desired: None,
+            };
+            let text = serde_json::to_string(&c).unwrap();
+            let back: IntegrationChange = serde_json::from_str(&text).unwrap();
+            assert_eq!(back.action, action, "{text}");
+        }
+        let bad = r#"{"name":"Api","op":"create","gone":true,"credential":{"op":"keep"}}"#;
+        assert!(
+            serde_json::from_str::<IntegrationChange>(bad).unwrap_err().to_string().contains("cannot be")
+        );
+    }
 
     fn desired(password: Option<&str>) -> DesiredIntegration {
         let fields: BTreeMap<String, String> =
@@ -534,7 +701,7 @@ mod tests {
             &mut errors,
         );
         assert!(errors.is_empty());
-        assert_eq!(out[0].op, Op::Create);
+        assert_eq!(out[0].op(), Op::Create);
         assert_eq!(out[0].credential.op, CredentialOp::Create);
         assert!(!serde_json::to_string(&out).unwrap().contains("\"pw\""), "no value in the plan");
     }
@@ -558,11 +725,11 @@ mod tests {
         let d = desired(Some("new"));
         let mut errors = Vec::new();
         let out = plan(std::slice::from_ref(&d), &owned("old", &d), &live(), &BTreeMap::new(), &mut errors);
-        assert_eq!(out[0].op, Op::Update);
+        assert_eq!(out[0].op(), Op::Update);
         assert_eq!(out[0].credential.op, CredentialOp::Update);
         assert_eq!(out[0].credential.rotated, vec!["password".to_string()]);
         let same = plan(std::slice::from_ref(&d), &owned("new", &d), &live(), &BTreeMap::new(), &mut errors);
-        assert_eq!(same[0].op, Op::NoOp);
+        assert_eq!(same[0].op(), Op::NoOp);
     }
 
     #[test]
@@ -584,7 +751,7 @@ mod tests {
         l.actions.clear();
         let mut errors = Vec::new();
         let out = plan(&[], &owned("x", &d), &l, &BTreeMap::new(), &mut errors);
-        assert_eq!(out[0].op, Op::Delete);
+        assert_eq!(out[0].op(), Op::Delete);
         assert_eq!(out[0].credential.op, CredentialOp::Delete);
     }
 

@@ -538,7 +538,7 @@ impl Plan {
     #[must_use]
     pub fn summary(&self) -> Summary {
         let mut s = Summary::default();
-        for op in self.changes.iter().map(Change::op).chain(self.integrations.iter().map(|i| i.op)) {
+        for op in self.changes.iter().map(Change::op).chain(self.integrations.iter().map(|i| i.op())) {
             match op {
                 Op::Create => s.add += 1,
                 Op::Update => s.change += 1,
@@ -554,7 +554,7 @@ impl Plan {
     #[must_use]
     pub fn has_changes(&self) -> bool {
         self.changes.iter().any(|c| c.op() != Op::NoOp)
-            || self.integrations.iter().any(|i| i.op != Op::NoOp || i.adopt)
+            || self.integrations.iter().any(|i| i.op() != Op::NoOp || i.adopt())
     }
 
     /// Whether a plan without changes in the org still has state records to write (a live

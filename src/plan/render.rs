@@ -70,7 +70,7 @@ pub fn human(plan: &Plan, ctx: &Context, paint: Paint) -> String {
         format!("`{}` ({})", ctx.org_name, ctx.org_id)
     };
     let _ = writeln!(out, "Plan for {env}org {org} at {}, state `{}`", ctx.api_host, ctx.state_path);
-    for i in plan.integrations.iter().filter(|i| i.op != Op::NoOp || i.adopt) {
+    for i in plan.integrations.iter().filter(|i| i.op() != Op::NoOp || i.adopt()) {
         out.push('\n');
         render_integration(&mut out, i, paint);
     }
@@ -114,13 +114,13 @@ pub fn summary_line(plan: &Plan) -> String {
 }
 
 fn render_integration(out: &mut String, c: &IntegrationChange, paint: Paint) {
-    let what = match c.op {
+    let what = match c.op() {
         Op::Create => "will be created",
         Op::Update => "will be updated in place",
-        Op::Delete if c.gone => "is gone from the org; its state entry will be removed",
+        Op::Delete if c.gone() => "is gone from the org; its state entry will be removed",
         Op::Delete if c.credential.id.is_some() => "will be deleted (with its credential)",
         Op::Delete => "will be deleted",
-        Op::NoOp if c.adopt => "will be adopted (no change)",
+        Op::NoOp if c.adopt() => "will be adopted (no change)",
         _ => "matches the manifest",
     };
     let ty = c.desired.as_ref().map(|d| format!(" ({})", d.type_id)).unwrap_or_default();
@@ -128,7 +128,7 @@ fn render_integration(out: &mut String, c: &IntegrationChange, paint: Paint) {
     let _ = writeln!(
         out,
         "{} integration {} {what}{ty}{}",
-        paint.op(c.op, c.op.symbol()),
+        paint.op(c.op(), c.op().symbol()),
         paint.with(&Style::new().bold(), &c.name),
         if id.is_empty() { String::new() } else { format!(" ({})", id.trim_start_matches(", ")) }
     );
@@ -136,7 +136,7 @@ fn render_integration(out: &mut String, c: &IntegrationChange, paint: Paint) {
         let _ = writeln!(out, "    {} {r}", paint.with(&Style::new().yellow(), "!"));
     }
     for f in &c.fields {
-        if c.op == Op::Create {
+        if c.op() == Op::Create {
             let _ =
                 writeln!(out, "    {}: {}", f.path, paint.with(&Style::new().green(), &value_text(&f.after)));
         } else {
@@ -336,15 +336,15 @@ pub fn json(plan: &Plan, ctx: &Context) -> Value {
     let integrations: Vec<Value> = plan
         .integrations
         .iter()
-        .filter(|i| i.op != Op::NoOp || i.adopt)
+        .filter(|i| i.op() != Op::NoOp || i.adopt())
         .map(|i| {
             json!({
                 "name": i.name,
-                "action": i.op,
+                "action": i.op(),
                 "id": i.id,
                 "type": i.desired.as_ref().map(|d| d.type_id.clone()),
-                "adopt": i.adopt,
-                "gone": i.gone,
+                "adopt": i.adopt(),
+                "gone": i.gone(),
                 "reasons": i.reasons,
                 "fields": i.fields,
                 "credential": {
