@@ -201,7 +201,8 @@ async fn create_draft<R: Remote>(
 /// generated for it.
 async fn patch_definition<R: Remote>(c: &Change, remote: &R, id: &str, desired: &Value) -> Result<(), Error> {
     let draft = remote.get_draft(id).await.map_err(remote_err(&c.name))?;
-    let mut config = desired.get("config").cloned().unwrap_or(Value::Null);
+    // `desired_spec` read this JSON's config already: a plan without one never gets here.
+    let mut config = desired.get("config").cloned().ok_or_else(|| Error::Corrupt(c.name.clone()))?;
     if let Some(url) = draft.config.as_ref().map(|cfg| cfg.request.request_url_template.clone())
         && let Some(request) = config.get_mut("request").and_then(Value::as_object_mut)
     {

@@ -113,8 +113,20 @@ pub async fn apply_one<R: Remote, S: StateStore>(
     }
     for attempt in 0..2 {
         let current = remote.get_integration_config(&id).await.map_err(remote_err(&c.name))?;
+        // Without a version the first one is assumed; a wrong guess is a version conflict
+        // the loop reads again, never a silent overwrite.
         let version = current.get("version").and_then(Value::as_i64).unwrap_or(1);
-        let mut config = current.as_object().cloned().unwrap_or_default();
+        // Rebuilding a configuration from nothing would drop its properties: refused.
+        let Some(mut config) = current.as_object().cloned() else {
+            return Err(Error::Remote {
+                name: c.name.clone(),
+                source: RemoteError::Decode {
+                    method: "GET".into(),
+                    path: format!("/api/v2/integrations/{id}/config/current"),
+                    message: "the configuration is not a JSON object".into(),
+                },
+            });
+        };
         config.insert("name".into(), json!(spec.name));
         config.insert("notes".into(), json!(spec.notes));
         config.insert("version".into(), json!(version));
@@ -123,6 +135,7 @@ pub async fn apply_one<R: Remote, S: StateStore>(
         let bound = if spec.credential.is_some() {
             credentials.clone()
         } else {
+            // No `credentials` in the configuration: nothing is bound.
             let mut kept = current.get("credentials").and_then(Value::as_object).cloned().unwrap_or_default();
             if c.credential.op == CredentialOp::Delete
                 && let Some(owned) = &c.credential.id

@@ -161,6 +161,7 @@ impl ActionSpec {
         m.insert("category".into(), Value::String(self.category.clone()));
         m.insert(key.into(), Value::String(self.integration.clone()));
         m.insert("secure".into(), Value::Bool(self.secure));
+        // Plain data with string keys: serializing cannot fail, so null never stands in.
         m.insert("config".into(), serde_json::to_value(&self.config).unwrap_or(Value::Null));
         m.insert("contract".into(), serde_json::to_value(&self.contract).unwrap_or(Value::Null));
         Value::Object(m)
@@ -213,6 +214,8 @@ impl Action {
             category: self.category.clone(),
             integration: self.integration_id.clone(),
             secure: self.secure,
+            // A listing's entry has no config (full reads always do): compared, its empty
+            // config differs from every manifest's, so it shows as a change, never a match.
             config: self.config.clone().unwrap_or_default(),
             contract: self.contract.clone().unwrap_or_default(),
         }

@@ -43,6 +43,11 @@ async fn function_of(
     Ok(client.get_function(&action.id).await?.function)
 }
 
+/// Every integration of the org (names resolve manifests' and arguments' integrations).
+pub async fn integrations(session: &Session) -> Result<Vec<Integration>, CliError> {
+    Ok(session.org.client.list_integrations().await?)
+}
+
 /// Finds the action `arg` (an id or an exact name) and checks that it can be imported.
 /// `integrations`: every integration of the org (id → name); `elsewhere`: whether the
 /// manifests declare the action's name in another integration (its address is then

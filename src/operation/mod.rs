@@ -3,7 +3,8 @@
 //! Owns: the one order every org operation follows — lock → connect → load the state →
 //! org and environment check ([`session`]) → refresh ([`refresh`]) → plan ([`plan`]) →
 //! apply ([`apply`], persisting through the state store) — plus the drift audit
-//! ([`drift`]) and import's state records ([`import`]). Commands parse arguments, call one
+//! ([`drift`]), import's state records ([`import`]), the usage report's reads ([`usage`])
+//! and export's reads ([`export`]). Commands parse arguments, call one
 //! operation and render its result.
 //! Must not: parse arguments, print (warnings, secrets to redact and progress reach the
 //! caller through hooks), decide exit codes, or hold plan rules (the pure core is `plan`;
@@ -11,7 +12,9 @@
 
 pub mod apply;
 pub mod drift;
+pub mod export;
 pub mod import;
 pub mod plan;
 pub mod refresh;
 pub mod session;
+pub mod usage;

@@ -286,6 +286,7 @@ pub async fn live_integration<R: Read>(
         name: i.name.clone(),
         type_id: i.type_id().to_string(),
         enabled: i.intended_state.as_deref() == Some("ENABLED"),
+        // Genesys omits empty notes.
         notes: i.notes.clone().unwrap_or_default(),
         credential_id: config
             .as_ref()

@@ -145,6 +145,7 @@ pub fn actions(
         let mut fields: Vec<(String, Value)> = action_fields(t, spec)
             .into_iter()
             .map(|k| {
+                // A field the live definition no longer has is shown as null (absent).
                 let v = values.get(k.as_str()).cloned().unwrap_or(Value::Null);
                 (k, v)
             })
@@ -152,6 +153,7 @@ pub fn actions(
         if let (Some(tf), Some(live)) = (&t.function, functions.get(&t.id)) {
             for path in super::function::drift(tf, live) {
                 let key = path.trim_start_matches("function.");
+                // A setting the published function lacks is shown as null (absent).
                 fields.push((path.clone(), live.get(key).cloned().unwrap_or(Value::Null)));
             }
         }

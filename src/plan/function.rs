@@ -76,6 +76,7 @@ impl FunctionPlan {
 
 /// The settings fields of a `Function` JSON object (live or desired).
 fn settings_fields(v: &Value) -> Vec<(&'static str, Value)> {
+    // An absent setting is null, so it differs from any value the manifest sets.
     let get = |k: &str| v.get(k).cloned().unwrap_or(Value::Null);
     vec![
         ("function.handler", get("handler")),

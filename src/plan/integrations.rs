@@ -431,6 +431,8 @@ pub fn plan(
                         let mut rotated: Vec<String> = hashes
                             .iter()
                             .filter(|(k, h)| {
+                                // Every variable is set: a missing one ended this integration's
+                                // plan with an error above (`missing`), so this is never empty.
                                 let value = d.values.get(*k).and_then(Option::as_deref).unwrap_or_default();
                                 !tc.hashes
                                     .get(*k)

@@ -1018,6 +1018,7 @@ fn compare(
     }
     let before: BTreeMap<&str, Value> = digest::fields(live_spec).into_iter().collect();
     for (path, after) in digest::fields(&d.spec) {
+        // A field the live action does not have is null (absent) before the change.
         let b = before.get(path).cloned().unwrap_or(Value::Null);
         if b != after {
             change.fields.push(FieldChange { path: path.to_string(), before: b, after });
@@ -1077,6 +1078,7 @@ pub fn create_fields(c: &Change) -> Vec<FieldChange> {
 /// field gcsync always writes is missing (a corrupt plan file).
 #[must_use]
 pub fn spec_from_post_json(v: &Value) -> Option<ActionSpec> {
+    // A missing key reads as null, which the required fields below refuse (`None`: corrupt).
     let get = |k: &str| v.get(k).cloned().unwrap_or(Value::Null);
     Some(ActionSpec {
         name: get("name").as_str()?.to_string(),

@@ -63,6 +63,7 @@ impl Paint {
 #[must_use]
 pub fn human(plan: &Plan, ctx: &Context, paint: Paint) -> String {
     let mut out = String::new();
+    // Optional parts of a display line: absent, nothing is shown.
     let env = ctx.environment.as_ref().map(|e| format!("environment `{e}`, ")).unwrap_or_default();
     let org = if ctx.org_name.is_empty() {
         format!("`{}`", ctx.org_id)
@@ -123,6 +124,7 @@ fn render_integration(out: &mut String, c: &IntegrationChange, paint: Paint) {
         Op::NoOp if c.adopt() => "will be adopted (no change)",
         _ => "matches the manifest",
     };
+    // Optional parts of the header line: absent, nothing is shown.
     let ty = c.desired.as_ref().map(|d| format!(" ({})", d.type_id)).unwrap_or_default();
     let id = c.id.as_ref().map(|i| format!(", id `{i}`")).unwrap_or_default();
     let _ = writeln!(
@@ -182,6 +184,7 @@ fn render_change(out: &mut String, c: &Change, paint: Paint) {
         Op::NoOp if c.adopt() => "will be adopted (no change to the action)".to_string(),
         Op::NoOp => "matches the manifest; the state will record it".to_string(),
     };
+    // No id yet (a create): nothing is shown.
     let id = c.id.as_ref().map(|i| format!(", id `{i}`")).unwrap_or_default();
     let _ = writeln!(
         out,
@@ -303,6 +306,7 @@ fn value_text(v: &Value) -> String {
         }
         Value::Object(m) if m.is_empty() => "{}".into(),
         Value::Object(_) | Value::Array(_) => {
+            // A `Value` (string keys only) always serializes; the empty text cannot happen.
             serde_json::to_string_pretty(&digest::canonical(v)).unwrap_or_default()
         }
         other => other.to_string(),

@@ -34,6 +34,8 @@ impl ApiError {
     /// Parses a response body (ErrorBody, the older shape, or anything else).
     #[must_use]
     pub fn from_body(method: &str, path: &str, status: u16, body: &[u8]) -> Self {
+        // Not JSON (a proxy's HTML page, an empty body): no fields; the message falls back
+        // to the text itself below.
         let v: Value = serde_json::from_slice(body).unwrap_or(Value::Null);
         let s = |k: &str| v.get(k).and_then(Value::as_str).map(str::to_string);
         let code = s("code")
@@ -61,6 +63,7 @@ impl ApiError {
                     .take(MAX_LISTED)
                     .collect()
             })
+            // No `details`: no error codes to list.
             .unwrap_or_default();
         let nested = v
             .get("errors")
@@ -71,6 +74,7 @@ impl ApiError {
                     .take(MAX_LISTED)
                     .collect()
             })
+            // No `errors`: no nested messages.
             .unwrap_or_default();
         Self {
             method: method.into(),

@@ -105,6 +105,7 @@ impl std::fmt::Debug for FunctionUpload {
 /// A URL without its query string (presigned URLs carry their signature there).
 #[must_use]
 pub fn shown_url(url: &str) -> String {
+    // `split` yields at least one piece (the whole text when there is no separator).
     url.split(['?', '#']).next().unwrap_or_default().to_string()
 }
 
@@ -227,6 +228,7 @@ impl Client {
                     if (200..300).contains(&status) {
                         return Ok(());
                     }
+                    // The refusal's text is only shown; unreadable, the status alone says it.
                     let text = resp.text().await.unwrap_or_default();
                     return Err(FunctionError::Upload {
                         url: shown,

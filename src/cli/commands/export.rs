@@ -1,5 +1,8 @@
 //! `gcsync export`: every custom action of the org into manifests (no state entries); a
 //! name used in several integrations gives one file per integration.
+//!
+//! Owns: the arguments, converting what `operation::export` read into manifests, writing
+//! them and the summary. Must not: read the org itself (the operation does).
 
 use super::import::manifest_path;
 use crate::cli::Globals;
@@ -32,66 +35,24 @@ pub fn run(args: &Args, printer: &Printer, globals: &Globals) -> CmdResult {
     rt.block_on(async {
         let org = crate::cli::org::connect(&globals.target, printer).await?;
         let result = async {
-            let client = &org.client;
-            let all_integrations = client.list_integrations().await?;
-            let function_integrations: BTreeSet<String> = all_integrations
-                .iter()
-                .filter(|i| i.type_id() == crate::function::INTEGRATION_TYPE)
-                .map(|i| i.id.clone())
-                .collect();
-            let integrations: BTreeMap<String, String> =
-                all_integrations.into_iter().map(|i| (i.id, i.name)).collect();
-            let wanted_integration =
-                match &args.integration {
-                    Some(name) => Some(
-                        integrations.iter().find(|(_, n)| *n == name).map(|(id, _)| id.clone()).ok_or_else(
-                            || CliError::new(format!("no integration named `{name}` in the org")),
-                        )?,
-                    ),
-                    None => None,
-                };
-            let actions: Vec<_> = client
-                .list_actions()
-                .await?
-                .into_iter()
-                .filter(|a| !a.id.starts_with("static") && !a.id.starts_with("customAuth_-_"))
-                .filter(|a| wanted_integration.as_ref().is_none_or(|w| &a.integration_id == w))
-                .collect();
-            // Genesys allows one name in several integrations: such actions are all exported,
-            // each to a file named after its name and integration (their identity in gcsync is
-            // integration plus name; the plan addresses them as `NAME [INTEGRATION]`).
-            let mut integrations_of: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
-            for a in &actions {
-                integrations_of.entry(a.name.as_str()).or_default().insert(a.integration_id.as_str());
-            }
-            let shared: BTreeSet<String> = integrations_of
-                .iter()
-                .filter(|(_, ids)| ids.len() > 1)
-                .map(|(n, _)| (*n).to_string())
-                .collect();
-            drop(integrations_of);
-            let mut failed = 0usize;
-            let bar = printer.bar(actions.len(), "reading actions");
-            let fulls = futures_util::future::join_all(actions.iter().map(|a| async {
-                let full = client.get_action_full(&a.id, false).await;
-                bar.inc();
-                full
-            }))
-            .await;
+            let listing = crate::operation::export::list(&org.client, args.integration.as_deref()).await?;
+            let bar = printer.bar(listing.actions.len(), "reading actions");
+            let read = crate::operation::export::read(&org.client, &listing, &|| bar.inc()).await;
             bar.finish();
-            // Function actions: their published settings (the code never comes back).
-            let mut functions = BTreeMap::new();
-            for a in actions.iter().filter(|a| function_integrations.contains(&a.integration_id)) {
-                if let Some(settings) = client.get_function(&a.id).await?.function {
-                    functions.insert(a.id.clone(), settings);
-                }
-            }
+            let exported = read?;
+            let crate::operation::export::Listing { actions, integrations, shared, .. } = &listing;
+            let functions: BTreeMap<String, serde_json::Value> = actions
+                .iter()
+                .zip(&exported)
+                .filter_map(|(a, e)| e.function.clone().map(|f| (a.id.clone(), f)))
+                .collect();
+            let mut failed = 0usize;
             let mut written = 0usize;
             let mut function_dirs = Vec::new();
             let mut allowed = Vec::new();
             let mut used = BTreeSet::new();
-            for (a, full) in actions.iter().zip(fulls) {
-                let outcome = full.map_err(CliError::from).and_then(|full| {
+            for (a, e) in actions.iter().zip(exported) {
+                let outcome = e.full.map_err(CliError::from).and_then(|full| {
                     let json = serde_json::to_value(&full).map_err(|e| CliError::new(e.to_string()))?;
                     let integration = integrations.get(&a.integration_id).cloned();
                     convert::convert_action(

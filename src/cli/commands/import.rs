@@ -48,7 +48,7 @@ pub fn run(args: &Args, printer: &Printer, globals: &Globals) -> CmdResult {
     rt.block_on(async {
         let mut session = super::open_session(globals, args.state.path(globals), Some("import"), Some(&args.lock), printer).await?;
         let result = async {
-            let all_integrations = session.org.client.list_integrations().await?;
+            let all_integrations = import_op::integrations(&session).await?;
             if let Some(name) = &args.integration {
                 if session.state.integrations.contains_key(name.as_str()) {
                     return Err(CliError::new(format!("integration `{name}` is already managed by gcsync")));

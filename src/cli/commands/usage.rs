@@ -2,8 +2,8 @@
 //! Genesys's dependency tracking; with `--all`, every owned action, the unused ones listed as such
 //! (a cleanup report).
 //!
-//! Owns: resolving the names (owned actions from the state first, then the org's actions by exact
-//! name), calling the client (`remote::flows`) and rendering the report (human and `--json`).
+//! Owns: the arguments and rendering the report (human and `--json`); the reads are
+//! `operation::usage`.
 //! Must not: change the org or the state, or decide whether a delete may proceed (`impact::decide`).
 //!
 //! Calls: the session's org check, one action listing, one dependency build check, and two
@@ -12,8 +12,9 @@
 use super::StateArgs;
 use crate::cli::Globals;
 use crate::cli::printer::Printer;
-use crate::exit::{CliError, CmdResult, ExitStatus};
-use crate::impact::{Consumer, Impact, Incomplete};
+use crate::exit::{CmdResult, ExitStatus};
+use crate::impact::{Consumer, Incomplete};
+use crate::operation::usage::{self as usage_op, Usage};
 use console::Style;
 use serde_json::{Value, json};
 
@@ -36,68 +37,15 @@ pub struct Args {
     json: bool,
 }
 
-/// One action's report.
-struct Usage {
-    name: String,
-    id: String,
-    secure: bool,
-    owned: bool,
-    impact: Impact,
-}
-
 /// Runs `usage`.
 pub fn run(args: &Args, printer: &Printer, globals: &Globals) -> CmdResult {
     let rt = crate::cli::org::runtime()?;
     rt.block_on(async {
         let session = super::open_session(globals, args.state.path(globals), None, None, printer).await?;
-        let result: Result<(Vec<Usage>, Vec<Incomplete>), CliError> = async {
-            let client = &session.org.client;
-            let live = client.list_actions().await?;
-            let mut targets: Vec<(String, String, bool, bool)> = Vec::new();
-            let names: Vec<String> = if args.all {
-                session.state.actions.keys().cloned().collect()
-            } else {
-                args.names.clone()
-            };
-            for name in &names {
-                if let Some(t) = session.state.actions.get(name) {
-                    let Some(a) = live.iter().find(|a| a.id == t.id) else {
-                        return Err(CliError::new(format!(
-                            "`{name}` (id `{}`) is in the state but no longer in the org; `gcsync drift` reports what else was deleted",
-                            t.id
-                        )));
-                    };
-                    targets.push((name.clone(), a.id.clone(), a.secure, true));
-                    continue;
-                }
-                let found: Vec<_> = live.iter().filter(|a| a.name == *name).collect();
-                match found.as_slice() {
-                    [a] => targets.push((name.clone(), a.id.clone(), a.secure, false)),
-                    [] => {
-                        return Err(CliError::new(format!(
-                            "no action named `{name}` in the state or in the org (names are exact and case-sensitive)"
-                        )));
-                    }
-                    many => {
-                        return Err(CliError::new(format!(
-                            "{} actions in the org are named `{name}` (ids {}); gcsync cannot tell which one you mean",
-                            many.len(),
-                            many.iter().map(|a| format!("`{}`", a.id)).collect::<Vec<_>>().join(", ")
-                        )));
-                    }
-                }
-            }
-            let health = if targets.is_empty() { Vec::new() } else { client.dependency_health().await? };
-            let mut out = Vec::new();
-            for (name, id, secure, owned) in targets {
-                let impact = client.action_consumers(&id, secure, None).await?;
-                out.push(Usage { name, id, secure, owned, impact });
-            }
-            Ok((out, health))
-        }
-        .await;
+        let names = if args.all { Vec::new() } else { args.names.clone() };
+        let result = usage_op::usage(&session, &names, args.all).await;
         super::close_session(session, printer).await;
-        let (usages, health) = result?;
+        let usage_op::Report { usages, health } = result?;
         if args.json {
             printer.json(&report_json(&usages, &health));
         } else {

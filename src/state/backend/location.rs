@@ -124,6 +124,7 @@ impl Location {
         match scheme.as_str() {
             "http" | "https" => http_location(url, env).map(|h| Location::Http(Box::new(h))).map_err(err),
             _ => {
+                // No host: the empty bucket is refused just below, naming the form.
                 let bucket = url.host_str().unwrap_or_default().to_string();
                 if bucket.is_empty() {
                     let what = if scheme == "az" { "container" } else { "bucket" };
@@ -170,6 +171,7 @@ impl Location {
 
 /// The GitLab-managed state path (`/api/v4/projects/ID/terraform/state/NAME`).
 fn is_gitlab_state(url: &Url) -> bool {
+    // A URL without a path (cannot be a base) is not GitLab's state path.
     let segs: Vec<&str> = url.path_segments().map(Iterator::collect).unwrap_or_default();
     segs.len() >= 7
         && segs[segs.len() - 7..segs.len() - 4] == ["api", "v4", "projects"]
