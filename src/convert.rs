@@ -98,6 +98,7 @@ pub fn parse_actions(text: &str) -> Result<Vec<Value>, Error> {
     let value: Value = serde_json::from_str(text).map_err(|e| Error::Json {
         line: e.line(),
         column: e.column(),
+        // `split` yields at least one piece.
         message: e.to_string().split(" at line").next().unwrap_or_default().to_string(),
     })?;
     let actions = match value {
@@ -105,6 +106,7 @@ pub fn parse_actions(text: &str) -> Result<Vec<Value>, Error> {
         Value::Object(ref m)
             if m.get("entities").is_some_and(Value::is_array) && !m.contains_key("config") =>
         {
+            // The guard just checked that `entities` is an array.
             m.get("entities").and_then(Value::as_array).cloned().unwrap_or_default()
         }
         Value::Object(_) => vec![value],
@@ -143,6 +145,7 @@ pub fn source_spec(value: &Value, opts: &Options) -> Result<(ActionSpec, Vec<Str
     let action: Action = serde_json::from_value(value.clone())
         .map_err(|e| Error::NotAnAction(format!("a field has the wrong type ({e})")))?;
     let mut notes = Vec::new();
+    // An action JSON without `config` (a list entry): converted with an empty one, which the round-trip check then refuses unless it really is empty.
     let config = action.config.clone().unwrap_or_default();
     if config.request.request_template.is_none() && config.request.request_template_uri.is_some() {
         return Err(Error::TemplateOnlyUri("requestTemplate"));
@@ -166,6 +169,7 @@ pub fn source_spec(value: &Value, opts: &Options) -> Result<(ActionSpec, Vec<Str
             notes.push(format!("field `{k}` is not part of a manifest and was dropped"));
         }
     }
+    // No contract: nothing of it can be dropped.
     notes.extend(dropped_notes(&config, &action.contract.clone().unwrap_or_default()));
     let mut spec = action.to_spec();
     spec.integration = integration.clone();
@@ -520,6 +524,7 @@ fn shorthand_document(spec: &ActionSpec) -> Option<Value> {
         inputs.insert(name.clone(), Value::Object(d));
     }
     let tm = spec.config.response.translation_map.as_ref()?;
+    // Absent means empty here, as in Genesys (no value is the empty value).
     let defaults = spec.config.response.translation_map_defaults.clone().unwrap_or_default();
     let mut outputs = Map::new();
     for (name, p) in output.get("properties")?.as_object()? {

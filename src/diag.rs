@@ -379,12 +379,14 @@ fn excerpt(line: &str, col: usize, width: usize) -> Excerpt {
         text.push('…');
         lead.push(' ');
     }
+    // In range by construction (the indices come from the same text).
     text.extend(chars.get(start..end).unwrap_or_default());
     if end < len {
         text.push('…');
     }
     let caret = col.clamp(start, end);
     lead.extend(
+        // In range by construction (the indices come from the same text).
         chars.get(start..caret).unwrap_or_default().iter().map(|&c| if c == '\t' { '\t' } else { ' ' }),
     );
     let room = end.saturating_sub(caret).max(1);

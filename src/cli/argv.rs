@@ -184,6 +184,7 @@ mod tests {
             std::iter::once("gcsync").chain(args.split(' ')).map(OsString::from).collect();
         terraform_aliases(argv)
             .map(|v| v.iter().skip(1).map(|s| s.to_string_lossy().into_owned()).collect::<Vec<_>>().join(" "))
+            // An argument error without a hint adds nothing after the bar.
             .map_err(|e| format!("{} | {}", e.message, e.hint.unwrap_or_default()))
     }
 

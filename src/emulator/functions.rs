@@ -629,6 +629,7 @@ async fn run(app: &App, req: Request, id: &str, draft: bool, execute: bool) -> R
         Err(e) => return error(StatusCode::INTERNAL_SERVER_ERROR, "internal.server.error", &e),
     };
     let code = zip::SourceZip { sha256: zip::sha256(&bytes), bytes, files, unzipped_bytes: unzipped };
+    // Publishing requires the handler, so a published function has one; an empty one fails the run with node's error.
     let handler = f.get("handler").and_then(Value::as_str).unwrap_or_default().to_string();
     snap.spec.config.timeout_seconds = f.get("timeoutSeconds").and_then(Value::as_i64);
     let node_info = match node::find_node() {
@@ -655,6 +656,7 @@ async fn run(app: &App, req: Request, id: &str, draft: bool, execute: bool) -> R
     let opts = crate::exec::RunOptions { flatten };
     let report = crate::exec::run(&action, &input, &snap.credentials, &snap.env, opts, &transport).await;
     if !execute {
+        // Plain data (string keys) always serializes; the default never stands in.
         return ok_json(&serde_json::to_value(&report.result).unwrap_or(Value::Null));
     }
     match (report.result.success, report.result.final_result, report.result.error) {
@@ -664,6 +666,7 @@ async fn run(app: &App, req: Request, id: &str, draft: bool, execute: bool) -> R
             (
                 status,
                 [(header::CONTENT_TYPE, "application/json")],
+                // Plain data (string keys) always serializes; the default never stands in.
                 serde_json::to_string(&e).unwrap_or_default(),
             )
                 .into_response()

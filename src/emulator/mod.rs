@@ -327,6 +327,7 @@ async fn gate(State(app): State<App>, req: Request, next: Next) -> Response {
         && let Ok(mut f) = f.lock()
     {
         use std::io::Write as _;
+        // Plain data (string keys) always serializes; the default never stands in.
         let _ = writeln!(f, "{}", serde_json::to_string(&entry).unwrap_or_default());
     }
     if let Ok(mut log) = inner.log.lock() {

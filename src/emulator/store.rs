@@ -239,12 +239,14 @@ pub fn action_json(rec: &ActionRec, body: &ActionBody, view: View) -> Value {
         if cfg.response.translation_map_defaults.is_none() {
             cfg.response.translation_map_defaults = Some(Map::new());
         }
+        // Plain data (string keys) always serializes; the default never stands in.
         m.insert("config".into(), serde_json::to_value(&cfg).unwrap_or(Value::Null));
     }
     if view.contract {
         let mut c = body.contract.clone();
         c.input.extra.insert("inputSchemaUri".into(), json!(format!("{base}/schemas/inputschema.json")));
         c.output.extra.insert("successSchemaUri".into(), json!(format!("{base}/schemas/successschema.json")));
+        // Plain data (string keys) always serializes; the default never stands in.
         m.insert("contract".into(), serde_json::to_value(&c).unwrap_or(Value::Null));
     }
     m.insert("version".into(), json!(body.version));

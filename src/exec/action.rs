@@ -97,6 +97,7 @@ impl CompiledAction {
                 (k.clone(), text, t)
             })
             .collect();
+        // Absent means empty here, as in Genesys (no value is the empty value).
         let defaults = resp.translation_map_defaults.clone().unwrap_or_default();
         let translations = resp
             .translation_map
@@ -195,6 +196,7 @@ pub fn input_defaults(schema: Option<&Value>) -> Map<String, Value> {
         .map(|props| {
             props.iter().filter_map(|(k, p)| p.get("default").map(|d| (k.clone(), d.clone()))).collect()
         })
+        // No properties: no defaults.
         .unwrap_or_default()
 }
 

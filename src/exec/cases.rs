@@ -382,6 +382,7 @@ pub fn check(expect: &Expect, report: &Report) -> Vec<String> {
 #[must_use]
 pub fn describe(report: &Report) -> String {
     let r = &report.result;
+    // An optional part of a display line: absent, nothing is shown.
     let step = r.failed_step().map(|o| format!(" at step {} ({})", o.step, o.name)).unwrap_or_default();
     match r.outcome() {
         Outcome::Success(v) => format!("Success with outputs {}", compact(v)),

@@ -70,11 +70,13 @@ fn put(out: &mut Map<String, Value>, key: &str, v: &Value, schema: Option<&Value
             }
             for leaf in leaves {
                 let column: Vec<Value> =
+                    // A row without that leaf contributes null, as Genesys flattening does.
                     flat.iter().map(|m| m.get(&leaf).cloned().unwrap_or(Value::Null)).collect();
                 out.insert(join(key, &leaf), Value::Array(column));
             }
         }
         Value::Array(items) if items.is_empty() => {
+            // No `items` schema: no leaves to flatten.
             let leaves = schema.and_then(|s| s.get("items")).map(schema_leaves).unwrap_or_default();
             if leaves.is_empty() {
                 out.insert(key.to_string(), Value::Array(Vec::new()));

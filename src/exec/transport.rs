@@ -245,6 +245,7 @@ fn classify(e: &reqwest::Error, timeout: Duration, url: &str) -> TransportError 
             (Some(h), None) => h.to_string(),
             _ => String::new(),
         })
+        // No URL in the error: no host to name.
         .unwrap_or_default();
     if lower.contains("dns error") || lower.contains("failed to lookup address") {
         let name = host.rsplit_once(':').map_or(host.as_str(), |(h, _)| h);

@@ -62,6 +62,7 @@ pub fn version(timestamp: &str) -> Value {
 }
 
 fn id_part(id: Option<&str>) -> String {
+    // An optional part of a display line: absent, nothing is shown.
     id.map(|i| format!(" [id={i}]")).unwrap_or_default()
 }
 
@@ -231,6 +232,7 @@ pub fn diagnostic(
     let mut d = Map::new();
     d.insert("severity".into(), json!(word));
     d.insert("summary".into(), json!(summary));
+    // No detail: the field is empty, as Terraform's events write it.
     d.insert("detail".into(), json!(detail.unwrap_or_default()));
     if let Some(a) = address {
         d.insert("address".into(), json!(a));

@@ -114,6 +114,7 @@ pub fn render(view: &PlanView, origin: &Origin, opts: &Options) -> String {
     } else {
         format!("{} ({})", code(&origin.org_name), code(&origin.org_id))
     };
+    // An optional part of a display line: absent, nothing is shown.
     let env = origin.environment.as_ref().map(|e| format!("environment {}, ", code(e))).unwrap_or_default();
     let _ =
         writeln!(out, "{env}org {org} at {}, state {}\n", code(&origin.api_host), code(&origin.state_path));
@@ -154,6 +155,7 @@ pub fn render(view: &PlanView, origin: &Origin, opts: &Options) -> String {
             (super::view::ResourceType::DataAction, Some(i)) => format!("integration {}", code(i)),
             _ => String::new(),
         };
+        // An optional part of a display line: absent, nothing is shown.
         let renamed = r.previous_name.as_ref().map(|p| format!(" (was {})", code(p))).unwrap_or_default();
         let row = format!(
             "| <code>{}</code> | {} | {} {}{renamed} | {detail} |\n",
@@ -192,6 +194,7 @@ pub fn render(view: &PlanView, origin: &Origin, opts: &Options) -> String {
             out,
             "> [!NOTE]\n> Truncated: {what} (this text stays under {} characters).{}\n",
             opts.max_chars,
+            // An optional part of a display line: absent, nothing is shown.
             opts.full_plan.as_ref().map(|f| format!(" {f}")).unwrap_or_default()
         );
     }

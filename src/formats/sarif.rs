@@ -193,6 +193,7 @@ fn rule_name(code: &str) -> String {
     code.split('-')
         .map(|w| {
             let mut c = w.chars();
+            // An empty rule name stays empty.
             c.next().map(|f| f.to_uppercase().collect::<String>() + c.as_str()).unwrap_or_default()
         })
         .collect()
@@ -228,6 +229,7 @@ pub fn log(diags: &[Diagnostic]) -> Value {
     let results: Vec<Value> = diags
         .iter()
         .map(|d| {
+            // Every diagnostic's code was added to `codes` above, so it is always found.
             let index = codes.iter().position(|(c, _, _)| *c == d.code).unwrap_or_default();
             let level = match d.severity {
                 Severity::Error => "error",

@@ -72,7 +72,9 @@ fn sensitive(v: &Option<Value>) -> Value {
 fn resource_change(r: &Resource) -> Value {
     let mut change = serde_json::Map::new();
     change.insert("actions".into(), json!(r.kind.terraform_actions()));
+    // Terraform's plan JSON writes null for the side a create or delete does not have.
     change.insert("before".into(), r.before.clone().unwrap_or(Value::Null));
+    // Terraform's plan JSON writes null for the side a create or delete does not have.
     change.insert("after".into(), r.after.clone().unwrap_or(Value::Null));
     // A new object's id is known only after apply.
     let unknown = if matches!(r.kind, ChangeKind::Create | ChangeKind::Replace) {

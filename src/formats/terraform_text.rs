@@ -100,6 +100,7 @@ fn resource(out: &mut String, r: &Resource) {
             let _ = writeln!(out, "  # (moved from {prev})");
         }
         if r.importing {
+            // An import always has the live id; without one the line shows empty quotes rather than guessing.
             let _ = writeln!(out, "  # (imported from \"{}\")", r.id.as_deref().unwrap_or_default());
         }
     }

@@ -253,6 +253,7 @@ impl FunctionTransport {
             .arg(&marker)
             .current_dir(&code_dir)
             .env_clear()
+            // No PATH: `node` is then not found, which the run reports.
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
             .envs(PASSED_ENV.iter().filter_map(|k| std::env::var_os(k).map(|v| (*k, v))))
             .env("TZ", "UTC")
@@ -323,6 +324,7 @@ impl FunctionTransport {
         logs.extend(stderr.lines().filter(|l| !l.trim().is_empty()).map(|l| format!("STDERR {l}")));
         let headers = vec![("content-type".to_string(), "application/json".to_string())];
         if outcome.get("ok") == Some(&Value::Bool(true)) {
+            // A handler that returns nothing answers null, as Lambda does.
             let result = outcome.get("result").cloned().unwrap_or(Value::Null);
             if let Some(code) = result.get("statusCode").and_then(Value::as_i64)
                 && code >= 400
@@ -355,6 +357,7 @@ impl FunctionTransport {
                         .map(|l| Value::String(l.replace(&code_prefix, "")))
                         .collect()
                 })
+                // An error without a stack has an empty trace.
                 .unwrap_or_default();
             err.insert("trace".into(), Value::Array(trace));
             Ok(HttpResponse {

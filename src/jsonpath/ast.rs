@@ -217,6 +217,7 @@ pub(crate) fn fragment(t: &Token) -> String {
         }
         Token::Slice { from, to, .. } => format!(
             "[{}:{}]",
+            // An open slice bound is written as nothing (`[:2]`).
             from.map(|v| v.to_string()).unwrap_or_default(),
             to.map(|v| v.to_string()).unwrap_or_default()
         ),

@@ -177,6 +177,7 @@ pub(crate) fn apply(f: Func, model: &Value, params: Option<&[ParamValue<'_>]>) -
             }
             let real = n + target;
             if real > 0 {
+                // Out of range after the negative-index adjustment: Jayway answers null.
                 Ok(list.get(real as usize).map(clone_value).unwrap_or(Value::Null))
             } else {
                 Err(Error::json_path(format!("Target index:{target} larger than object count:{n}")))

@@ -374,6 +374,7 @@ pub(crate) fn clone_value(v: &Value) -> Value {
                 Err(scalar) => match top {
                     Frame::Arr(_, out) => out.push(scalar),
                     Frame::Obj(_, out, _) => {
+                        // An object frame always sets the key before its value.
                         out.insert(key.unwrap_or_default(), scalar);
                     }
                 },
@@ -388,6 +389,7 @@ pub(crate) fn clone_value(v: &Value) -> Value {
                     None => return done,
                     Some(Frame::Arr(_, out)) => out.push(done),
                     Some(Frame::Obj(_, out, pending)) => {
+                        // An object frame always sets the key before its value.
                         out.insert(pending.take().unwrap_or_default(), done);
                     }
                 }

@@ -87,6 +87,7 @@ pub fn parse(file: &Path, doc: &Node, sink: &mut Sink<'_>) -> Option<Integration
         sink.error_hint("integration-type", format!("{what} has unknown type `{}`", t.value), t.pos, hint);
     }
     let enabled = r.boolean("enabled", sink).is_none_or(|b| b.value);
+    // No `notes:` is empty notes, as Genesys stores them.
     let notes = r.string("notes", sink).map(|s| s.value).unwrap_or_default();
     let credential = match r.get("credential") {
         Some((_, node)) if node.value != Value::Null => parse_credential(node, &what, sink),

@@ -126,6 +126,7 @@ pub fn lint_action(a: &ActionManifest, source: Option<&str>, diags: &mut Diagnos
         }
         ContractForm::Raw { success_template, pos, .. } => (success_template.as_ref(), *pos),
     };
+    // No success template: the lint sees the empty text (Genesys's default applies at run time).
     let success_text = spec.config.response.success_template.clone().unwrap_or_default();
     sites.push(Site {
         kind: Kind::Success,
@@ -311,6 +312,7 @@ fn entries(a: &ActionManifest, spec: &crate::model::ActionSpec) -> Vec<Entry> {
             .collect(),
         ContractForm::Raw { translation_map, translation_map_defaults, .. } => {
             let defaults: Vec<(Sp<String>, Sp<String>)> =
+                // Absent means empty here, as in Genesys (no value is the empty value).
                 translation_map_defaults.as_ref().map(|m| m.value.clone()).unwrap_or_default();
             translation_map
                 .as_ref()
@@ -328,6 +330,7 @@ fn entries(a: &ActionManifest, spec: &crate::model::ActionSpec) -> Vec<Entry> {
                         })
                         .collect()
                 })
+                // Absent means empty here, as in Genesys (no value is the empty value).
                 .unwrap_or_default()
         }
     }

@@ -245,6 +245,7 @@ pub fn load_with(paths: &[PathBuf], vars: Option<&vars::Vars>) -> (ManifestSet, 
         let before = set.actions.len();
         let mut file_diags = Diagnostics::new();
         parse::parse_file_with(file, &text, vars, &mut set, &mut file_diags);
+        // In range by construction (the indices come from the same text).
         check::check_actions(set.actions.get(before..).unwrap_or_default(), Some(&text), &mut file_diags);
         diags.extend(project::apply_allowances(file, &text, file_diags, &mut set.allowed));
     }
@@ -386,6 +387,7 @@ pub(crate) fn read_manifest_file(file: &Path, diags: &mut Diagnostics) -> Option
         Err(e) => {
             let valid = e.utf8_error().valid_up_to();
             let bytes = e.into_bytes();
+            // `valid` is where the UTF-8 error starts, within `bytes`.
             let prefix = String::from_utf8_lossy(bytes.get(..valid).unwrap_or_default());
             diags.push(
                 Diagnostic::error(

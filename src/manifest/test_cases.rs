@@ -256,6 +256,7 @@ fn parse_response(a: &ActionManifest, n: &Node, what: &str, sink: &mut Sink<'_>)
         StubBody::Empty
     };
     let headers =
+        // No `headers:` in the case: no headers expected.
         headers.map(|h| h.value.into_iter().map(|(k, v)| (k.value, v.value)).collect()).unwrap_or_default();
     Some(StubResponse { status, headers, body, delay_ms })
 }

@@ -376,6 +376,7 @@ mod tests {
                     d.code.to_string(),
                     d.line,
                     d.column,
+                    // A diagnostic without a hint adds nothing after the bar.
                     format!("{} | {}", d.message, d.hint.unwrap_or_default()),
                 )
             })

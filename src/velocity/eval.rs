@@ -515,6 +515,7 @@ impl<'a> Renderer<'a> {
     }
 
     fn java_string_of(&mut self, v: &Value, pos: Pos) -> R<String> {
+        // Only `#define` blocks stringify to nothing (`None`): rendered as the empty text.
         Ok(self.stringify(v, pos)?.unwrap_or_default())
     }
 
@@ -1160,6 +1161,7 @@ impl<'a> Renderer<'a> {
                     Some(a) => a.literal.to_string(),
                     None => String::new(),
                 };
+                // `#define` without a body renders nothing, as Velocity does.
                 let body = d.body_literal.clone().unwrap_or_default();
                 if d.args.is_empty() { self.write(out, &body) } else { self.write(out, &text) }
             }

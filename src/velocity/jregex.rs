@@ -152,6 +152,7 @@ fn translate(p: &str) -> Result<String, Err> {
                             out.pop();
                             out.pop();
                             let hex: String =
+                                // Fewer than 4 characters left: the empty text fails the hex check just below.
                                 chars.get(i..i + 4).map(|h| h.iter().collect()).unwrap_or_default();
                             if hex.len() != 4 || !hex.chars().all(|c| c.is_ascii_hexdigit()) {
                                 return Err((PSE, "Illegal Unicode escape sequence".into()));

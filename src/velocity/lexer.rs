@@ -878,6 +878,7 @@ impl<'a> Lexer<'a> {
                     .ok()
                     .and_then(|s| s.chars().last())
                     .map(|c| c.to_string())
+                    // An empty rest has no last character: the EOF token's image is empty.
                     .unwrap_or_default();
                 return Ok(Token { kind: EOF, image: img, line, col, specials });
             }

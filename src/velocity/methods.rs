@@ -571,6 +571,7 @@ fn map_read(m: &ValueMap, name: &str, args: &[Value]) -> Invoke {
     match (name, args) {
         ("size", []) => ret(m.len() as i32),
         ("isEmpty", []) => ret(m.is_empty()),
+        // Java semantics: an absent key or element is null.
         ("get", [k]) => Ret(m.get(k).cloned().unwrap_or(Value::Null)),
         ("getOrDefault", [k, d]) => Ret(match m.get(k) {
             Some(v) => v.clone(),
@@ -693,11 +694,14 @@ pub(crate) fn invoke_mut(recv: &mut Value, name: &str, args: &[Value]) -> Invoke
         Value::Map(m) => {
             let m = Arc::make_mut(m);
             match (name, args) {
+                // Java `Map.put` returns the previous value, null when there was none.
                 ("put", [k, v]) => Ret(m.insert(k.clone(), v.clone()).unwrap_or(Value::Null)),
                 ("putIfAbsent", [k, v]) => match m.get(k) {
                     Some(x) if !x.is_null() => Ret(x.clone()),
+                    // Java `Map.put` returns the previous value, null when there was none.
                     _ => Ret(m.insert(k.clone(), v.clone()).unwrap_or(Value::Null)),
                 },
+                // Java `Map.remove` returns the removed value, null when there was none.
                 ("remove", [k]) => Ret(m.remove(k).unwrap_or(Value::Null)),
                 ("clear", []) => {
                     m.clear();
@@ -827,6 +831,7 @@ pub(crate) fn invoke(recv: &Value, name: &str, args: &[Value]) -> Invoke {
                 ("hasNext" | "getHasNext", []) => ret(f.has_next),
                 ("isFirst" | "getFirst", []) => ret(f.index < 1),
                 ("isLast" | "getLast", []) => ret(!f.has_next),
+                // The outermost `$foreach` has no parent: Velocity returns null.
                 ("getParent", []) => Ret(f.parent.clone().unwrap_or(Value::Null)),
                 ("getTopmost", []) => {
                     let mut cur = recv.clone();
@@ -882,6 +887,7 @@ pub(crate) fn property(recv: &Value, id: &str) -> Option<Invoke> {
         if id == "class" || id == "Class" {
             return Some(Ret(Value::Object(Object(ObjectKind::Class("java.util.LinkedHashMap")))));
         }
+        // Java semantics: an absent key or element is null.
         return Some(Ret(m.get_str(id).cloned().unwrap_or(Value::Null)));
     }
     let mut variants = Vec::with_capacity(2);

@@ -283,6 +283,7 @@ impl<'a> Parser<'a> {
     }
 
     fn pos_of(&self, i: usize) -> Pos {
+        // Past the last token: position 0:0, only used to locate an error at the end.
         self.toks.get(i).map(|t| Pos { line: t.line, col: t.col }).unwrap_or_default()
     }
 
@@ -1352,6 +1353,7 @@ impl<'a> Parser<'a> {
         let null_string;
         let root;
         let ref_type;
+        // No next token: an empty image in the message.
         let next_image = self.toks.get(first + 1).map(|t| t.image.clone()).unwrap_or_default();
         if img.contains("\\!") {
             // "$\!foo": not a reference at all

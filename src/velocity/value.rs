@@ -603,6 +603,7 @@ pub(crate) fn to_json(v: &Value, depth: usize) -> serde_json::Value {
         Value::Long(i) => serde_json::Value::from(*i),
         Value::BigInt(i) => serde_json::Number::from_string_unchecked_fallback(*i),
         Value::Double(d) => {
+            // JSON has no NaN or Infinity: Jackson-style output writes null for them.
             serde_json::Number::from_f64(*d).map(serde_json::Value::Number).unwrap_or(serde_json::Value::Null)
         }
         Value::String(s) => serde_json::Value::String(s.to_string()),

@@ -142,6 +142,7 @@ fn run_with(
                 Some(s) => s.plan(&plan),
                 None if args.json => {}
                 None => {
+                    // No `--format`: the default (human) format.
                     super::formats::print_plan(printer, args.format.unwrap_or_default(), &plan, &ctx, None)
                 }
             }

@@ -83,6 +83,7 @@ pub fn run(args: &Args, printer: &Printer, globals: &Globals) -> CmdResult {
                 }
             }
             for b in &broken {
+                // An optional part of a display line: absent, nothing is shown.
                 let version = b.flow_version.as_ref().map(|v| format!(" version {v}")).unwrap_or_default();
                 printer.outln(&format!(
                     "{} flow {} ({}{version}) still uses deleted action {} (id `{}`): republish it onto the current action",

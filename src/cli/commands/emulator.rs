@@ -62,6 +62,7 @@ pub struct Args {
 /// Runs `emulator`.
 pub fn run(args: &Args, printer: &Printer) -> CmdResult {
     let mut specs = Vec::new();
+    // `GCSYNC_EMULATOR_FAULTS` unset: no faults.
     let env_faults = std::env::var("GCSYNC_EMULATOR_FAULTS").unwrap_or_default();
     for s in args
         .faults

@@ -87,6 +87,7 @@ pub async fn open_session(
         store: AnyStore::open(&location)?,
         operation,
         environment: globals.environment.as_deref(),
+        // No `--lock-timeout`: zero, a held lock fails at once (Terraform's default).
         lock_timeout: lock.and_then(|l| l.lock_timeout).unwrap_or_default(),
     };
     session::open(opening, crate::cli::org::connect(&globals.target, printer), &|notice| printer.warn(notice))

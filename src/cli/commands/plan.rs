@@ -135,6 +135,7 @@ fn run_with(
             let full = args.out.as_ref().map(|f| format!("The full plan: `gcsync show {}`.", f.display()));
             super::formats::print_plan(
                 printer,
+                // No `--format`: the default (human) format.
                 args.format.unwrap_or_default(),
                 &planned.plan,
                 &planned.ctx,

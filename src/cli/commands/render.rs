@@ -44,6 +44,7 @@ pub fn run(args: &Args, printer: &Printer, globals: &Globals) -> CmdResult {
         }
     }
     let value = if args.names.len() == 1 {
+        // Exactly one name was asked for and resolved above; null cannot be shown.
         selected.into_iter().next().unwrap_or(Value::Null)
     } else {
         Value::Array(selected)

@@ -62,6 +62,7 @@ pub fn run(args: &Args, printer: &Printer) -> CmdResult {
     } else if args.gitlab_report {
         printer.outln(&gitlab::report(&view::of_plan(&saved.plan)).to_string());
     } else {
+        // No `--format`: the default (human) format.
         let format = if args.markdown { PlanFormat::Markdown } else { args.format.unwrap_or_default() };
         let full = format!("The full plan: `gcsync show {}`.", args.planfile.display());
         let full = (format == PlanFormat::Markdown).then_some(full);

@@ -234,6 +234,7 @@ async fn real_transport(
     match &globals.target {
         local if local.is_local() => {
             let o = org::connect(local, printer).await?;
+            // `is_local()` targets always connect with a local handle; the empty URL cannot be shown.
             let url = o.local.as_ref().map(|l| l.url.clone()).unwrap_or_default();
             let info =
                 o.client.org().await.map_err(|e| CliError::from_error("cannot read the local org", &e))?;
@@ -464,6 +465,7 @@ fn print_run(
     exchange: Option<&crate::exec::Exchange>,
 ) {
     if as_json {
+        // Plain data (string keys) always serializes; the default never stands in.
         printer.outln(&serde_json::to_string_pretty(result).unwrap_or_default());
         return;
     }
@@ -500,6 +502,7 @@ fn render_trace(
                 "            status {}, {}{}",
                 e.status,
                 e.code,
+                // An optional part of a display line: absent, nothing is shown.
                 e.error_code().map(|c| format!(", {c}")).unwrap_or_default()
             );
             let _ = writeln!(s, "            {}", e.message);
@@ -528,6 +531,7 @@ fn render_trace(
                 "{label}: status {}, {}{}",
                 e.status,
                 e.code,
+                // An optional part of a display line: absent, nothing is shown.
                 e.error_code().map(|c| format!(", {c}")).unwrap_or_default()
             );
             let _ = writeln!(s, "  {}", e.message);
@@ -739,14 +743,17 @@ async fn run_cases(args: &Args, printer: &Printer, globals: &Globals) -> CmdResu
                     "name": r.case,
                     "location": r.location,
                     "status": if r.skipped.is_some() { "skipped" } else if r.problems.is_some() { "failed" } else { "passed" },
+                    // A passed or skipped case has no problems.
                     "problems": r.problems.clone().unwrap_or_default(),
                     "skip_reason": r.skipped,
                     "outcome": r.report.as_ref().map(cases::describe),
+                    // Plain data (string keys) always serializes; the default never stands in.
                     "result": r.report.as_ref().map(|x| serde_json::to_value(&x.result).unwrap_or(Value::Null)),
                 })
             })
             .collect();
         let v = json!({"format_version": "1", "passed": passed, "failed": failed, "skipped": skipped, "cases": cases});
+        // Plain data (string keys) always serializes; the default never stands in.
         printer.outln(&serde_json::to_string_pretty(&v).unwrap_or_default());
     } else {
         printer.out(&render_cases(printer, &runs, passed, failed, skipped));
@@ -783,6 +790,7 @@ fn render_cases(printer: &Printer, runs: &[CaseRun], passed: usize, failed: usiz
                     "  {}  {}{}",
                     printer.paint(&Style::new().green(), "ok  "),
                     r.case,
+                    // An optional part of a display line: absent, nothing is shown.
                     outcome.map(|o| format!(" ({o})")).unwrap_or_default()
                 );
             }

@@ -54,6 +54,7 @@ pub fn run(args: &Args, printer: &Printer, globals: &Globals) -> CmdResult {
         printer.outln(&serde_json::to_string_pretty(&log).unwrap_or_else(|_| log.to_string()));
     } else if args.format == Some(Format::Github) {
         printer.out(&crate::formats::github::commands(&diags.sorted()));
+        // An optional part of a display line: absent, nothing is shown.
         let env = globals.environment.as_ref().map(|e| format!("environment `{e}`: ")).unwrap_or_default();
         printer.outln(&format!("{env}{}", summary(&set, &diags)));
     } else if args.json {
@@ -61,9 +62,11 @@ pub fn run(args: &Args, printer: &Printer, globals: &Globals) -> CmdResult {
         if let (Some(env), Value::Object(m)) = (&globals.env, &mut report) {
             m.insert("environment".into(), json!(env.name));
         }
+        // Plain data (string keys) always serializes; the default never stands in.
         printer.outln(&serde_json::to_string_pretty(&report).unwrap_or_default());
     } else {
         printer.diagnostics(&diags, &set.sources, true);
+        // An optional part of a display line: absent, nothing is shown.
         let env = globals.environment.as_ref().map(|e| format!("environment `{e}`: ")).unwrap_or_default();
         printer.outln(&format!("{env}{}", summary(&set, &diags)));
     }
@@ -197,6 +200,7 @@ fn run_all(args: &Args, printer: &Printer, globals: &Globals) -> CmdResult {
             "valid": failed == 0,
             "environments": reports,
         });
+        // Plain data (string keys) always serializes; the default never stands in.
         printer.outln(&serde_json::to_string_pretty(&report).unwrap_or_default());
     } else {
         let n = names.len();

@@ -52,6 +52,7 @@ pub(super) fn template(b: &ActionBody, file: &str) -> Response {
         "successtemplate.vm" => b.config.response.success_template.clone(),
         _ => return not_found("Template"),
     };
+    // No template: Genesys answers the empty text.
     (StatusCode::OK, [(header::CONTENT_TYPE, "text/plain; charset=UTF-8")], text.unwrap_or_default())
         .into_response()
 }
@@ -62,6 +63,7 @@ pub(super) fn schema(b: &ActionBody, file: &str) -> Response {
         "successschema.json" => b.contract.output.success_schema.clone(),
         _ => return not_found("Schema"),
     };
+    // No schema: Genesys answers null.
     ok_json(&s.unwrap_or(Value::Null))
 }
 

@@ -103,6 +103,7 @@ pub(super) async fn run_action(
     let opts = crate::exec::RunOptions { flatten: q.flatten.as_deref() == Some("true") };
     let report = crate::exec::run(&action, &input, &snap.credentials, &snap.env, opts, &transport).await;
     if !execute {
+        // Plain data (string keys) always serializes; the default never stands in.
         return ok_json(&serde_json::to_value(&report.result).unwrap_or(Value::Null));
     }
     match (report.result.success, report.result.final_result, report.result.error) {
@@ -112,6 +113,7 @@ pub(super) async fn run_action(
             (
                 status,
                 [(header::CONTENT_TYPE, "application/json")],
+                // Plain data (string keys) always serializes; the default never stands in.
                 serde_json::to_string(&e).unwrap_or_default(),
             )
                 .into_response()

@@ -180,6 +180,7 @@ pub(super) async fn publish_draft(State(app): State<App>, Path(id): Path<String>
         }
         if let Some(p) = &rec.published
             && (p.secure != draft.secure
+                // Plain data (string keys) always serializes; the default never stands in.
                 || crate::model::digest::canonical(&serde_json::to_value(&p.contract).unwrap_or_default())
                     != crate::model::digest::canonical(
                         &serde_json::to_value(&draft.contract).unwrap_or_default(),

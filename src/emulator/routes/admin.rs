@@ -8,7 +8,9 @@
 use super::*;
 
 pub(super) async fn admin_requests(State(app): State<App>) -> Response {
+    // A poisoned log lock (a panicked request) answers an empty log rather than failing the admin route.
     let log = app.inner().log.lock().map(|l| l.clone()).unwrap_or_default();
+    // Plain data (string keys) always serializes; the default never stands in.
     ok_json(&serde_json::to_value(log).unwrap_or_default())
 }
 

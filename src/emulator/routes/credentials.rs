@@ -20,6 +20,7 @@ pub(super) const CREDENTIAL_TYPES: [&str; 4] =
     ["basicAuth", "userDefined", "userDefinedOAuth", "pureCloudOAuthClient"];
 
 pub(super) fn parse_credential(v: &Value) -> Result<(String, String, Map<String, Value>), Response> {
+    // No type name: the empty name is refused just below as an unknown type.
     let type_name = v.pointer("/type/name").and_then(Value::as_str).unwrap_or_default().to_string();
     if !CREDENTIAL_TYPES.contains(&type_name.as_str()) {
         return Err(error(
@@ -31,6 +32,7 @@ pub(super) fn parse_credential(v: &Value) -> Result<(String, String, Map<String,
             ),
         ));
     }
+    // No `credentialFields`: a credential without values (the route checks the type's required fields next).
     let fields = v.get("credentialFields").and_then(Value::as_object).cloned().unwrap_or_default();
     if fields.values().any(|f| !f.is_string()) {
         return Err(error(

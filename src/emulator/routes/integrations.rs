@@ -133,6 +133,7 @@ pub(super) async fn put_integration_config(
             .map(|m| {
                 m.values().filter_map(|c| c.get("id").and_then(Value::as_str).map(str::to_string)).collect()
             })
+            // No `credentials` in the configuration: nothing bound.
             .unwrap_or_default();
         if let Some(missing) = cred_ids.iter().find(|c| !o.credentials.contains_key(*c)) {
             return (
@@ -200,6 +201,7 @@ pub(super) async fn put_integration_config(
                     "input": {"inputSchema": {"type": "object", "properties": {}}},
                     "output": {"successSchema": {"type": "object", "properties": {}, "additionalProperties": true}}
                 }))
+                // Plain data (string keys) always serializes; the default never stands in.
                 .unwrap_or_default(),
             };
             o.actions.insert(

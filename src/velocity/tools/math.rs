@@ -254,6 +254,7 @@ pub(super) fn math(name: &str, args: &[Value]) -> Invoke {
         },
         "getTotal" | "getAverage" => {
             let items: Vec<Value> = match args {
+                // The guard just checked `as_seq()`.
                 [one] if one.as_seq().is_some() => one.as_seq().map(|l| l.to_vec()).unwrap_or_default(),
                 [one] if one.is_null() => return none,
                 many => many.to_vec(),
