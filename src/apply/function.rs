@@ -81,19 +81,7 @@ pub(super) async fn apply_one<R: Remote, S: StateStore>(
             save(state, store, &c.name).await?;
             Ok(Outcome::Updated(version))
         }
-        Action::Delete | Action::Forget => {
-            if c.action == Action::Delete
-                && let Some(id) = &c.id
-            {
-                remote.delete_action(id).await.map_err(remote_err(&c.name))?;
-            }
-            if let Some(id) = &c.id {
-                state.retire(&c.name, id);
-            }
-            state.actions.remove(&c.name);
-            save(state, store, &c.name).await?;
-            Ok(Outcome::Deleted)
-        }
+        Action::Delete | Action::Forget => super::delete(c, state, store, remote).await,
     }
 }
 

@@ -474,21 +474,29 @@ async fn apply_one<R: Remote, S: StateStore>(
             save(state, store, &c.name).await?;
             Ok(Outcome::Updated(version))
         }
-        Action::Delete | Action::Forget => {
-            if c.action == Action::Delete
-                && let Some(id) = &c.id
-            {
-                remote.delete_action(id).await.map_err(remote_err(&c.name))?;
-            }
-            // Deleted now or found gone: flows may still use it (`drift` reports them).
-            if let Some(id) = &c.id {
-                state.retire(&c.name, id);
-            }
-            state.actions.remove(&c.name);
-            save(state, store, &c.name).await?;
-            Ok(Outcome::Deleted)
-        }
+        Action::Delete | Action::Forget => delete(c, state, store, remote).await,
     }
+}
+
+/// A delete (or, already gone, only the state entry): the same for every kind of action.
+async fn delete<R: Remote, S: StateStore>(
+    c: &Change,
+    state: &mut State,
+    store: &mut S,
+    remote: &R,
+) -> Result<Outcome, Error> {
+    if c.action == Action::Delete
+        && let Some(id) = &c.id
+    {
+        remote.delete_action(id).await.map_err(remote_err(&c.name))?;
+    }
+    // Deleted now or found gone: flows may still use it (`drift` reports them).
+    if let Some(id) = &c.id {
+        state.retire(&c.name, id);
+    }
+    state.actions.remove(&c.name);
+    save(state, store, &c.name).await?;
+    Ok(Outcome::Deleted)
 }
 
 /// Creates with the pending journal; resolves unknown outcomes by looking. Returns the id

@@ -36,11 +36,7 @@ pub struct Exported {
 /// `integration` (exact name; an unknown name is an error).
 pub async fn list(client: &Client, integration: Option<&str>) -> Result<Listing, CliError> {
     let all_integrations = client.list_integrations().await?;
-    let function_integrations: BTreeSet<String> = all_integrations
-        .iter()
-        .filter(|i| i.type_id() == crate::function::INTEGRATION_TYPE)
-        .map(|i| i.id.clone())
-        .collect();
+    let function_integrations = super::import::function_integrations(&all_integrations);
     let integrations: BTreeMap<String, String> =
         all_integrations.into_iter().map(|i| (i.id, i.name)).collect();
     let wanted = match integration {

@@ -43,6 +43,12 @@ async fn function_of(
     Ok(client.get_function(&action.id).await?.function)
 }
 
+/// The ids of the `function-data-actions` integrations among `all`.
+#[must_use]
+pub fn function_integrations(all: &[Integration]) -> std::collections::BTreeSet<String> {
+    all.iter().filter(|i| i.type_id() == crate::function::INTEGRATION_TYPE).map(|i| i.id.clone()).collect()
+}
+
 /// Every integration of the org (names resolve manifests' and arguments' integrations).
 pub async fn integrations(session: &Session) -> Result<Vec<Integration>, CliError> {
     Ok(session.org.client.list_integrations().await?)

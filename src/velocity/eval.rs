@@ -85,16 +85,15 @@ pub(crate) const MAX_ALLOC_BYTES: u64 = 256 * 1024 * 1024;
 /// What one container element costs against [`MAX_ALLOC_BYTES`].
 const ELEMENT_BYTES: u64 = std::mem::size_of::<Value>() as u64;
 
-/// Methods whose work grows with the whole structure of their receiver or arguments
-/// (`equals`, `hashCode`, `toString` and the searches): their container nodes are charged
-/// to the fuel before they run.
-const WALKING_METHODS: [&str; 12] = [
+/// Methods whose work grows with the whole structure of their receiver (`equals`,
+/// `hashCode`, `toString` and the searches): its container nodes are charged to the fuel
+/// before they run (every method's arguments are).
+const WALKING_METHODS: [&str; 11] = [
     "equals",
     "hashCode",
     "toString",
     "contains",
     "containsAll",
-    "containsKey",
     "containsValue",
     "indexOf",
     "lastIndexOf",
@@ -722,13 +721,18 @@ impl<'a> Renderer<'a> {
                 + args.iter().map(|a| if let Value::String(s) = a { s.len() } else { 0 }).sum::<usize>();
             self.burn((scanned / 64) as u64)?;
         }
+        let mutator = methods::is_mutator(recv, name, &args);
         if WALKING_METHODS.contains(&name) {
             self.admit(recv, 0, pos)?;
+        }
+        // Arguments are hashed, compared or printed by most methods (`containsKey($a)` hashes
+        // `$a`); a mutator's are admitted below, with their depth.
+        if !mutator {
             for a in &args {
                 self.admit(a, 0, pos)?;
             }
         }
-        let res = if methods::is_mutator(recv, name, &args) {
+        let res = if mutator {
             // What the mutation stores sits below the receiver (itself `prefix` levels into
             // its variable); `addAll`/`putAll` copy every element.
             let above = prefix.map_or(0, Vec::len) + 1;

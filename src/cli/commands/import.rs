@@ -77,11 +77,7 @@ pub fn run(args: &Args, printer: &Printer, globals: &Globals) -> CmdResult {
             let elsewhere = |name: &str, integration: &str| {
                 declared.iter().any(|(n, i, _)| *n == name && *i != integration)
             };
-            let function_integrations: std::collections::BTreeSet<String> = all_integrations
-                .iter()
-                .filter(|i| i.type_id() == crate::function::INTEGRATION_TYPE)
-                .map(|i| i.id.clone())
-                .collect();
+            let function_integrations = import_op::function_integrations(&all_integrations);
             let integrations: BTreeMap<String, String> =
                 all_integrations.into_iter().map(|i| (i.id, i.name)).collect();
             for arg in &args.actions {
