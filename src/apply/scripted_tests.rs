@@ -2,43 +2,16 @@
 //! sees and what the state store persisted at each step (milliseconds, no server).
 
 use super::*;
-use crate::model::{ActionConfig, RequestConfig};
+use crate::plan::tests::desired;
 use crate::plan::{Desired, Live, LiveSummary, Options};
 use crate::remote::ApiError;
 use crate::remote::fake::{Call, Reply, Scripted};
 use crate::state::store::MemoryStore;
 use serde_json::json;
 
+/// The planner tests' action (its output contract is irrelevant here).
 fn spec(name: &str, timeout: i64) -> ActionSpec {
-    ActionSpec {
-        name: name.into(),
-        category: "Cat".into(),
-        integration: "int-1".into(),
-        secure: false,
-        config: ActionConfig {
-            timeout_seconds: Some(timeout),
-            request: RequestConfig {
-                request_url_template: "https://x/${input.id}".into(),
-                request_type: "GET".into(),
-                ..RequestConfig::default()
-            },
-            ..ActionConfig::default()
-        },
-        contract: crate::model::Contract::default(),
-    }
-}
-
-fn desired(s: &ActionSpec) -> Desired {
-    Desired {
-        name: s.name.clone(),
-        spec: s.clone(),
-        integration_name: "Int".into(),
-        integration: crate::plan::IntegrationRef::Id(s.integration.clone()),
-        allow_replace: false,
-        renamed_from: None,
-        allow_breaking_flows: false,
-        function: None,
-    }
+    crate::plan::tests::spec(name, timeout, "x")
 }
 
 fn action(id: &str, version: i64, s: &ActionSpec) -> crate::model::Action {
@@ -75,7 +48,7 @@ fn run(
 
 fn plan_creates(specs: &[ActionSpec]) -> (Plan, State) {
     let state = State::new();
-    let d: Vec<Desired> = specs.iter().map(desired).collect();
+    let d: Vec<Desired> = specs.iter().cloned().map(desired).collect();
     let p = crate::plan::plan(&d, &state, &Live::default(), &Options::default());
     assert!(p.changes.iter().all(|c| c.action == Action::Create), "{p:?}");
     (p, state)
@@ -163,7 +136,7 @@ fn plan_update() -> (Plan, State, ActionSpec) {
         details: [("id-A".to_string(), old)].into(),
         ..Live::default()
     };
-    let p = crate::plan::plan(&[desired(&new)], &state, &live, &Options::default());
+    let p = crate::plan::plan(&[desired(new.clone())], &state, &live, &Options::default());
     assert_eq!(p.changes[0].action, Action::Update, "{p:?}");
     (p, state, new)
 }
@@ -240,7 +213,7 @@ fn action_writes_are_batched() {
 fn function_create(name: &str) -> (Plan, State, Code) {
     let mut s = spec(name, 10);
     s.config.request.request_url_template = String::new();
-    let mut d = desired(&s);
+    let mut d = desired(s.clone());
     d.function = Some(crate::plan::function::FunctionPlan {
         handler: "src/index.handler".into(),
         runtime: "nodejs22.x".into(),

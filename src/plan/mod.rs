@@ -1091,4 +1091,4 @@ pub fn spec_from_post_json(v: &Value) -> Option<ActionSpec> {
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

@@ -1,11 +1,13 @@
-//! Table-driven tests of the pure planner: one real-world situation per case.
+//! Table-driven tests of the pure planner: one real-world situation per case (and the
+//! `spec`/`desired` fixtures apply's scripted tests share).
 
 use super::*;
 use crate::model::{ActionConfig, Contract, ContractInput, ContractOutput, RequestConfig, ResponseConfig};
 use crate::state::{PendingCreate, TrackedAction};
 use serde_json::json;
 
-fn spec(name: &str, timeout: i64, output_prop: &str) -> ActionSpec {
+/// An action of integration `int-1` (also used by apply's scripted tests).
+pub(crate) fn spec(name: &str, timeout: i64, output_prop: &str) -> ActionSpec {
     ActionSpec {
         name: name.into(),
         category: "Cat".into(),
@@ -40,7 +42,8 @@ fn spec(name: &str, timeout: i64, output_prop: &str) -> ActionSpec {
     }
 }
 
-fn desired(s: ActionSpec) -> Desired {
+/// `s` as a manifest of integration `Int` (also used by apply's scripted tests).
+pub(crate) fn desired(s: ActionSpec) -> Desired {
     let integration = IntegrationRef::from_wire(&s.integration);
     Desired {
         integration,

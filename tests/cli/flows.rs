@@ -13,41 +13,43 @@ fn action_yaml(name: &str, extra_output: bool) -> String {
     )
 }
 
-struct Env {
-    dir: TestDir,
-    emu: BgEmulator,
+/// A project directory and an emulator with flows and dependency tracking (also used by
+/// `usage`).
+pub(crate) struct Env {
+    pub(crate) dir: TestDir,
+    pub(crate) emu: BgEmulator,
 }
 
 impl Env {
-    fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Self { dir: TestDir::new(), emu: BgEmulator::with_profile_api() }
     }
-    fn run(&self, args: &[&str]) -> Output {
+    pub(crate) fn run(&self, args: &[&str]) -> Output {
         let mut c: Command = self.dir.gcsync();
         self.emu.env(&mut c);
         c.args(args).stdin(Stdio::null());
         c.output().unwrap()
     }
-    fn snap(&self, args: &[&str]) -> String {
+    pub(crate) fn snap(&self, args: &[&str]) -> String {
         render(&self.run(args), self.dir.path())
     }
-    fn ok(&self, args: &[&str]) -> String {
+    pub(crate) fn ok(&self, args: &[&str]) -> String {
         let out = self.run(args);
         assert_eq!(code(&out), 0, "{}", render(&out, self.dir.path()));
         String::from_utf8_lossy(&out.stdout).to_string()
     }
-    fn fails(&self, args: &[&str]) -> String {
+    pub(crate) fn fails(&self, args: &[&str]) -> String {
         let out = self.run(args);
         assert_eq!(code(&out), 1, "{}", render(&out, self.dir.path()));
         render(&out, self.dir.path())
     }
-    fn names(&self) -> Vec<String> {
+    pub(crate) fn names(&self) -> Vec<String> {
         self.emu.actions().into_iter().map(|a| a.0).collect()
     }
-    fn id_of(&self, name: &str) -> String {
+    pub(crate) fn id_of(&self, name: &str) -> String {
         self.emu.actions().into_iter().find(|(n, _, _)| n == name).unwrap().1
     }
-    fn seed_flow(&self, body: Value) -> String {
+    pub(crate) fn seed_flow(&self, body: Value) -> String {
         let url = format!("{}/__emulator/flows", self.emu.url);
         self.emu.rt.block_on(async {
             let r = reqwest::Client::new().post(url).json(&body).send().await.unwrap();
@@ -55,14 +57,14 @@ impl Env {
             r.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_string()
         })
     }
-    fn delete_flow(&self, id: &str) {
+    pub(crate) fn delete_flow(&self, id: &str) {
         let url = format!("{}/__emulator/flows/{id}", self.emu.url);
         self.emu.rt.block_on(async {
             let r = reqwest::Client::new().delete(url).send().await.unwrap();
             assert!(r.status().is_success(), "{}", r.status());
         });
     }
-    fn set_build(&self, body: Value) {
+    pub(crate) fn set_build(&self, body: Value) {
         let url = format!("{}/__emulator/dependencytracking/build", self.emu.url);
         self.emu.rt.block_on(async {
             let r = reqwest::Client::new().put(url).json(&body).send().await.unwrap();
@@ -70,7 +72,7 @@ impl Env {
         });
     }
     /// API calls (method and path) since the last clear, without the token.
-    fn dependency_calls(&self) -> usize {
+    pub(crate) fn dependency_calls(&self) -> usize {
         self.emu
             .requests()
             .iter()

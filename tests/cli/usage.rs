@@ -1,57 +1,14 @@
 //! `gcsync usage`: which Architect flows use each action, against the emulator's dependency tracking.
 
 use crate::assert_snapshot;
-use crate::common::{BgEmulator, TestDir, code, render};
+use crate::common::{code, render};
+use crate::flows::Env;
 use serde_json::{Value, json};
-use std::process::{Command, Output, Stdio};
 
 fn action_yaml(name: &str) -> String {
     format!(
         "kind: DataAction\nname: {name}\nintegration: Profile API\ntimeoutSeconds: 10\nrequest:\n  method: GET\n  url: https://api.example.com/users/$esc.url(${{input.userId}})\n  headers:\n    Accept: application/json\ninputs:\n  userId: {{type: string, required: true}}\noutputs:\n  fullName:\n    type: string\n    from: $.name\n"
     )
-}
-
-struct Env {
-    dir: TestDir,
-    emu: BgEmulator,
-}
-
-impl Env {
-    fn new() -> Self {
-        Self { dir: TestDir::new(), emu: BgEmulator::with_profile_api() }
-    }
-    fn run(&self, args: &[&str]) -> Output {
-        let mut c: Command = self.dir.gcsync();
-        self.emu.env(&mut c);
-        c.args(args).stdin(Stdio::null());
-        c.output().unwrap()
-    }
-    fn snap(&self, args: &[&str]) -> String {
-        render(&self.run(args), self.dir.path())
-    }
-    fn ok(&self, args: &[&str]) -> String {
-        let out = self.run(args);
-        assert_eq!(code(&out), 0, "{}", render(&out, self.dir.path()));
-        String::from_utf8_lossy(&out.stdout).to_string()
-    }
-    fn id_of(&self, name: &str) -> String {
-        self.emu.actions().into_iter().find(|(n, _, _)| n == name).unwrap().1
-    }
-    fn seed_flow(&self, body: Value) -> String {
-        let url = format!("{}/__emulator/flows", self.emu.url);
-        self.emu.rt.block_on(async {
-            let r = reqwest::Client::new().post(url).json(&body).send().await.unwrap();
-            assert_eq!(r.status(), 201);
-            r.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_string()
-        })
-    }
-    fn set_build(&self, body: Value) {
-        let url = format!("{}/__emulator/dependencytracking/build", self.emu.url);
-        self.emu.rt.block_on(async {
-            let r = reqwest::Client::new().put(url).json(&body).send().await.unwrap();
-            assert_eq!(r.status(), 200);
-        });
-    }
 }
 
 #[test]

@@ -236,9 +236,7 @@ async fn real_transport(
             let o = org::connect(local, printer).await?;
             // `is_local()` targets always connect with a local handle; the empty URL cannot be shown.
             let url = o.local.as_ref().map(|l| l.url.clone()).unwrap_or_default();
-            let info =
-                o.client.org().await.map_err(|e| CliError::from_error("cannot read the local org", &e))?;
-            let env = ExecEnv { org_id: info.id.clone(), home_org_id: info.id, ..ExecEnv::default() };
+            let env = crate::operation::remote_test::local_env(&o.client).await?;
             printer.debug(1, "test", &format!("*.gcsync.test is served by the local org at {url}/demo"));
             Ok((transport.with_local_org(url), env, Some(o)))
         }
@@ -323,11 +321,9 @@ async fn run_function(
     let env = match &globals.target {
         local if local.is_local() => {
             let o = org::connect(local, printer).await?;
-            let info =
-                o.client.org().await.map_err(|e| CliError::from_error("cannot read the local org", &e));
+            let env = crate::operation::remote_test::local_env(&o.client).await;
             o.close().await;
-            let info = info?;
-            ExecEnv { org_id: info.id.clone(), home_org_id: info.id, ..ExecEnv::default() }
+            env?
         }
         _ => ExecEnv::default(),
     };
@@ -391,31 +387,7 @@ async fn remote_test(
     o: &org::Org,
     name: &str,
 ) -> Result<(TestExecutionResult, String), CliError> {
-    let c = &o.client;
-    let found = if args.draft { c.list_drafts().await } else { c.find_actions_by_name(name).await }
-        .map_err(|e| CliError::from_error("cannot list the org's actions", &e))?;
-    let matching: Vec<_> = found.into_iter().filter(|a| a.name == name).collect();
-    let action = match matching.as_slice() {
-        [one] => one.clone(),
-        [] => {
-            return Err(CliError::new(format!(
-                "no {}action named `{name}` in the org",
-                if args.draft { "draft " } else { "" }
-            ))
-            .hint("create it first (`gcsync apply`), or drop `--remote` to run the manifest locally"));
-        }
-        many => {
-            return Err(CliError::new(format!(
-                "{} actions are named `{name}` in the org: {}",
-                many.len(),
-                many.iter().map(|a| format!("`{}`", a.id)).collect::<Vec<_>>().join(", ")
-            )));
-        }
-    };
-    let full = c
-        .get_action(&action.id, args.draft)
-        .await
-        .map_err(|e| CliError::from_error(format!("cannot read action `{name}`"), &e))?;
+    let full = crate::operation::remote_test::find(&o.client, name, args.draft).await?;
     let compiled = CompiledAction::new(&full.to_spec());
     if full.secure {
         printer.debug(1, "test", "secure action: inputs are redacted from the trace");
@@ -429,12 +401,9 @@ async fn remote_test(
         }
     }
     guard_writes(&compiled.method, name, args.allow_writes, "its live endpoint from the org")?;
-    let answer = c
-        .test_action(&action.id, args.draft, &body, args.flatten)
-        .await
-        .map_err(|e| CliError::from_error(format!("the org could not test `{name}`"), &e))?;
-    let result: TestExecutionResult = serde_json::from_value(answer)
-        .map_err(|e| CliError::new(format!("the org's test result is not a TestExecutionResult: {e}")))?;
+    let result =
+        crate::operation::remote_test::test(&o.client, name, &full.id, args.draft, &body, args.flatten)
+            .await?;
     Ok((result, name.to_string()))
 }
 

@@ -25,16 +25,8 @@ pub(super) fn encoding(name: &str, args: &[Value]) -> Invoke {
 
 #[cfg(test)]
 mod tests {
-    use super::super::invoke;
-    use crate::velocity::methods::Invoke::*;
-    use crate::velocity::value::{Tool, Value};
-
-    fn run(t: Tool, name: &str, args: &[Value]) -> String {
-        match invoke(t, name, args) {
-            Ret(v) => v.to_java_string(),
-            other => format!("{other:?}"),
-        }
-    }
+    use super::super::run_tool as run;
+    use crate::velocity::value::Tool;
 
     #[test]
     fn encoding_base64() {

@@ -338,16 +338,9 @@ fn escape_entities(st: &str, html: bool) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::super::invoke;
+    use super::super::{invoke, run_tool as run};
     use crate::velocity::methods::Invoke::*;
-    use crate::velocity::value::{Tool, Value};
-
-    fn run(t: Tool, name: &str, args: &[Value]) -> String {
-        match invoke(t, name, args) {
-            Ret(v) => v.to_java_string(),
-            other => format!("{other:?}"),
-        }
-    }
+    use crate::velocity::value::Tool;
 
     #[test]
     fn escape_tool_stock() {

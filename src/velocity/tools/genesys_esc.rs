@@ -114,16 +114,9 @@ fn json_unescape(st: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::super::invoke;
+    use super::super::{invoke, run_tool as run};
     use crate::velocity::methods::Invoke::*;
     use crate::velocity::value::{Tool, Value};
-
-    fn run(t: Tool, name: &str, args: &[Value]) -> String {
-        match invoke(t, name, args) {
-            Ret(v) => v.to_java_string(),
-            other => format!("{other:?}"),
-        }
-    }
 
     #[test]
     fn genesys_esc_additions() {

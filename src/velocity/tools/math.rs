@@ -297,16 +297,9 @@ fn java_min(a: f64, b: f64) -> f64 {
 
 #[cfg(test)]
 mod tests {
-    use super::super::invoke;
+    use super::super::{invoke, run_tool as run};
     use crate::velocity::methods::Invoke::*;
     use crate::velocity::value::{Tool, Value};
-
-    fn run(t: Tool, name: &str, args: &[Value]) -> String {
-        match invoke(t, name, args) {
-            Ret(v) => v.to_java_string(),
-            other => format!("{other:?}"),
-        }
-    }
 
     #[test]
     fn math_tool_matches_2_0_quirks() {

@@ -26,6 +26,15 @@ fn sv(v: &Value) -> String {
     v.to_java_string()
 }
 
+/// A tool call's result as Java prints it (the tools' unit tests).
+#[cfg(test)]
+fn run_tool(t: Tool, name: &str, args: &[Value]) -> String {
+    match invoke(t, name, args) {
+        Ret(v) => v.to_java_string(),
+        other => format!("{other:?}"),
+    }
+}
+
 pub(crate) fn invoke(tool: Tool, name: &str, args: &[Value]) -> Invoke {
     match tool {
         Tool::Esc => esc::esc(name, args),

@@ -32,16 +32,8 @@ pub(super) fn url_tool(name: &str, args: &[Value]) -> Invoke {
 
 #[cfg(test)]
 mod tests {
-    use super::super::invoke;
-    use crate::velocity::methods::Invoke::*;
+    use super::super::run_tool as run;
     use crate::velocity::value::{Tool, Value};
-
-    fn run(t: Tool, name: &str, args: &[Value]) -> String {
-        match invoke(t, name, args) {
-            Ret(v) => v.to_java_string(),
-            other => format!("{other:?}"),
-        }
-    }
 
     #[test]
     fn optional_query_param() {
