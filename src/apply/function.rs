@@ -46,13 +46,7 @@ pub(super) async fn apply_one<R: Remote, S: StateStore>(
             .await
             .map(|(id, adopted)| if adopted { Outcome::Adopted(id) } else { Outcome::Created(id) }),
         Action::Replace | Action::AdoptReplace => {
-            if let Some(id) = &c.id {
-                remote.delete_action(id).await.map_err(remote_err(&c.name))?;
-                state.retire(&c.name, id);
-            }
-            state.actions.remove(&c.name);
-            move_entry(state, c);
-            save(state, store, &c.name).await?;
+            super::delete_for_replace(c, state, store, remote).await?;
             let (id, _) = create(c, f, state, store, remote, run, note).await?;
             Ok(Outcome::Replaced(id))
         }

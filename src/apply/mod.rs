@@ -422,14 +422,7 @@ async fn apply_one<R: Remote, S: StateStore>(
             .await
             .map(|(id, adopted)| if adopted { Outcome::Adopted(id) } else { Outcome::Created(id) }),
         Action::Replace | Action::AdoptReplace => {
-            if let Some(id) = &c.id {
-                remote.delete_action(id).await.map_err(remote_err(&c.name))?;
-                state.retire(&c.name, id);
-            }
-            state.actions.remove(&c.name);
-            // A renamed action being replaced: its old entry points at the id just deleted.
-            move_entry(state, c);
-            save(state, store, &c.name).await?;
+            delete_for_replace(c, state, store, remote).await?;
             let (id, _) = create(c, state, store, remote).await?;
             Ok(Outcome::Replaced(id))
         }
@@ -476,6 +469,24 @@ async fn apply_one<R: Remote, S: StateStore>(
         }
         Action::Delete | Action::Forget => delete(c, state, store, remote).await,
     }
+}
+
+/// The first half of a replace, the same for every kind of action: the old action is deleted
+/// and retired, and its state entry (a renamed one's too) goes in one write.
+async fn delete_for_replace<R: Remote, S: StateStore>(
+    c: &Change,
+    state: &mut State,
+    store: &mut S,
+    remote: &R,
+) -> Result<(), Error> {
+    if let Some(id) = &c.id {
+        remote.delete_action(id).await.map_err(remote_err(&c.name))?;
+        state.retire(&c.name, id);
+    }
+    state.actions.remove(&c.name);
+    // A renamed action being replaced: its old entry points at the id just deleted.
+    move_entry(state, c);
+    save(state, store, &c.name).await
 }
 
 /// A delete (or, already gone, only the state entry): the same for every kind of action.

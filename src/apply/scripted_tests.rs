@@ -214,15 +214,7 @@ fn function_create(name: &str) -> (Plan, State, Code) {
     let mut s = spec(name, 10);
     s.config.request.request_url_template = String::new();
     let mut d = desired(s.clone());
-    d.function = Some(crate::plan::function::FunctionPlan {
-        handler: "src/index.handler".into(),
-        runtime: "nodejs22.x".into(),
-        timeout_seconds: 10,
-        description: "d".into(),
-        zip_sha256: "sha256:c0de".into(),
-        source: "code".into(),
-        exclude: Vec::new(),
-    });
+    d.function = Some(crate::plan::tests::function_plan());
     let state = State::new();
     let p = crate::plan::plan(&[d], &state, &Live::default(), &Options::default());
     assert_eq!(p.changes[0].action, Action::Create, "{p:?}");

@@ -42,6 +42,19 @@ pub(crate) fn spec(name: &str, timeout: i64, output_prop: &str) -> ActionSpec {
     }
 }
 
+/// A function whose code hashes to `sha256:c0de` (also used by apply's scripted tests).
+pub(crate) fn function_plan() -> function::FunctionPlan {
+    function::FunctionPlan {
+        handler: "src/index.handler".into(),
+        runtime: "nodejs22.x".into(),
+        timeout_seconds: 10,
+        description: "d".into(),
+        zip_sha256: "sha256:c0de".into(),
+        source: "code".into(),
+        exclude: Vec::new(),
+    }
+}
+
 /// `s` as a manifest of integration `Int` (also used by apply's scripted tests).
 pub(crate) fn desired(s: ActionSpec) -> Desired {
     let integration = IntegrationRef::from_wire(&s.integration);
@@ -396,15 +409,7 @@ fn broken_references_are_flows_using_a_deleted_owned_or_replaced_action() {
 fn function_actions_compare_settings_and_code_not_the_generated_url() {
     let mut s = spec("F", 10, "x");
     s.config.request.request_url_template = String::new();
-    let f = function::FunctionPlan {
-        handler: "src/index.handler".into(),
-        runtime: "nodejs22.x".into(),
-        timeout_seconds: 10,
-        description: "d".into(),
-        zip_sha256: "sha256:c0de".into(),
-        source: "code".into(),
-        exclude: Vec::new(),
-    };
+    let f = function_plan();
     let d = [Desired { function: Some(f.clone()), ..desired(s.clone()) }];
     let mut live_spec = s.clone();
     live_spec.config.request.request_url_template = "https://function.example/abc".into();
