@@ -124,6 +124,10 @@ fn resource(out: &mut String, r: &Resource) {
 }
 
 fn field(out: &mut String, r: &Resource, f: &Field) {
+    // Unset before and after (an optional field a create leaves out): Terraform shows nothing.
+    if f.before.is_null() && f.after.is_null() {
+        return;
+    }
     let forces = if r.replace_paths.iter().any(|p| p == &f.path) { " # forces replacement" } else { "" };
     let sym = match (f.before.is_null(), f.after.is_null()) {
         (true, false) => "+",

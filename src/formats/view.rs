@@ -341,16 +341,9 @@ pub fn refresh_targets(state: &State, targets: &[String]) -> Vec<(ResourceType, 
 fn action(c: &Change) -> Resource {
     let kind = change_kind(c);
     let shown = c.op() != Op::NoOp || !c.drift.is_empty() || c.adopt();
-    // The desired definition as flat field paths, the integration by name.
-    let desired: Option<Vec<(String, Value)>> = c.desired.as_ref().and_then(|d| d.spec()).map(|spec| {
-        digest::fields(&spec)
-            .into_iter()
-            .map(|(p, v)| {
-                let v = if p == "integration" { Value::String(c.integration.clone()) } else { v };
-                (p.to_string(), v)
-            })
-            .collect()
-    });
+    // The desired definition as flat field paths (the integration by name; a function
+    // action's settings and code hash).
+    let desired = crate::plan::desired_fields(c);
     let identity = |id: &Option<String>| json!({"id": id, "name": c.name, "integration": c.integration});
     let fields: Vec<Field> = match (kind, &desired) {
         (ChangeKind::Create, Some(d)) => d

@@ -1054,23 +1054,36 @@ fn compare(
     change
 }
 
-/// The fields shown for a create, derived from its desired definition when rendered (not
-/// stored twice in the plan): everything but the name, the integration by name.
+/// The desired definition as flat field paths: the integration by name, and for a function
+/// action its settings and code hash instead of the request URL the platform generates.
+/// `None` when the change carries no desired definition.
 #[must_use]
-pub fn create_fields(c: &Change) -> Vec<FieldChange> {
-    let Some(spec) = c.desired.as_ref().and_then(DesiredJson::spec) else { return Vec::new() };
+pub fn desired_fields(c: &Change) -> Option<Vec<(String, Value)>> {
+    let spec = c.desired.as_ref().and_then(DesiredJson::spec)?;
     // Not a function action: no function fields.
     let function = c.function.iter().flat_map(function::FunctionPlan::fields);
-    digest::fields(&spec)
+    Some(
+        digest::fields(&spec)
+            .into_iter()
+            .filter(|(path, _)| c.function.is_none() || *path != "config.request.requestUrlTemplate")
+            .chain(function)
+            .map(|(path, v)| {
+                let v = if path == "integration" { Value::String(c.integration.clone()) } else { v };
+                (path.to_string(), v)
+            })
+            .collect(),
+    )
+}
+
+/// The fields shown for a create, derived from its desired definition when rendered (not
+/// stored twice in the plan): everything but the name.
+#[must_use]
+pub fn create_fields(c: &Change) -> Vec<FieldChange> {
+    desired_fields(c)
         .into_iter()
-        .filter(|(path, _)| *path != "name")
-        // A function action's request URL is the platform's.
-        .filter(|(path, _)| c.function.is_none() || *path != "config.request.requestUrlTemplate")
-        .chain(function)
-        .map(|(path, after)| {
-            let after = if path == "integration" { Value::String(c.integration.clone()) } else { after };
-            FieldChange { path: path.to_string(), before: Value::Null, after }
-        })
+        .flatten()
+        .filter(|(path, _)| path != "name")
+        .map(|(path, after)| FieldChange { path, before: Value::Null, after })
         .collect()
 }
 

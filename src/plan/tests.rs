@@ -444,3 +444,28 @@ fn function_actions_compare_settings_and_code_not_the_generated_url() {
     assert_eq!(ops(&p), vec![("F".into(), Op::Update)]);
     assert!(p.errors.is_empty(), "{:?}", p.errors);
 }
+
+// Every format shows a function action's settings and code hash, never the platform's URL.
+#[test]
+fn desired_fields_of_a_function_action_carry_its_function() {
+    let mut s = spec("F", 10, "x");
+    s.config.request.request_url_template = String::new();
+    let d = [Desired { function: Some(function_plan()), ..desired(s) }];
+    let p = plan(&d, &State::new(), &Live::default(), &Options::default());
+    let fields = desired_fields(&p.changes[0]).unwrap();
+    let paths: Vec<&str> = fields.iter().map(|(p, _)| p.as_str()).collect();
+    assert!(!paths.contains(&"config.request.requestUrlTemplate"), "{paths:?}");
+    assert_eq!(
+        &paths[paths.len() - 5..],
+        [
+            "function.handler",
+            "function.runtime",
+            "function.timeoutSeconds",
+            "function.description",
+            function::CODE_FIELD
+        ]
+    );
+    let view = crate::formats::view::of_plan(&p);
+    let text = serde_json::to_string(&view.resources[0].after).unwrap();
+    assert!(text.contains("sha256:c0de"), "{text}");
+}
