@@ -2,9 +2,8 @@
 //! use, against the emulator's flows and dependency tracking.
 
 use crate::assert_snapshot;
-use crate::common::{BgEmulator, TestDir, code, render};
+use crate::common::{code, render};
 use serde_json::{Value, json};
-use std::process::{Command, Output, Stdio};
 
 fn action_yaml(name: &str, extra_output: bool) -> String {
     let extra = if extra_output { "  email:\n    type: string\n    from: $.email\n" } else { "" };
@@ -13,31 +12,11 @@ fn action_yaml(name: &str, extra_output: bool) -> String {
     )
 }
 
-/// A project directory and an emulator with flows and dependency tracking (also used by
-/// `usage`).
-pub(crate) struct Env {
-    pub(crate) dir: TestDir,
-    pub(crate) emu: BgEmulator,
-}
+/// The reconciler tests' project and emulator, with the flow and dependency-tracking
+/// helpers below (also used by `usage`).
+pub(crate) use crate::reconcile::Env;
 
 impl Env {
-    pub(crate) fn new() -> Self {
-        Self { dir: TestDir::new(), emu: BgEmulator::with_profile_api() }
-    }
-    pub(crate) fn run(&self, args: &[&str]) -> Output {
-        let mut c: Command = self.dir.gcsync();
-        self.emu.env(&mut c);
-        c.args(args).stdin(Stdio::null());
-        c.output().unwrap()
-    }
-    pub(crate) fn snap(&self, args: &[&str]) -> String {
-        render(&self.run(args), self.dir.path())
-    }
-    pub(crate) fn ok(&self, args: &[&str]) -> String {
-        let out = self.run(args);
-        assert_eq!(code(&out), 0, "{}", render(&out, self.dir.path()));
-        String::from_utf8_lossy(&out.stdout).to_string()
-    }
     pub(crate) fn fails(&self, args: &[&str]) -> String {
         let out = self.run(args);
         assert_eq!(code(&out), 1, "{}", render(&out, self.dir.path()));
