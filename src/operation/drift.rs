@@ -3,7 +3,8 @@
 //! Owns: refusing an audit without anything to compare (a missing or empty state must turn
 //! a scheduled job red, not report "no drift"), and the reads of an audit: the action list,
 //! full definitions of owned actions whose version moved (every owned one with `full`),
-//! the integrations and their bound credentials when integrations are owned, and the flows
+//! the integration list (two integrations sharing a name the state records are an error, as
+//! in every plan), owned integrations' bound credentials, and the flows
 //! that still consume deleted actions when actions are owned (one call; a 403 or 5xx makes
 //! the broken references unknown, said in the report, never "none").
 //! Must not: compare (that is `plan::drift`), read manifests, change the org or the state,
@@ -75,6 +76,10 @@ pub async fn drift(session: &Session, full: bool) -> Result<Report, CliError> {
         }
     }
     let actions = drift::actions(state, &summaries, &details, &functions);
+    // Every drift lists the integrations: two integrations sharing a name the state records
+    // (an owned integration's, or one its actions live in) are an error, as in every plan.
+    let all = client.list_integrations().await?;
+    refresh::check_unique_names(&all, std::iter::empty(), state)?;
     let integrations = if state.integrations.is_empty() {
         Vec::new()
     } else {
@@ -87,11 +92,6 @@ pub async fn drift(session: &Session, full: bool) -> Result<Report, CliError> {
                 .iter()
                 .filter_map(|c| c.get("id").and_then(Value::as_str).map(str::to_string))
                 .collect();
-        }
-        let all = client.list_integrations().await?;
-        // Two integrations with an owned one's name: an error here too, as in every plan.
-        for name in state.integrations.keys() {
-            crate::remote::client::resolve_integration(&all, name)?;
         }
         for i in all {
             // Only owned integrations need their configuration (the credential binding).

@@ -3,9 +3,9 @@
 //!
 //! Owns: the refresh strategy — incremental by default (list calls at the largest page
 //! size give ids and versions; full definitions only for actions whose version moved since
-//! the last apply, whose manifest changed, or an interrupted create left behind;
-//! integration names resolved from the state's cache when every name is known) or
-//! `--refresh full` (every owned action read in full, integrations listed) — and the org
+//! the last apply, whose manifest changed, or an interrupted create left behind; the
+//! integration list read once and every addressed integration name checked for
+//! uniqueness) or `--refresh full` (every owned action read in full) — and the org
 //! check that refuses a state of another org.
 //! Must not: decide changes (plan does), mutate the org (apply does), touch the state or print.
 
@@ -53,6 +53,26 @@ pub enum Error {
 pub async fn org_ref<R: Read>(client: &R) -> Result<(OrgRef, String), Error> {
     let me = client.org().await?;
     Ok((OrgRef { api_host: client.api_host(), org_id: me.id }, me.name))
+}
+
+/// The rule that two integrations sharing a name gcsync addresses are an error, checked by
+/// every plan and every drift: `names` (what the manifests name or declare), the integrations
+/// the state owns and the integrations its actions live in. Names gcsync never addresses may
+/// repeat in the org; that is not gcsync's business.
+pub fn check_unique_names<'a>(
+    all: &[crate::remote::client::Integration],
+    names: impl IntoIterator<Item = &'a str>,
+    state: &'a State,
+) -> Result<(), crate::remote::Error> {
+    let addressed: std::collections::BTreeSet<&str> = names
+        .into_iter()
+        .chain(state.integrations.keys().map(String::as_str))
+        .chain(state.actions.values().map(|a| a.integration.as_str()))
+        .collect();
+    for name in addressed {
+        resolve_integration(all, name)?;
+    }
+    Ok(())
 }
 
 /// A live action's summary.
@@ -113,35 +133,25 @@ pub async fn refresh<R: Read>(
         })
         .collect::<Result<_, Error>>()?;
     let names: std::collections::BTreeSet<&str> = specs.iter().map(|(_, i, ..)| i.as_str()).collect();
-    let cached: BTreeMap<&str, Option<String>> =
-        names.iter().map(|n| (*n, state.cached_integration(n))).collect();
     let manages_integrations = !integration_specs.is_empty() || !state.integrations.is_empty();
-    let all_integrations =
-        if manages_integrations || opts.full_refresh || !cached.values().all(Option::is_some) {
-            Some(client.list_integrations().await?)
-        } else {
-            None
-        };
-    let mut resolved: BTreeMap<String, IntegrationRef> = match &all_integrations {
-        None => cached
-            .into_iter()
-            .filter_map(|(k, v)| v.map(|v| (k.to_string(), IntegrationRef::Id(v))))
-            .collect(),
-        Some(all) => {
-            let mut out = BTreeMap::new();
-            for n in names {
-                if let Some(i) = resolve_integration(all, n)? {
-                    out.insert(n.to_string(), IntegrationRef::Id(i.id));
-                }
-            }
-            out
+    // Every plan lists the integrations (one call, whatever N): an integration name gcsync
+    // addresses — one a manifest names or declares, or one the state records — that two
+    // integrations in the org share is an error in every plan, not only in the plan that
+    // would put an action there (a no-change plan would otherwise keep using the id the state
+    // cached and hide the ambiguity until the next create).
+    let all = client.list_integrations().await?;
+    check_unique_names(&all, names.iter().copied(), state)?;
+    let mut resolved: BTreeMap<String, IntegrationRef> = BTreeMap::new();
+    for n in names {
+        if let Some(i) = resolve_integration(&all, n)? {
+            resolved.insert(n.to_string(), IntegrationRef::Id(i.id));
         }
-    };
+    }
     // Integrations the manifests declare: the owned one's id, or pending when this plan
     // creates it (apply fills in the id).
     for i in &integration_specs {
         match state.integrations.get(&i.name) {
-            Some(t) if all_integrations.as_ref().is_some_and(|all| all.iter().any(|l| l.id == t.id)) => {
+            Some(t) if all.iter().any(|l| l.id == t.id) => {
                 resolved.insert(i.name.clone(), IntegrationRef::Id(t.id.clone()));
             }
             _ if resolved.contains_key(&i.name) => {}
@@ -194,28 +204,11 @@ pub async fn refresh<R: Read>(
             },
         )
         .collect();
-    // The integration names came from the state's cache. A plan that creates an action still
-    // checks that its integration's name is unique in the org: two integrations with one
-    // name are an error in every plan that would put an action in one of them (a no-change
-    // plan keeps its calls).
-    if all_integrations.is_none() {
-        let creating: std::collections::BTreeSet<&str> = desired
-            .iter()
-            .filter(|d| !state.actions.contains_key(&d.name))
-            .map(|d| d.integration_name.as_str())
-            .collect();
-        if !creating.is_empty() {
-            let all = client.list_integrations().await?;
-            for name in creating {
-                resolve_integration(&all, name)?;
-            }
-        }
-    }
     let needed = plan::details_needed(&desired, state, &summaries, opts);
     let details = fetch_details(client, needed.iter().map(String::as_str)).await?;
     let functions = fetch_functions(client, &desired, state, &summaries, &needed).await?;
     let mut live_integrations = LiveIntegrations::default();
-    if manages_integrations && let Some(all) = &all_integrations {
+    if manages_integrations {
         let wants_credentials = integration_specs.iter().any(|i| i.credential.is_some())
             || state.integrations.values().any(|t| t.credential.is_some());
         if wants_credentials {
@@ -234,7 +227,7 @@ pub async fn refresh<R: Read>(
             .map(|i| i.name.as_str())
             .chain(state.integrations.keys().map(String::as_str))
             .collect();
-        for i in all {
+        for i in &all {
             live_integrations
                 .integrations
                 .push(live_integration(client, i, relevant.contains(i.name.as_str())).await?);
@@ -254,11 +247,10 @@ pub async fn refresh<R: Read>(
             DesiredIntegration { spec, values, new_salt: uuid::Uuid::new_v4().simple().to_string() }
         })
         .collect();
-    let integration_names = match &all_integrations {
-        Some(all) if desired.iter().any(|d| d.integration == IntegrationRef::Unresolved) => {
-            all.iter().map(|i| i.name.clone()).collect()
-        }
-        _ => Vec::new(),
+    let integration_names = if desired.iter().any(|d| d.integration == IntegrationRef::Unresolved) {
+        all.iter().map(|i| i.name.clone()).collect()
+    } else {
+        Vec::new()
     };
     Ok(Refreshed {
         desired,

@@ -641,19 +641,6 @@ impl State {
             _ => Ok(()),
         }
     }
-
-    /// The cached integration id for an integration name: the owned integration's id, or
-    /// what every tracked action that names it agrees on.
-    #[must_use]
-    pub fn cached_integration(&self, name: &str) -> Option<String> {
-        if let Some(i) = self.integrations.get(name) {
-            return Some(i.id.clone());
-        }
-        let mut ids =
-            self.actions.values().filter(|a| a.integration == name).map(|a| a.integration_id.clone());
-        let first = ids.next()?;
-        ids.all(|i| i == first).then_some(first)
-    }
 }
 
 impl PartialEq for State {

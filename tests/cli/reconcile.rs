@@ -272,21 +272,29 @@ fn two_integrations_with_the_manifests_name_are_an_error_naming_both() {
     assert!(!text.contains("HTTP 409") && !text.contains("answered HTTP"), "no fake server answer: {text}");
 }
 
-// The same, when the integration's id comes from the state's cache (no integration list
-// read by a no-change plan): a plan that creates an action there still refuses it.
+// The same after the action was created: the state caches the integration's id, but every
+// plan and every drift reads the integration list and refuses the ambiguous name, also a
+// plan with no change.
 #[test]
-fn a_duplicate_integration_name_is_an_error_also_when_cached() {
+fn a_duplicate_integration_name_is_an_error_in_every_plan_and_drift() {
     let e = Env::new();
     e.write("manifests/a.yaml", &action_yaml("Lookup User", 10, false));
     e.ok(&["apply", "--auto-approve"]);
+    assert_eq!(code(&e.run(&["plan", "--detailed-exitcode"])), 0);
+    assert_eq!(code(&e.run(&["drift"])), 0);
     let c = e.emu.client();
-    e.emu.rt.block_on(c.create_integration("Profile API", "custom-rest-actions", "")).unwrap();
-    assert_eq!(code(&e.run(&["plan", "--detailed-exitcode"])), 0, "a no-change plan keeps its calls");
-    e.write("manifests/b.yaml", &action_yaml("Second One", 10, false));
-    let out = e.run(&["plan"]);
-    assert_eq!(code(&out), 1);
-    let text = render(&out, e.dir.path());
-    assert!(text.contains("2 integrations are named `Profile API`"), "{text}");
+    let second =
+        e.emu.rt.block_on(c.create_integration("Profile API", "custom-rest-actions", "")).unwrap().id;
+    for args in [&["plan", "--detailed-exitcode"][..], &["drift"], &["apply", "--auto-approve"]] {
+        let out = e.run(args);
+        assert_eq!(code(&out), 1, "{args:?}: {}", render(&out, e.dir.path()));
+        let text = render(&out, e.dir.path());
+        assert!(text.contains("2 integrations are named `Profile API`"), "{args:?}: {text}");
+    }
+    // Once the second one is gone, the plan is clean again.
+    e.emu.rt.block_on(c.delete_integration(&second)).unwrap();
+    assert_eq!(code(&e.run(&["plan", "--detailed-exitcode"])), 0);
+    assert_eq!(code(&e.run(&["drift"])), 0);
 }
 
 #[test]
@@ -565,7 +573,7 @@ fn targets_limit_the_plan() {
 }
 
 #[test]
-fn incremental_no_change_plan_uses_three_calls_beyond_auth() {
+fn incremental_no_change_plan_reads_the_org_the_action_list_and_the_integration_list() {
     let e = Env::new();
     for i in 0..5 {
         e.write(&format!("manifests/a{i}.yaml"), &action_yaml(&format!("Action {i}"), 10, false));
@@ -580,7 +588,12 @@ fn incremental_no_change_plan_uses_three_calls_beyond_auth() {
         .filter(|r| r["path"] != "/oauth/token")
         .map(|r| format!("{} {}", r["method"].as_str().unwrap(), r["path"].as_str().unwrap()))
         .collect();
-    assert_eq!(calls, vec!["GET /api/v2/organizations/me", "GET /api/v2/integrations/actions"]);
+    // Who the org is, the action list (one page here, two at N = 1000) and the integration
+    // list (two integrations sharing a name gcsync addresses are an error in every plan).
+    assert_eq!(
+        calls,
+        vec!["GET /api/v2/organizations/me", "GET /api/v2/integrations/actions", "GET /api/v2/integrations"]
+    );
     // A full refresh reads everything.
     e.emu.clear_requests();
     assert_eq!(code(&e.run(&["plan", "--detailed-exitcode", "--refresh", "full"])), 0);
