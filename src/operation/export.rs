@@ -22,6 +22,9 @@ pub struct Listing {
     pub function_integrations: BTreeSet<String>,
     /// Names used in several integrations among `actions`.
     pub shared: BTreeSet<String>,
+    /// Integration names that several integrations of the exported actions share (name →
+    /// ids): their manifests name an integration every plan refuses as ambiguous.
+    pub ambiguous_integrations: BTreeMap<String, Vec<String>>,
 }
 
 /// One action read for export.
@@ -37,18 +40,22 @@ pub struct Exported {
 pub async fn list(client: &Client, integration: Option<&str>) -> Result<Listing, CliError> {
     let all_integrations = client.list_integrations().await?;
     let function_integrations = super::import::function_integrations(&all_integrations);
-    let integrations: BTreeMap<String, String> =
-        all_integrations.into_iter().map(|i| (i.id, i.name)).collect();
     let wanted = match integration {
         Some(name) => Some(
-            integrations
-                .iter()
-                .find(|(_, n)| *n == name)
-                .map(|(id, _)| id.clone())
+            crate::remote::client::resolve_integration(&all_integrations, name)?
+                .map(|i| i.id)
                 .ok_or_else(|| CliError::new(format!("no integration named `{name}` in the org")))?,
         ),
         None => None,
     };
+    let mut ids_of: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+    for i in &all_integrations {
+        ids_of.entry(i.name.as_str()).or_default().push(i.id.clone());
+    }
+    let shared_integration_names: BTreeMap<String, Vec<String>> =
+        ids_of.into_iter().filter(|(_, ids)| ids.len() > 1).map(|(n, ids)| (n.to_string(), ids)).collect();
+    let integrations: BTreeMap<String, String> =
+        all_integrations.into_iter().map(|i| (i.id, i.name)).collect();
     let actions: Vec<Action> = client
         .list_actions()
         .await?
@@ -66,7 +73,11 @@ pub async fn list(client: &Client, integration: Option<&str>) -> Result<Listing,
     let shared: BTreeSet<String> =
         integrations_of.iter().filter(|(_, ids)| ids.len() > 1).map(|(n, _)| (*n).to_string()).collect();
     drop(integrations_of);
-    Ok(Listing { actions, integrations, function_integrations, shared })
+    let ambiguous_integrations = shared_integration_names
+        .into_iter()
+        .filter(|(_, ids)| actions.iter().any(|a| ids.contains(&a.integration_id)))
+        .collect();
+    Ok(Listing { actions, integrations, function_integrations, shared, ambiguous_integrations })
 }
 
 /// Reads every listed action in full (concurrently within the client's bounds; `read` hears

@@ -704,6 +704,23 @@ fn export_writes_every_action_and_never_an_empty_template() {
     assert!(e.dir.read("clash/by-id-other-api.yaml").contains("integration: Other API"));
     assert!(!e.dir.path().join("clash/by-id.yaml").exists());
     assert_eq!(code(&e.run(&["validate", "-m", "clash"])), 0);
+    // Two *integrations* with one name: export says so (its manifests name an integration
+    // every plan refuses), and `--integration` with that name is refused, naming both ids.
+    let twin = e.emu.rt.block_on(c.create_integration("Other API", "custom-rest-actions", "")).unwrap();
+    let out = e.run(&["export", "-o", "twins"]);
+    assert_eq!(code(&out), 0, "{}", render(&out, e.dir.path()));
+    let text = render(&out, e.dir.path());
+    assert!(
+        text.contains("warning: 2 integrations are named `Other API`")
+            && text.contains(&format!("`{}`", twin.id))
+            && text.contains("every plan refuses"),
+        "{text}"
+    );
+    assert!(!text.contains("named `Profile API`"), "only names the export uses: {text}");
+    let out = e.run(&["export", "--integration", "Other API", "-o", "twins-only"]);
+    assert_eq!(code(&out), 1, "{}", render(&out, e.dir.path()));
+    assert!(render(&out, e.dir.path()).contains("2 integrations are named `Other API`"));
+    assert!(!e.dir.path().join("twins-only").exists(), "nothing written");
 }
 
 #[test]

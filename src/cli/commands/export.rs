@@ -117,6 +117,13 @@ pub fn run(args: &Args, printer: &Printer, globals: &Globals) -> CmdResult {
             if let Some(line) = convert::allowed_summary(&allowed) {
                 printer.warn(&line);
             }
+            for (name, ids) in &listing.ambiguous_integrations {
+                printer.warn(&format!(
+                    "{} integrations are named `{name}` (ids {}): every plan refuses the manifests that name it until one is renamed in the org, or the one the actions must not use is deleted",
+                    ids.len(),
+                    ids.iter().map(|id| format!("`{id}`")).collect::<Vec<_>>().join(", ")
+                ));
+            }
             if !function_dirs.is_empty() {
                 printer.warn(&format!(
                     "{} function action{} exported without code (Genesys never gives it back): put the code in {}; `gcsync validate` reports each source missing until then",
