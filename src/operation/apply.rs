@@ -39,8 +39,10 @@ pub async fn prepare(
 ) -> Result<(Plan, render::Context), CliError> {
     match source {
         Source::Saved { plan, input_digest } => {
-            let live: Vec<_> =
-                session.org.client.list_actions().await?.iter().map(refresh::summary).collect();
+            let live: Vec<_> = match session.take_listed() {
+                Some(listed) => listed,
+                None => session.org.client.list_actions().await?.iter().map(refresh::summary).collect(),
+            };
             plan.check_fresh(&session.state, &session.org_ref, input_digest, environment.as_deref(), &live)?;
             // Flows may have started using an action the plan deletes or replaces.
             let impacts = plan_op::read_impacts(&session.org.client, &plan.plan, &live).await?;

@@ -58,7 +58,10 @@ pub async fn drift(session: &Session, full: bool) -> Result<Report, CliError> {
         .hint("check the state location (`--state`, `GCSYNC_STATE`, or `state:` in the environment file) and that the state was fetched; a new project runs `gcsync apply` first"));
     }
     let client = &session.org.client;
-    let summaries: Vec<_> = client.list_actions().await?.iter().map(refresh::summary).collect();
+    let summaries: Vec<_> = match session.take_listed() {
+        Some(listed) => listed,
+        None => client.list_actions().await?.iter().map(refresh::summary).collect(),
+    };
     let to_read = drift::reads_needed(state, &summaries, full);
     let details = refresh::fetch_details(client, to_read.iter().map(String::as_str)).await?;
     // The published settings of the owned function actions read in full.

@@ -56,7 +56,9 @@ pub async fn plan(
     let Request { manifests, targets, refresh, allow_replace, allow_breaking_flows, gcsync, environment } =
         request;
     let opts = plan::Options { targets, allow_replace, full_refresh: refresh == Refresh::Full };
-    let refreshed = refresh::refresh(&session.org.client, manifests, &session.state, &opts, env).await?;
+    let refreshed =
+        refresh::refresh(&session.org.client, session.take_listed(), manifests, &session.state, &opts, env)
+            .await?;
     for d in &refreshed.desired_integrations {
         for v in d.values.values().flatten() {
             secret(v);

@@ -102,6 +102,7 @@ pub struct Refreshed {
 /// Reads the org for a plan over `manifests`.
 pub async fn refresh<R: Read>(
     client: &R,
+    listed: Option<Vec<LiveSummary>>,
     manifests: ManifestSet,
     state: &State,
     opts: &plan::Options,
@@ -109,9 +110,11 @@ pub async fn refresh<R: Read>(
 ) -> Result<Refreshed, Error> {
     let integration_specs: Vec<IntegrationSpec> =
         manifests.integrations.iter().map(crate::manifest::integration::compile).collect();
-    let actions = client.list_actions().await?;
-    let summaries: Vec<LiveSummary> = actions.iter().map(summary).collect();
-    drop(actions);
+    // The action list the session read while opening (it proved the org), or read now.
+    let summaries: Vec<LiveSummary> = match listed {
+        Some(listed) => listed,
+        None => client.list_actions().await?.iter().map(summary).collect(),
+    };
     // Each manifest is dropped once compiled, which keeps a plan over thousands of actions small.
     // (name, integration, (allowReplace, allowBreakingFlows), renamedFrom, spec, function)
     type Compiled =

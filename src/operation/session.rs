@@ -1,7 +1,9 @@
 //! An operation's session with an org: lock, connection, state, org check.
 //!
 //! Owns: the order of opening — lock first (so a second apply fails fast), then connect,
-//! load the state, check that it belongs to the target org and environment — and closing
+//! load the state, check that it belongs to the target org (proved by an owned action's id
+//! in the org's action list when the operation reads that list, else by
+//! `organizations/me`) and environment — and closing
 //! (stop the local org, release the lock); the connection type ([`Org`]).
 //! Must not: plan, apply, print (a broken stale lock is reported through the caller's
 //! hook) or parse arguments.
@@ -9,7 +11,8 @@
 use crate::emulator;
 use crate::exit::CliError;
 use crate::operation::refresh;
-use crate::remote::Client;
+use crate::plan::LiveSummary;
+use crate::remote::{Client, Read as _};
 use crate::state::store::{AnyStore, StateStore as _};
 use crate::state::{OrgRef, State, lock};
 use std::future::Future;
@@ -52,6 +55,9 @@ pub struct Session {
     pub org_name: String,
     /// The local file's lock, when taken (a remote store holds its own).
     pub lock: Option<lock::Guard>,
+    /// The org's action list when opening already read it ([`Opening::lists_actions`]),
+    /// until the operation takes it ([`Session::take_listed`]).
+    listed: std::cell::Cell<Option<Vec<LiveSummary>>>,
 }
 
 /// How to open a session.
@@ -64,6 +70,11 @@ pub struct Opening<'a> {
     pub environment: Option<&'a str>,
     /// How long to wait for a lock another run holds (`--lock-timeout`; zero fails fast).
     pub lock_timeout: Duration,
+    /// The operation reads the org's action list (`plan`, `apply`, `drift`): opening reads
+    /// it first, and when it holds an action the state owns, that proves the org (action
+    /// ids are unique across Genesys Cloud) without `organizations/me`; the operation then
+    /// uses this list instead of reading it again.
+    pub lists_actions: bool,
 }
 
 /// Takes the lock (when an operation is named), connects (`connect` is awaited only once
@@ -75,15 +86,15 @@ pub async fn open(
     connect: impl Future<Output = Result<Org, CliError>>,
     notice: &(dyn Fn(&str) + Send + Sync),
 ) -> Result<Session, CliError> {
-    let Opening { mut store, operation, environment, lock_timeout } = opening;
+    let Opening { mut store, operation, environment, lock_timeout, lists_actions } = opening;
     let lock = match operation {
         Some(op) => take_lock(&mut store, op, lock_timeout, notice).await?,
         None => None,
     };
     let opened = async {
         let org = connect.await?;
-        match check(&mut store, &org, environment).await {
-            Ok((state, org_ref, org_name)) => Ok((org, state, org_ref, org_name)),
+        match check(&mut store, &org, environment, lists_actions).await {
+            Ok(checked) => Ok((org, checked)),
             Err(e) => {
                 org.close().await;
                 Err(e)
@@ -92,7 +103,9 @@ pub async fn open(
     }
     .await;
     match opened {
-        Ok((org, state, org_ref, org_name)) => Ok(Session { org, state, store, org_ref, org_name, lock }),
+        Ok((org, Checked { state, org_ref, org_name, listed })) => {
+            Ok(Session { org, state, store, org_ref, org_name, lock, listed: std::cell::Cell::new(listed) })
+        }
         Err(e) => {
             if let Some(why) = release_lock(&mut store, lock).await {
                 notice(&why);
@@ -102,18 +115,51 @@ pub async fn open(
     }
 }
 
-/// Loads the state and checks it against the org and the environment.
+/// What opening checked.
+struct Checked {
+    state: State,
+    org_ref: OrgRef,
+    org_name: String,
+    listed: Option<Vec<LiveSummary>>,
+}
+
+/// Loads the state and checks it against the org and the environment. With `lists_actions`
+/// the org's action list is read first: an action the state owns found in it proves the
+/// org the state belongs to (ids are unique across Genesys Cloud, so another org cannot
+/// list it), and `organizations/me` is read only when the list proves nothing (a new state,
+/// no owned action found, no org name recorded yet) — then the org's id decides, as always.
 async fn check(
     store: &mut AnyStore,
     org: &Org,
     environment: Option<&str>,
-) -> Result<(State, OrgRef, String), CliError> {
+    lists_actions: bool,
+) -> Result<Checked, CliError> {
     let mut state = store.load().await?;
-    let (org_ref, org_name) = refresh::org_ref(&org.client).await?;
     let shown = store.shown();
-    state.check_org(&shown, &org_ref)?;
+    let listed: Option<Vec<LiveSummary>> = if lists_actions {
+        Some(org.client.list_actions().await?.iter().map(refresh::summary).collect())
+    } else {
+        None
+    };
+    let proven = match (&listed, &state.org, &state.org_name) {
+        (Some(live), Some(recorded), Some(name))
+            if live.iter().any(|l| state.actions.values().any(|t| t.id == l.id)) =>
+        {
+            Some((OrgRef { api_host: org.client.api_host(), org_id: recorded.org_id.clone() }, name.clone()))
+        }
+        _ => None,
+    };
+    let (org_ref, org_name) = match proven {
+        Some(p) => p,
+        None => {
+            let (org_ref, org_name) = refresh::org_ref(&org.client).await?;
+            state.check_org(&shown, &org_ref)?;
+            state.org_name = Some(org_name.clone());
+            (org_ref, org_name)
+        }
+    };
     state.check_environment(&shown, environment)?;
-    Ok((state, org_ref, org_name))
+    Ok(Checked { state, org_ref, org_name, listed })
 }
 
 /// Releases what [`take_lock`] took (a local file's guard, or the remote store's lock).
@@ -176,6 +222,12 @@ pub async fn take_lock(
 }
 
 impl Session {
+    /// The org's action list read while opening, once (`None` when opening did not read it,
+    /// or it was taken already: the caller reads it then).
+    pub fn take_listed(&self) -> Option<Vec<LiveSummary>> {
+        self.listed.take()
+    }
+
     /// The plan header's context: the org, the state's location and its lineage/serial.
     #[must_use]
     pub fn render_context(&self, environment: Option<String>) -> crate::plan::render::Context {

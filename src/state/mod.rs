@@ -186,6 +186,8 @@ struct WireState {
     #[serde(default)]
     org: Option<OrgRef>,
     #[serde(default)]
+    org_name: Option<String>,
+    #[serde(default)]
     environment: Option<String>,
     #[serde(default)]
     field_order: Vec<String>,
@@ -286,6 +288,9 @@ pub struct State {
     pub serial: u64,
     /// The org this state belongs to (set on the first apply).
     pub org: Option<OrgRef>,
+    /// The org's name as last read from `organizations/me` (shown in plan headers when a
+    /// run proves the org by the state's own action ids and does not read it again).
+    pub org_name: Option<String>,
     /// The environment (`--env`) this state belongs to, when it was written under one: two
     /// environments on one org can never share a state file.
     pub environment: Option<String>,
@@ -402,6 +407,7 @@ impl State {
             lineage: uuid::Uuid::new_v4().to_string(),
             serial: 0,
             org: None,
+            org_name: None,
             environment: None,
             actions: BTreeMap::new(),
             pending: Vec::new(),
@@ -458,6 +464,7 @@ impl State {
             lineage: wire.lineage,
             serial: wire.serial,
             org: wire.org,
+            org_name: wire.org_name,
             environment: wire.environment,
             actions: wire.actions.into_iter().map(|(k, w)| (k, w.into_tracked(&order))).collect(),
             pending: wire.pending,
@@ -486,6 +493,9 @@ impl State {
         out.push_str(&format!("  \"lineage\": {},\n", compact(&self.lineage)?));
         if let Some(org) = &self.org {
             out.push_str(&format!("  \"org\": {},\n", compact(org)?));
+        }
+        if let Some(name) = &self.org_name {
+            out.push_str(&format!("  \"org_name\": {},\n", compact(name)?));
         }
         if let Some(env) = &self.environment {
             out.push_str(&format!("  \"environment\": {},\n", compact(env)?));
@@ -598,6 +608,7 @@ impl State {
     pub fn same_content(&self, other: &State) -> bool {
         self.lineage == other.lineage
             && self.org == other.org
+            && self.org_name == other.org_name
             && self.environment == other.environment
             && self.actions == other.actions
             && self.pending == other.pending

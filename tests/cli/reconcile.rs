@@ -513,13 +513,30 @@ fn state_of_another_org_is_refused() {
     e.write("manifests/a.yaml", &action_yaml("Lookup User", 10, false));
     e.ok(&["apply", "--auto-approve"]);
     let other = BgEmulator::with_profile_api();
-    let mut cmd = e.dir.gcsync();
-    other.env(&mut cmd);
-    let out = cmd.arg("plan").output().unwrap();
-    assert_eq!(code(&out), 1);
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("belongs to org") && err.contains("--state"), "{err}");
-    assert!(other.actions().is_empty());
+    // The other org even holds an action of the same name (its id differs: ids are unique
+    // across orgs, so only `organizations/me` can say whose org this is, and it says no).
+    let c = other.client();
+    let iid = other.rt.block_on(c.find_integration("Profile API")).unwrap().unwrap().id;
+    let mut spec = gcsync::plan::spec_from_post_json(
+        &serde_json::from_str::<serde_json::Value>(&e.ok(&["render", "Lookup User"]))
+            .map(|mut v| {
+                v["integrationId"] = v["integration"].clone();
+                v
+            })
+            .unwrap(),
+    )
+    .unwrap();
+    spec.integration = iid;
+    other.rt.block_on(c.create_action(&spec.to_post_json("integrationId"))).unwrap();
+    for args in [&["plan"][..], &["drift"], &["apply", "--auto-approve"]] {
+        let mut cmd = e.dir.gcsync();
+        other.env(&mut cmd);
+        let out = cmd.args(args).output().unwrap();
+        assert_eq!(code(&out), 1, "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("belongs to org") && err.contains("--state"), "{args:?}: {err}");
+    }
+    assert_eq!(other.actions().len(), 1, "nothing changed in the other org");
 }
 
 #[test]
@@ -588,12 +605,19 @@ fn incremental_no_change_plan_reads_the_org_the_action_list_and_the_integration_
         .filter(|r| r["path"] != "/oauth/token")
         .map(|r| format!("{} {}", r["method"].as_str().unwrap(), r["path"].as_str().unwrap()))
         .collect();
-    // Who the org is, the action list (one page here, two at N = 1000) and the integration
-    // list (two integrations sharing a name gcsync addresses are an error in every plan).
-    assert_eq!(
-        calls,
-        vec!["GET /api/v2/organizations/me", "GET /api/v2/integrations/actions", "GET /api/v2/integrations"]
-    );
+    // The action list (one page here, two at N = 1000; the state's own action ids in it
+    // prove the org, so `organizations/me` is not read) and the integration list (two
+    // integrations sharing a name gcsync addresses are an error in every plan).
+    assert_eq!(calls, vec!["GET /api/v2/integrations/actions", "GET /api/v2/integrations"]);
+    assert_eq!(e.state()["org_name"], "gcsync local org", "the org's name is recorded for the header");
+    // A state written before the name was recorded reads who the org is, once more.
+    let mut state = e.state();
+    state.as_object_mut().unwrap().remove("org_name");
+    e.write("state/gcsync.state.json", &serde_json::to_string_pretty(&state).unwrap());
+    e.emu.clear_requests();
+    let out = e.ok(&["plan"]);
+    assert!(out.contains("Plan for org `gcsync local org`"), "{out}");
+    assert!(e.emu.requests().iter().any(|r| r["path"] == "/api/v2/organizations/me"));
     // A full refresh reads everything.
     e.emu.clear_requests();
     assert_eq!(code(&e.run(&["plan", "--detailed-exitcode", "--refresh", "full"])), 0);

@@ -110,7 +110,7 @@ fn run_with(
     let rt = crate::cli::org::runtime()?;
     rt.block_on(async {
         let mut session =
-            super::open_session(globals, state_path, Some("apply"), Some(&args.lock), printer).await?;
+            super::open_session(globals, state_path, Some("apply"), Some(&args.lock), true, printer).await?;
         let result = async {
             let source = match &saved {
                 Some(plan) => Source::Saved { plan, input_digest: &input_digest },

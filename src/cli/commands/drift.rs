@@ -34,7 +34,7 @@ pub struct Args {
 pub fn run(args: &Args, printer: &Printer, globals: &Globals) -> CmdResult {
     let rt = crate::cli::org::runtime()?;
     rt.block_on(async {
-        let session = super::open_session(globals, args.state.path(globals), None, None, printer).await?;
+        let session = super::open_session(globals, args.state.path(globals), None, None, true, printer).await?;
         let result = drift_op::drift(&session, args.refresh == Refresh::Full).await;
         super::close_session(session, printer).await;
         let report = result?;

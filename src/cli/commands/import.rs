@@ -46,7 +46,7 @@ pub struct Args {
 pub fn run(args: &Args, printer: &Printer, globals: &Globals) -> CmdResult {
     let rt = crate::cli::org::runtime()?;
     rt.block_on(async {
-        let mut session = super::open_session(globals, args.state.path(globals), Some("import"), Some(&args.lock), printer).await?;
+        let mut session = super::open_session(globals, args.state.path(globals), Some("import"), Some(&args.lock), false, printer).await?;
         let result = async {
             let all_integrations = import_op::integrations(&session).await?;
             if let Some(name) = &args.integration {

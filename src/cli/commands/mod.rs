@@ -79,6 +79,7 @@ pub async fn open_session(
     state_path: PathBuf,
     operation: Option<&str>,
     lock: Option<&LockArgs>,
+    lists_actions: bool,
     printer: &Printer,
 ) -> Result<Session, CliError> {
     let location =
@@ -89,6 +90,7 @@ pub async fn open_session(
         environment: globals.environment.as_deref(),
         // No `--lock-timeout`: zero, a held lock fails at once (Terraform's default).
         lock_timeout: lock.and_then(|l| l.lock_timeout).unwrap_or_default(),
+        lists_actions,
     };
     session::open(opening, crate::cli::org::connect(&globals.target, printer), &|notice| printer.warn(notice))
         .await

@@ -74,9 +74,15 @@ fn run_with(
     let input_digest = manifests.input_digest.clone();
     let rt = crate::cli::org::runtime()?;
     rt.block_on(async {
-        let session =
-            super::open_session(globals, args.state.path(globals), Some("plan"), Some(&args.lock), printer)
-                .await?;
+        let session = super::open_session(
+            globals,
+            args.state.path(globals),
+            Some("plan"),
+            Some(&args.lock),
+            true,
+            printer,
+        )
+        .await?;
         if let Some(s) = stream {
             s.refresh_start(&session.state, &args.targets);
         }

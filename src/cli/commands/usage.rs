@@ -41,7 +41,8 @@ pub struct Args {
 pub fn run(args: &Args, printer: &Printer, globals: &Globals) -> CmdResult {
     let rt = crate::cli::org::runtime()?;
     rt.block_on(async {
-        let session = super::open_session(globals, args.state.path(globals), None, None, printer).await?;
+        let session =
+            super::open_session(globals, args.state.path(globals), None, None, false, printer).await?;
         let names = if args.all { Vec::new() } else { args.names.clone() };
         let result = usage_op::usage(&session, &names, args.all).await;
         super::close_session(session, printer).await;
