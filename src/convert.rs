@@ -58,6 +58,10 @@ pub struct Converted {
     /// `# gcsync:allow RULE -- present in the org when exported; ...` line, so that it
     /// validates (the callers print a per-rule summary).
     pub allowed: BTreeMap<String, usize>,
+    /// The manifest is a `kind: Integration` (a custom auth action, written as the
+    /// `authAction` of its integration's `userDefinedOAuth` credential); `name` is the
+    /// integration's.
+    pub integration: bool,
 }
 
 /// Why a conversion failed.
@@ -275,6 +279,9 @@ fn dropped_notes(config: &crate::model::ActionConfig, contract: &crate::model::C
 /// Converts one action JSON object into a manifest document.
 pub fn convert_action(value: &Value, opts: &Options) -> Result<Converted, Error> {
     let (mut spec, mut notes) = source_spec(value, opts)?;
+    if opts.function.is_none() && is_custom_auth(value, &spec) {
+        return custom_auth(&spec, notes, opts);
+    }
     if opts.function.is_some() {
         // The platform generates a function action's request URL.
         spec.config.request.request_url_template = String::new();
@@ -325,12 +332,186 @@ pub fn convert_action(value: &Value, opts: &Options) -> Result<Converted, Error>
                     shorthand,
                     notes: std::mem::take(&mut notes),
                     allowed,
+                    integration: false,
                 });
             }
             Err(err) => last_err = Some(err),
         }
     }
     Err(last_err.unwrap_or(Error::NotLossless { name: spec.name.clone(), field: "?".into() }))
+}
+
+/// Whether the JSON is a custom auth action (the one Genesys creates for a `userDefinedOAuth`
+/// credential, id `customAuth_-_<integrationId>`, contract fixed by the platform): its id
+/// says so, or it has no contract at all while its templates read `credentials.*` (an
+/// ordinary action cannot be created without a contract).
+fn is_custom_auth(value: &Value, spec: &ActionSpec) -> bool {
+    if value.get("id").and_then(Value::as_str).is_some_and(|id| id.starts_with("customAuth_-_")) {
+        return true;
+    }
+    let no_contract =
+        spec.contract.input.input_schema.is_none() && spec.contract.output.success_schema.is_none();
+    no_contract && !credential_fields(spec).is_empty()
+}
+
+/// The credential fields the request templates read (`${credentials.NAME}`,
+/// `$credentials.NAME`, `$!{credentials.NAME}`), in order of first use.
+fn credential_fields(spec: &ActionSpec) -> Vec<String> {
+    let req = &spec.config.request;
+    let mut texts: Vec<&str> = vec![req.request_url_template.as_str()];
+    texts.extend(req.request_template.as_deref());
+    if let Some(h) = &req.headers {
+        texts.extend(h.values().filter_map(Value::as_str));
+    }
+    let mut out: Vec<String> = Vec::new();
+    for text in texts {
+        for (i, _) in text.match_indices("credentials.") {
+            let before = text[..i].chars().next_back();
+            if !matches!(before, Some('$' | '{')) {
+                continue;
+            }
+            let name: String = text[i + "credentials.".len()..]
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                .collect();
+            if !name.is_empty() && !out.contains(&name) {
+                out.push(name);
+            }
+        }
+    }
+    out
+}
+
+/// `CLIENT_ID` for `clientId` (the environment variable a converted credential field names).
+fn env_word(text: &str) -> String {
+    let mut out = String::new();
+    let mut prev_lower = false;
+    for c in text.chars() {
+        if c.is_ascii_alphanumeric() {
+            if c.is_ascii_uppercase() && prev_lower {
+                out.push('_');
+            }
+            prev_lower = c.is_ascii_lowercase() || c.is_ascii_digit();
+            out.push(c.to_ascii_uppercase());
+        } else {
+            if !out.ends_with('_') && !out.is_empty() {
+                out.push('_');
+            }
+            prev_lower = false;
+        }
+    }
+    out.trim_end_matches('_').to_string()
+}
+
+/// A custom auth action as gcsync manages it: the `authAction` of its integration's
+/// `userDefinedOAuth` credential (`kind: Integration`), each credential field the templates
+/// read taken from an environment variable. Checked by parsing it back, as actions are.
+fn custom_auth(spec: &ActionSpec, mut notes: Vec<String>, opts: &Options) -> Result<Converted, Error> {
+    let name = spec.integration.clone();
+    let fields = credential_fields(spec);
+    let prefix = env_word(&name);
+    let vars: Vec<(String, String)> = fields
+        .iter()
+        .map(|f| {
+            (f.clone(), if prefix.is_empty() { env_word(f) } else { format!("{prefix}_{}", env_word(f)) })
+        })
+        .collect();
+    let header = header(spec);
+    // `header` always writes `request`; an empty one would fail the check below anyway.
+    let request = header.get("request").cloned().unwrap_or_else(|| json!({}));
+    let resp = &spec.config.response;
+    let mut response = Map::new();
+    if let Some(tm) = &resp.translation_map {
+        response.insert("translationMap".into(), Value::Object(tm.clone()));
+    }
+    if let Some(d) = &resp.translation_map_defaults {
+        response.insert("translationMapDefaults".into(), Value::Object(d.clone()));
+    }
+    if let Some(t) = &resp.success_template
+        && t != crate::model::DEFAULT_SUCCESS_TEMPLATE
+    {
+        response.insert("successTemplate".into(), json!(t));
+    }
+    let mut auth = Map::new();
+    auth.insert("request".into(), request);
+    if !response.is_empty() {
+        auth.insert("response".into(), Value::Object(response));
+    }
+    let field_map: Map<String, Value> = vars.iter().map(|(f, v)| (f.clone(), json!({"env": v}))).collect();
+    let mut credential = Map::new();
+    credential.insert("type".into(), json!("userDefinedOAuth"));
+    credential.insert("fields".into(), Value::Object(field_map));
+    credential.insert("authAction".into(), Value::Object(auth));
+    let mut doc = Map::new();
+    doc.insert("kind".into(), json!("Integration"));
+    doc.insert("name".into(), json!(name));
+    doc.insert("type".into(), json!("custom-rest-actions"));
+    doc.insert("credential".into(), Value::Object(credential));
+    let mut e = Emitter::new();
+    if let Some(note) = &opts.source_note {
+        e.comment(note);
+    }
+    e.comment(&format!(
+        "The custom auth action `{}` (User Defined OAuth): Genesys creates it with its integration, so gcsync manages it as the `authAction` of the integration's credential. Set {} where gcsync runs.",
+        spec.name,
+        if vars.is_empty() {
+            "the credential's fields".to_string()
+        } else {
+            vars.iter().map(|(_, v)| format!("`{v}`")).collect::<Vec<_>>().join(", ")
+        }
+    ));
+    e.document(&Value::Object(doc));
+    let yaml = e.finish();
+    // Parse it back: the authAction must compile to exactly the source's request and response.
+    let mut set = ManifestSet::default();
+    let mut diags = Diagnostics::new();
+    manifest::parse::parse_file(Path::new("<converted>"), &yaml, &mut set, &mut diags);
+    let lossy = |field: &str| Error::NotLossless { name: spec.name.clone(), field: field.to_string() };
+    let back =
+        set.integrations.first().map(manifest::integration::compile).ok_or_else(|| lossy("document"))?;
+    let auth = back.credential.and_then(|c| c.auth_action).ok_or_else(|| lossy("authAction"))?;
+    let mut want_request = spec.config.request.clone();
+    want_request.request_template = Some(
+        want_request
+            .request_template
+            .clone()
+            .unwrap_or_else(|| crate::model::DEFAULT_REQUEST_TEMPLATE.to_string()),
+    );
+    let mut want_response = spec.config.response.clone();
+    want_response.success_template = Some(
+        want_response
+            .success_template
+            .clone()
+            .unwrap_or_else(|| crate::model::DEFAULT_SUCCESS_TEMPLATE.to_string()),
+    );
+    if !same_json(&want_request, &auth.request) {
+        return Err(lossy("authAction.request"));
+    }
+    if !same_json(&want_response, &auth.response) {
+        return Err(lossy("authAction.response"));
+    }
+    if diags.has_errors() {
+        return Err(lossy("document"));
+    }
+    if spec.config.timeout_seconds.is_some() {
+        notes.push("`timeoutSeconds` was dropped: Genesys does not allow it on a custom auth action".into());
+    }
+    if spec.category != spec.integration {
+        notes.push(format!(
+            "category `{}` was dropped: the custom auth action has none of its own",
+            spec.category
+        ));
+    }
+    notes.push(format!(
+        "a custom auth action: written as the `authAction` of integration `{name}` (`kind: Integration`, credential `userDefinedOAuth`)"
+    ));
+    Ok(Converted { name, yaml, shorthand: false, notes, allowed: BTreeMap::new(), integration: true })
+}
+
+/// Whether two configs are equal in their JSON form (a config that cannot be serialized
+/// equals nothing).
+fn same_json<A: serde::Serialize, B: serde::Serialize>(a: &A, b: &B) -> bool {
+    matches!((serde_json::to_value(a), serde_json::to_value(b)), (Ok(x), Ok(y)) if x == y)
 }
 
 /// A document with a `function:` block after `integration:` and a request without `url`
@@ -589,6 +770,45 @@ pub fn slug(name: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn env_words_are_screaming_snake_case() {
+        assert_eq!(env_word("clientSecret"), "CLIENT_SECRET");
+        assert_eq!(env_word("Auth API"), "AUTH_API");
+        assert_eq!(env_word("login_url2"), "LOGIN_URL2");
+        assert_eq!(env_word("--"), "");
+    }
+
+    #[test]
+    fn a_custom_auth_action_becomes_its_integration() {
+        let auth = json!({
+            "name": "Auth", "id": "customAuth_-_abc", "config": {
+                "request": {"requestUrlTemplate": "https://login/$!{credentials.tenant}/token", "requestType": "POST",
+                            "headers": {"X-Key": "$credentials.apiKey"}, "requestTemplate": "${credentials.apiKey}&${credentials.tenant}"},
+                "response": {"translationMap": {}, "successTemplate": "${rawResult}"}},
+            "contract": {"input": {}, "output": {}}
+        });
+        let opts = Options { integration: Some("Auth API".into()), ..Options::default() };
+        let c = convert_action(&auth, &opts).unwrap();
+        assert!(c.integration && c.name == "Auth API", "{c:?}");
+        assert!(
+            c.yaml.contains("tenant:\n      env: AUTH_API_TENANT\n    apiKey:\n      env: AUTH_API_API_KEY"),
+            "{}",
+            c.yaml
+        );
+        // `${rawResult}` is the default success template: left out, compiled back the same.
+        assert!(!c.yaml.contains("successTemplate"), "{}", c.yaml);
+        // The id alone says so, even without credentials in the templates.
+        let mut by_id = auth.clone();
+        by_id["config"]["request"] = json!({"requestUrlTemplate": "https://login", "requestType": "GET"});
+        assert!(convert_action(&by_id, &opts).unwrap().integration);
+        // An ordinary action reading a credential, with its contract, stays an action.
+        let mut ordinary = auth;
+        ordinary.as_object_mut().unwrap().remove("id");
+        ordinary["contract"] = json!({"input": {"inputSchema": {"type": "object", "properties": {}}},
+                                      "output": {"successSchema": {"type": "object", "properties": {}}}});
+        assert!(!convert_action(&ordinary, &opts).unwrap().integration);
+    }
 
     fn export_json() -> Value {
         json!({

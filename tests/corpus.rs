@@ -45,6 +45,7 @@ fn corpus_converts_round_trips_and_validates() {
     assert_eq!(files.len(), 200, "the corpus has 200 actions");
     let out = tempfile::tempdir().unwrap();
     let mut shorthand = 0;
+    let mut custom_auth = 0;
     let mut allowed: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for f in &files {
         let name = f.file_name().unwrap().to_string_lossy().to_string();
@@ -63,6 +64,28 @@ fn corpus_converts_round_trips_and_validates() {
         let path = PathBuf::from(format!("{name}.yaml"));
         manifest::parse::parse_file(&path, &converted.yaml, &mut set, &mut diags);
         assert!(!diags.has_errors(), "{name}: converted manifest does not parse: {:?}", diags.sorted());
+        let stem = name.trim_end_matches(".json");
+        if converted.integration {
+            // A custom auth action: the `authAction` of its integration's credential must be
+            // the source's request and response.
+            custom_auth += 1;
+            let integration = manifest::integration::compile(&set.integrations[0]);
+            let credential = integration.credential.unwrap();
+            assert_eq!(credential.type_name, "userDefinedOAuth", "{name}");
+            let auth = credential.auth_action.unwrap();
+            for (key, back) in [
+                ("request", serde_json::to_value(&auth.request).unwrap()),
+                ("response", serde_json::to_value(&auth.response).unwrap()),
+            ] {
+                assert_eq!(
+                    digest::canonical(&strip_empty(&back)),
+                    digest::canonical(&strip_empty(&original["config"][key])),
+                    "{name}: authAction.{key} differs"
+                );
+            }
+            std::fs::write(out.path().join(format!("{stem}.yaml")), &converted.yaml).unwrap();
+            continue;
+        }
         let spec = manifest::compile::compile(&set.actions[0]);
         let (source, _) =
             gcsync::convert::source_spec(&original, &gcsync::convert::Options::default()).unwrap();
@@ -81,9 +104,9 @@ fn corpus_converts_round_trips_and_validates() {
                 "{name}: `{key}` differs"
             );
         }
-        let stem = name.trim_end_matches(".json");
         std::fs::write(out.path().join(format!("{stem}.yaml")), &converted.yaml).unwrap();
     }
+    assert_eq!(custom_auth, 1, "the custom-auth example becomes an integration manifest");
     // What `gcsync validate -m DIR` does, over the whole converted corpus.
     let (set, diags) = manifest::load(&[out.path().to_path_buf()]);
     assert_eq!(set.files.len(), 200);

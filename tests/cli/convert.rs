@@ -251,11 +251,23 @@ fn convert_then_render_works_for_every_corpus_action() {
             refused.push((f.file_name().unwrap().to_string_lossy().into_owned(), text));
         }
     }
-    // Only the custom-auth action, whose contract Genesys fixes: it cannot be created as an
-    // ordinary action (a Genesys rule, not a lint one).
-    assert_eq!(refused.len(), 1, "{refused:#?}");
-    assert_eq!(refused[0].0, "tfprovider__example-custom-auth-action.json");
-    assert!(refused[0].1.contains("missing-contract"), "{}", refused[0].1);
+    // Every one renders, the custom-auth action included: Genesys fixes its contract and
+    // creates it with its integration, so it is converted to the `authAction` of a
+    // `userDefinedOAuth` integration (which validates; render has no action to print).
+    assert!(refused.is_empty(), "{refused:#?}");
+    let i = files.iter().position(|f| f.ends_with("tfprovider__example-custom-auth-action.json")).unwrap();
+    let yaml = t.read(&format!("m{i}/i.yaml"));
+    assert!(
+        yaml.contains("kind: Integration")
+            && yaml.contains("type: userDefinedOAuth")
+            && yaml.contains("clientSecret:\n      env: I_CLIENT_SECRET")
+            && yaml.contains("url: ${credentials.loginUrl}"),
+        "{yaml}"
+    );
+    let out = t.gcsync().args(["validate", "-m", &format!("m{i}")]).output().unwrap();
+    assert_eq!(code(&out), 0, "{}", String::from_utf8_lossy(&out.stdout));
+    let out = t.gcsync().args(["render", "-m", &format!("m{i}")]).output().unwrap();
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "[]");
 }
 
 #[test]
@@ -299,4 +311,42 @@ fn export_allows_what_the_org_already_had_and_the_project_plans() {
     );
     let v = run(&mut cmd(&["validate", "-m", "exported"]), t.path());
     assert!(v.starts_with("exit: 0") && v.contains("allowed by `# gcsync:allow`: undeclared-input 1"), "{v}");
+}
+
+#[test]
+fn a_converted_custom_auth_action_applies_as_its_integration() {
+    // The corpus's custom auth action, converted, applied to the emulator: the integration
+    // with its `userDefinedOAuth` credential is created and the auth action carries the
+    // source's configuration; the next plan is clean, and no credential value is printed.
+    use std::process::Stdio;
+    let Some(dir) = corpus() else { return };
+    let t = TestDir::new();
+    let emu = crate::common::BgEmulator::start(gcsync::emulator::Config::default());
+    let source = dir.join("tfprovider__example-custom-auth-action.json");
+    let out =
+        t.gcsync().args(["convert", "--integration", "Auth API", "-o", "m"]).arg(&source).output().unwrap();
+    assert_eq!(code(&out), 0, "{}", String::from_utf8_lossy(&out.stderr));
+    let secrets = [
+        ("AUTH_API_LOGIN_URL", "https://login.example.com/t"),
+        ("AUTH_API_CLIENT_ID", "client-1234"),
+        ("AUTH_API_CLIENT_SECRET", "s3cret-value-xyz"),
+    ];
+    let cmd = |args: &[&str]| {
+        let mut c = t.gcsync();
+        emu.env(&mut c);
+        c.args(args).stdin(Stdio::null()).envs(secrets);
+        c
+    };
+    let out = cmd(&["apply", "-m", "m", "--auto-approve"]).output().unwrap();
+    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert_eq!(code(&out), 0, "{text}");
+    assert!(text.contains("+ integration Auth API") && !text.contains("s3cret-value-xyz"), "{text}");
+    let c = emu.client();
+    let integration = emu.rt.block_on(c.find_integration("Auth API")).unwrap().unwrap();
+    let auth =
+        emu.rt.block_on(c.get_action_full(&format!("customAuth_-_{}", integration.id), false)).unwrap();
+    let config = serde_json::to_value(auth.config.unwrap()).unwrap();
+    assert_eq!(config["request"]["requestUrlTemplate"], "${credentials.loginUrl}");
+    assert_eq!(config["response"]["successTemplate"], "{ \"token\": ${tokenValue} }");
+    assert_eq!(code(&cmd(&["plan", "-m", "m", "--detailed-exitcode"]).output().unwrap()), 0);
 }

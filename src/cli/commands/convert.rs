@@ -76,10 +76,13 @@ pub fn run(args: &Args, printer: &Printer) -> CmdResult {
                     }
                     // Action names are unique across manifests: a second action with a name
                     // already converted would make the output fail validation.
-                    if let Some((first, _)) = converted.iter().find(|(_, d)| d.name == c.name) {
+                    if let Some((first, _)) =
+                        converted.iter().find(|(_, d)| d.name == c.name && d.integration == c.integration)
+                    {
+                        let what = if c.integration { "integration" } else { "action" };
                         printer.error(
                             &CliError::new(format!(
-                                "{}{at}: action `{}` has the same name as an action converted from `{}`; not converted",
+                                "{}{at}: {what} `{}` has the same name as an {what} converted from `{}`; not converted",
                                 file.display(),
                                 c.name,
                                 first.display()
@@ -131,9 +134,15 @@ pub fn run(args: &Args, printer: &Printer) -> CmdResult {
                 super::write_manifest(&path, &c.yaml)?;
                 tally.written += 1;
                 printer.info(&format!(
-                    "wrote {} ({} form)",
+                    "wrote {} ({})",
                     path.display(),
-                    if c.shorthand { "shorthand" } else { "raw" }
+                    if c.integration {
+                        "integration with its custom auth action"
+                    } else if c.shorthand {
+                        "shorthand form"
+                    } else {
+                        "raw form"
+                    }
                 ));
             }
         }

@@ -111,6 +111,12 @@ pub fn run(args: &Args, printer: &Printer, globals: &Globals) -> CmdResult {
                     },
                 )
                 .map_err(|e| CliError::new(format!("`{}`: {e}", action.name)))?;
+                if converted.integration {
+                    return Err(CliError::new(format!(
+                        "`{}` ({}) is the custom auth action of integration `{}`: gcsync manages it as the `authAction` of that integration's `userDefinedOAuth` credential, not as an action; declare the integration in a `kind: Integration` manifest and import the integration by its name",
+                        action.name, action.id, found.integration
+                    )));
+                }
                 let path = match declared_here {
                     Some(file) => file.to_path_buf(),
                     // The name is declared in another integration: a file of its own.
