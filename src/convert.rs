@@ -419,18 +419,10 @@ fn custom_auth(spec: &ActionSpec, mut notes: Vec<String>, opts: &Options) -> Res
     let header = header(spec);
     // `header` always writes `request`; an empty one would fail the check below anyway.
     let request = header.get("request").cloned().unwrap_or_else(|| json!({}));
-    let resp = &spec.config.response;
-    let mut response = Map::new();
-    if let Some(tm) = &resp.translation_map {
-        response.insert("translationMap".into(), Value::Object(tm.clone()));
-    }
-    if let Some(d) = &resp.translation_map_defaults {
-        response.insert("translationMapDefaults".into(), Value::Object(d.clone()));
-    }
-    if let Some(t) = &resp.success_template
-        && t != crate::model::DEFAULT_SUCCESS_TEMPLATE
-    {
-        response.insert("successTemplate".into(), json!(t));
+    let mut response = response_map(&spec.config.response);
+    // The default success template is what compiling leaves in when it is absent.
+    if response.get("successTemplate") == Some(&json!(crate::model::DEFAULT_SUCCESS_TEMPLATE)) {
+        response.remove("successTemplate");
     }
     let mut auth = Map::new();
     auth.insert("request".into(), request);
@@ -669,7 +661,12 @@ fn raw_document(spec: &ActionSpec) -> Value {
         contract.insert("output".into(), s.clone());
     }
     doc.insert("contract".into(), Value::Object(contract));
-    let resp = &spec.config.response;
+    doc.insert("response".into(), Value::Object(response_map(&spec.config.response)));
+    Value::Object(doc)
+}
+
+/// A manifest's `response:` (of an action, or of a custom auth action): what the config has.
+fn response_map(resp: &crate::model::ResponseConfig) -> Map<String, Value> {
     let mut r = Map::new();
     if let Some(tm) = &resp.translation_map {
         r.insert("translationMap".into(), Value::Object(tm.clone()));
@@ -680,8 +677,7 @@ fn raw_document(spec: &ActionSpec) -> Value {
     if let Some(t) = &resp.success_template {
         r.insert("successTemplate".into(), json!(t));
     }
-    doc.insert("response".into(), Value::Object(r));
-    Value::Object(doc)
+    r
 }
 
 /// The shorthand document, if the action has the exact shape shorthand compiles to.
