@@ -142,9 +142,7 @@ async fn check(
         None
     };
     let proven = match (&listed, &state.org, &state.org_name) {
-        (Some(live), Some(recorded), Some(name))
-            if live.iter().any(|l| state.actions.values().any(|t| t.id == l.id)) =>
-        {
+        (Some(live), Some(recorded), Some(name)) if lists_an_owned_action(live, &state) => {
             Some((OrgRef { api_host: org.client.api_host(), org_id: recorded.org_id.clone() }, name.clone()))
         }
         _ => None,
@@ -160,6 +158,13 @@ async fn check(
     };
     state.check_environment(&shown, environment)?;
     Ok(Checked { state, org_ref, org_name, listed })
+}
+
+/// Whether the org's action list holds an action the state owns (one set of the listed ids,
+/// so a list of thousands is checked in one pass).
+fn lists_an_owned_action(live: &[LiveSummary], state: &State) -> bool {
+    let ids: std::collections::HashSet<&str> = live.iter().map(|l| l.id.as_str()).collect();
+    state.actions.values().any(|t| ids.contains(t.id.as_str()))
 }
 
 /// Releases what [`take_lock`] took (a local file's guard, or the remote store's lock).
