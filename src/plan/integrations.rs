@@ -86,6 +86,20 @@ pub struct CredentialPlan {
     pub hashes: BTreeMap<String, String>,
 }
 
+impl CredentialPlan {
+    /// Nothing to do with the credential (no id, nothing rotated, no hashes).
+    #[must_use]
+    pub fn keep() -> Self {
+        Self {
+            op: CredentialOp::Keep,
+            id: None,
+            rotated: Vec::new(),
+            salt: String::new(),
+            hashes: BTreeMap::new(),
+        }
+    }
+}
+
 /// What apply does for one integration, named explicitly ([`Op`] is how it is shown).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum IntegrationAction {
@@ -363,13 +377,7 @@ pub fn plan(
             id: Some(l.id.clone()),
             reasons: Vec::new(),
             fields: Vec::new(),
-            credential: CredentialPlan {
-                op: CredentialOp::Keep,
-                id: None,
-                rotated: Vec::new(),
-                salt: String::new(),
-                hashes: BTreeMap::new(),
-            },
+            credential: CredentialPlan::keep(),
             desired: Some(d.spec.clone()),
         };
         if adopt {
@@ -613,13 +621,7 @@ mod tests {
                 id: None,
                 reasons: Vec::new(),
                 fields: Vec::new(),
-                credential: CredentialPlan {
-                    op: CredentialOp::Keep,
-                    id: None,
-                    rotated: Vec::new(),
-                    salt: String::new(),
-                    hashes: BTreeMap::new(),
-                },
+                credential: CredentialPlan::keep(),
                 desired: None,
             };
             let text = serde_json::to_string(&c).unwrap();
